@@ -1,0 +1,377 @@
+//! `devtoken`: sign, verify and explain Apple developer tokens from the command line.
+//!
+//! Exit codes: 0 success, 1 a token failed verification or inspection found errors, 2 bad input.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use devtoken::service::Presence;
+use devtoken::{demo, Claims, Error, Level, Lifetime, PrivateKey, PublicKey, Service, Signer};
+
+#[derive(Parser)]
+#[command(
+    name = "devtoken",
+    version,
+    about = "Sign, verify and explain ES256 developer tokens for Apple's server APIs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sign a token and print it alone on stdout.
+    Sign(SignArgs),
+    /// Check a token's signature; print its header and claims as JSON.
+    Verify {
+        /// Private or public key file (PEM or DER); `-` reads stdin.
+        #[arg(long)]
+        key: String,
+        /// The token (`-` reads stdin).
+        token: String,
+    },
+    /// List every reason Apple would reject a token.
+    Inspect {
+        /// The service the token is for (checks its rules).
+        #[arg(long, value_parser = parse_service)]
+        service: Option<Service>,
+        /// A private or public key file to check the signature with.
+        #[arg(long)]
+        key: Option<String>,
+        /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The token (`-` reads stdin).
+        token: String,
+    },
+    /// Write a fresh P-256 `.p8` key for local testing (Apple will not know it).
+    Keygen {
+        /// Where to write the key; stdout when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// List the services and their rules.
+    Services {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct SignArgs {
+    /// The service: maps, apple-music, app-store-server, external-purchase-server, apps-and-books,
+    /// app-store-connect, enterprise-program, weatherkit, sign-in-with-apple, apns, device-check.
+    #[arg(long, value_parser = parse_service)]
+    service: Service,
+    /// The `.p8` key file (`-` reads stdin). Default: the PEM in $DEVTOKEN_KEY.
+    #[arg(long, conflicts_with = "demo")]
+    key: Option<String>,
+    /// Sign with devtoken's public DEMO key (Apple rejects it; for trying the tool out).
+    #[arg(long)]
+    demo: bool,
+    /// The 10-character key id; default: from a file named AuthKey_KEYID.p8, or $DEVTOKEN_KEY_ID.
+    #[arg(long, env = "DEVTOKEN_KEY_ID")]
+    key_id: Option<String>,
+    /// `iss`: Team ID, or issuer ID (UUID) for the App Store Connect family.
+    #[arg(long)]
+    issuer: Option<String>,
+    /// Lifetime in seconds (default: the service's default).
+    #[arg(long, conflicts_with = "expires_at")]
+    ttl: Option<i64>,
+    /// `exp` as UNIX seconds.
+    #[arg(long)]
+    expires_at: Option<i64>,
+    /// `iat` as UNIX seconds (default: now, back-dated by --clock-skew).
+    #[arg(long)]
+    issued_at: Option<i64>,
+    /// An allowed origin (repeatable).
+    #[arg(long = "origin")]
+    origins: Vec<String>,
+    /// `bid`: the app's bundle id.
+    #[arg(long)]
+    bundle_id: Option<String>,
+    /// `sub`: service id, client id, or `user`.
+    #[arg(long)]
+    subject: Option<String>,
+    /// A scope entry (repeatable).
+    #[arg(long = "scope")]
+    scope: Vec<String>,
+    /// Seconds to back-date `iat` when --issued-at is not given.
+    #[arg(long, default_value_t = devtoken::DEFAULT_CLOCK_SKEW_SECS)]
+    clock_skew: u64,
+}
+
+fn parse_service(name: &str) -> Result<Service, String> {
+    name.parse()
+        .map_err(|e: devtoken::service::UnknownService| e.to_string())
+}
+
+/// A failure and the exit code it maps to.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        let code = match error {
+            Error::BadSignature { .. } => 1,
+            _ => 2,
+        };
+        Failure {
+            code,
+            message: error.to_string(),
+        }
+    }
+}
+
+fn bad_input(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        message: message.into(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("devtoken: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<u8, Failure> {
+    match command {
+        Command::Sign(args) => sign(args),
+        Command::Verify { key, token } => {
+            let public_key = read_public_key(&key)?;
+            let token = read_argument(&token)?;
+            let decoded = devtoken::verify_token(&token, &public_key)?;
+            let json = serde_json::json!({ "header": decoded.header, "claims": decoded.claims });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            );
+            Ok(0)
+        }
+        Command::Inspect {
+            service,
+            key,
+            json,
+            token,
+        } => {
+            let public_key = key.as_deref().map(read_public_key).transpose()?;
+            let token = read_argument(&token)?;
+            let findings = devtoken::inspect_token(&token, service, public_key.as_ref());
+            if json {
+                let list: Vec<_> = findings
+                    .iter()
+                    .map(|f| serde_json::json!({ "level": f.level.as_str(), "code": f.code, "message": f.message }))
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).unwrap_or_default()
+                );
+            } else {
+                for finding in &findings {
+                    println!("{finding}");
+                }
+                let errors = findings.iter().filter(|f| f.level == Level::Error).count();
+                println!(
+                    "{errors} error(s); {}",
+                    if errors == 0 {
+                        "no reason for Apple to reject this token was found"
+                    } else {
+                        "Apple would reject this token"
+                    }
+                );
+            }
+            Ok(u8::from(findings.iter().any(|f| f.level == Level::Error)))
+        }
+        Command::Keygen { out } => {
+            let key = PrivateKey::generate()?;
+            let pem = key.to_pkcs8_pem();
+            match out {
+                Some(path) => {
+                    write_private_file(&path, pem.as_bytes())
+                        .map_err(|e| bad_input(format!("cannot write {}: {e}", path.display())))?;
+                    eprintln!(
+                        "wrote a new P-256 key to {} (for local testing; Apple does not know it)",
+                        path.display()
+                    );
+                }
+                None => print!("{}", pem.as_str()),
+            }
+            Ok(0)
+        }
+        Command::Services { json } => {
+            print_services(json);
+            Ok(0)
+        }
+    }
+}
+
+fn sign(args: SignArgs) -> Result<u8, Failure> {
+    let signer = if args.demo {
+        eprintln!(
+            "devtoken: signing with the public DEMO key (kid {}); Apple will reject this token",
+            demo::DEMO_KEY_ID
+        );
+        demo::demo_signer()?
+    } else {
+        match args.key.as_deref() {
+            Some("-") => Signer::new(
+                PrivateKey::from_bytes(&read_stdin()?)?,
+                &require_key_id(args.key_id.as_deref())?,
+            )?,
+            Some(path) => Signer::from_file(path, args.key_id.as_deref())?,
+            None => match std::env::var("DEVTOKEN_KEY") {
+                Ok(pem) => Signer::from_pem(&pem, &require_key_id(args.key_id.as_deref())?)?,
+                Err(_) => {
+                    return Err(bad_input(
+                        "no key: give --key FILE, set DEVTOKEN_KEY to the PEM, or try --demo",
+                    ))
+                }
+            },
+        }
+    };
+    let signer = signer.with_clock_skew(args.clock_skew);
+    let claims = Claims {
+        issuer: args.issuer,
+        issued_at: args.issued_at,
+        expires_at: args.expires_at,
+        ttl: args.ttl,
+        origins: args.origins,
+        bundle_id: args.bundle_id,
+        subject: args.subject,
+        scope: args.scope,
+    };
+    let token = signer.sign_token(args.service, &claims)?;
+    println!("{token}");
+    Ok(0)
+}
+
+fn require_key_id(key_id: Option<&str>) -> Result<String, Failure> {
+    key_id
+        .map(str::to_string)
+        .ok_or_else(|| bad_input("kid is required: give --key-id (or set DEVTOKEN_KEY_ID) when the key does not come from an AuthKey_<KEYID>.p8 file"))
+}
+
+fn read_stdin() -> Result<Vec<u8>, Failure> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| bad_input(format!("cannot read stdin: {e}")))?;
+    Ok(bytes)
+}
+
+fn read_argument(value: &str) -> Result<String, Failure> {
+    if value == "-" {
+        String::from_utf8(read_stdin()?).map_err(|_| bad_input("stdin is not UTF-8 text"))
+    } else {
+        Ok(value.to_string())
+    }
+}
+
+fn read_public_key(source: &str) -> Result<PublicKey, Failure> {
+    if source == "-" {
+        let bytes = read_stdin()?;
+        return Ok(match std::str::from_utf8(&bytes) {
+            Ok(text) if !bytes.starts_with(&[0x30]) => PublicKey::from_pem(text)?,
+            _ => PublicKey::from_der(&bytes)?,
+        });
+    }
+    Ok(PublicKey::from_file(source)?)
+}
+
+#[cfg(unix)]
+fn write_private_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(bytes)
+}
+
+#[cfg(not(unix))]
+fn write_private_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}
+
+fn describe_lifetime(service: Service) -> String {
+    match service.rules().lifetime {
+        Lifetime::Expiring {
+            max_secs,
+            max_secs_with_get_only_scope,
+            default_secs,
+        } => {
+            let max = match (max_secs, max_secs_with_get_only_scope) {
+                (Some(max), Some(long)) => {
+                    format!("at most {max} s ({long} s with a GET-only scope)")
+                }
+                (Some(max), None) => format!("at most {max} s"),
+                (None, _) => "no published limit".to_string(),
+            };
+            format!("exp {max}; default {default_secs} s")
+        }
+        Lifetime::NoExpiry { max_age_secs } => {
+            format!("no exp; Apple rejects it {max_age_secs} s after iat")
+        }
+    }
+}
+
+fn print_services(json: bool) {
+    if json {
+        let list: Vec<_> = Service::ALL
+            .iter()
+            .map(|&service| {
+                let rules = service.rules();
+                serde_json::json!({
+                    "name": service.cli_name(),
+                    "title": rules.name,
+                    "header": rules.header_members(),
+                    "payload": rules.payload_members().into_iter().map(|(name, presence)| serde_json::json!({ "name": name, "required": presence == Presence::Required })).collect::<Vec<_>>(),
+                    "audience": rules.audience,
+                    "lifetime": describe_lifetime(service),
+                    "source": rules.source,
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).unwrap_or_default()
+        );
+        return;
+    }
+    for service in Service::ALL {
+        let rules = service.rules();
+        println!("{:<26} {}", service.cli_name(), rules.name);
+        let payload: Vec<String> = rules
+            .payload_members()
+            .into_iter()
+            .map(|(name, presence)| match presence {
+                Presence::Optional => format!("{name}?"),
+                _ => name.to_string(),
+            })
+            .collect();
+        let mut header = rules.header_members().join(", ");
+        if rules.team_service_id_header {
+            header.push_str(" (id = <Team ID>.<sub>)");
+        }
+        println!("{:<26} header: {header}", "");
+        println!("{:<26} payload: {} (? = optional)", "", payload.join(", "));
+        println!("{:<26} aud: {}", "", rules.audience.unwrap_or("(none)"));
+        println!("{:<26} lifetime: {}", "", describe_lifetime(service));
+        println!("{:<26} source: {}", "", rules.source);
+    }
+}

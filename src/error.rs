@@ -1,0 +1,249 @@
+//! The one error type of devtoken.
+//!
+//! Every failure is a variant a caller can match on, carrying the data to act on. The `Display`
+//! text is a sentence that names the field and the rule, with the numbers, for example
+//! `exp is 7200 s after iat; App Store Server API allows at most 3600 s`. No variant ever holds
+//! key material: key errors describe the problem, never the bytes.
+
+use std::fmt;
+
+use crate::service::Service;
+
+/// Result alias used throughout devtoken.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while loading a key, building claims, signing or checking a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The key could not be used: not a P-256 private key, encrypted, truncated, ...
+    #[error("invalid key: {problem}")]
+    InvalidKey {
+        /// What is wrong with the key (never the key itself).
+        problem: KeyProblem,
+    },
+
+    /// A header field or claim breaks a rule of the service, e.g. a lifetime over the limit.
+    #[error("{message}")]
+    InvalidClaim {
+        /// The JWT member at fault (`iss`, `exp`, `kid`, ...).
+        field: &'static str,
+        /// Which rule it breaks.
+        rule: Rule,
+        /// A full sentence naming the field, the rule and the numbers.
+        message: String,
+    },
+
+    /// The caller set a claim that the service does not define; devtoken does not send it.
+    #[error("{field} ({claim}) is not a claim of {service} tokens; {service} does not define it, so devtoken will not send it")]
+    UnsupportedClaim {
+        /// The JWT member name (`bid`, `origin`, `exp`, ...).
+        field: &'static str,
+        /// The name of the [`Claims`](crate::Claims) field that was set.
+        claim: &'static str,
+        /// The service whose rules were applied.
+        service: Service,
+    },
+
+    /// The text is not a compact JWS: wrong number of parts, bad base64url, bad JSON, ...
+    #[error("malformed token: {reason}")]
+    MalformedToken {
+        /// What is wrong, without echoing the token.
+        reason: String,
+    },
+
+    /// The signature is not a valid ES256 signature of the token by the given key.
+    #[error("signature rejected: {reason}")]
+    BadSignature {
+        /// Why: wrong algorithm, DER instead of r||s, or no match for the key.
+        reason: String,
+    },
+
+    /// A file could not be read.
+    #[error("cannot read {path}: {message}")]
+    Io {
+        /// The path that was asked for.
+        path: String,
+        /// The operating system's reason.
+        message: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn key(problem: KeyProblem) -> Self {
+        Error::InvalidKey { problem }
+    }
+
+    pub(crate) fn claim(field: &'static str, rule: Rule, message: impl Into<String>) -> Self {
+        Error::InvalidClaim {
+            field,
+            rule,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn malformed(reason: impl Into<String>) -> Self {
+        Error::MalformedToken {
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn signature(reason: impl Into<String>) -> Self {
+        Error::BadSignature {
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The rule an [`Error::InvalidClaim`] breaks, as a stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Rule {
+    /// The service requires this member and it was not given.
+    Required,
+    /// The value does not have the shape the service wants (Team ID, UUID, bundle id, URL, ...).
+    Format,
+    /// `exp − iat` is longer than the service allows.
+    MaxLifetime,
+    /// `exp` is not after `iat` (or the lifetime is zero).
+    ExpAfterIat,
+    /// `iat` lies in the future.
+    IatNotInFuture,
+    /// The token would already be expired (or, for APNs, too old) when sent.
+    Expired,
+    /// Two inputs that exclude each other were both given (`expires_at` and `ttl`).
+    Exclusive,
+    /// More values than the service accepts (Maps takes one origin).
+    TooMany,
+    /// A value must equal a fixed value (App Store Connect individual keys: `sub` = `user`).
+    FixedValue,
+    /// A time is outside the range of UNIX seconds devtoken handles.
+    TimeRange,
+}
+
+impl Rule {
+    /// The stable snake_case code of the rule, as the bindings expose it.
+    ///
+    /// ```
+    /// assert_eq!(devtoken::Rule::MaxLifetime.code(), "max_lifetime");
+    /// ```
+    pub fn code(self) -> &'static str {
+        match self {
+            Rule::Required => "required",
+            Rule::Format => "format",
+            Rule::MaxLifetime => "max_lifetime",
+            Rule::ExpAfterIat => "exp_after_iat",
+            Rule::IatNotInFuture => "iat_not_in_future",
+            Rule::Expired => "expired",
+            Rule::Exclusive => "exclusive",
+            Rule::TooMany => "too_many",
+            Rule::FixedValue => "fixed_value",
+            Rule::TimeRange => "time_range",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Why a key was refused. The text explains the fix; it never contains key bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyProblem {
+    /// No key text at all.
+    Empty,
+    /// The key is encrypted with a password (`ENCRYPTED PRIVATE KEY` or `Proc-Type: 4,ENCRYPTED`).
+    Encrypted,
+    /// An EC key on a curve other than P-256.
+    WrongCurve {
+        /// The curve's name (or OID when unknown).
+        curve: String,
+    },
+    /// A key of another algorithm (RSA, Ed25519, ...).
+    WrongAlgorithm {
+        /// The algorithm's name (or OID when unknown).
+        algorithm: String,
+    },
+    /// A public key was given where a private key belongs.
+    PublicKeyGiven,
+    /// A certificate was given where a private key belongs.
+    CertificateGiven,
+    /// A PEM block with a label devtoken does not read.
+    UnsupportedPemLabel {
+        /// The label after `-----BEGIN `.
+        label: String,
+    },
+    /// A `-----BEGIN` line without its `-----END` line, or the reverse.
+    UnbalancedPem,
+    /// The base64 body of the PEM does not decode.
+    BadBase64,
+    /// The DER structure ends early: the key was cut off when copied.
+    Truncated,
+    /// The bytes are not a PKCS#8 or SEC1 private key.
+    NotAKey {
+        /// What the DER parser reported (structure only, no content).
+        detail: String,
+    },
+    /// The scalar is zero or not below the group order.
+    ScalarOutOfRange,
+    /// A public key that is not a valid P-256 point or SubjectPublicKeyInfo.
+    BadPublicKey {
+        /// What the parser reported.
+        detail: String,
+    },
+    /// Generating a fresh key failed because the OS random source failed.
+    RandomSource,
+}
+
+impl fmt::Display for KeyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyProblem::Empty => f.write_str("the key text is empty"),
+            KeyProblem::Encrypted => f.write_str(
+                "the key is encrypted with a password; Apple's .p8 files are not, so export it \
+                 unencrypted (openssl pkcs8 -topk8 -nocrypt)",
+            ),
+            KeyProblem::WrongCurve { curve } => write!(
+                f,
+                "the key is on curve {curve}; ES256 needs a P-256 (prime256v1) key such as the .p8 Apple issues"
+            ),
+            KeyProblem::WrongAlgorithm { algorithm } => write!(
+                f,
+                "the key is an {algorithm} key; ES256 needs an EC P-256 key such as the .p8 Apple issues"
+            ),
+            KeyProblem::PublicKeyGiven => f.write_str(
+                "a public key was given where the private key belongs; use the .p8 file Apple let you download",
+            ),
+            KeyProblem::CertificateGiven => f.write_str(
+                "a certificate was given where the private key belongs; use the .p8 file Apple let you download",
+            ),
+            KeyProblem::UnsupportedPemLabel { label } => write!(
+                f,
+                "a PEM block labelled '{label}' is not a key devtoken reads; expected 'PRIVATE KEY' (PKCS#8, as in Apple's .p8) or 'EC PRIVATE KEY' (SEC1)"
+            ),
+            KeyProblem::UnbalancedPem => f.write_str(
+                "the PEM text has a -----BEGIN line without a matching -----END line (or the reverse); was it cut off?",
+            ),
+            KeyProblem::BadBase64 => f.write_str(
+                "the base64 body of the PEM does not decode; was it edited or cut off?",
+            ),
+            KeyProblem::Truncated => f.write_str(
+                "the key ends early; it was probably cut off when copied",
+            ),
+            KeyProblem::NotAKey { detail } => write!(
+                f,
+                "the data is not a PKCS#8 or SEC1 private key ({detail})"
+            ),
+            KeyProblem::ScalarOutOfRange => {
+                f.write_str("the private scalar is zero or not below the P-256 group order")
+            }
+            KeyProblem::BadPublicKey { detail } => {
+                write!(f, "not a P-256 public key ({detail})")
+            }
+            KeyProblem::RandomSource => f.write_str("the operating system's random source failed"),
+        }
+    }
+}

@@ -1,0 +1,643 @@
+//! Explains every reason Apple would reject a token, as a list of [`Finding`]s.
+//!
+//! This is the check Apple's "Debugging an Invalid token" page asks developers to do by hand:
+//! structure, `alg`, signature form (DER vs r||s), the signature itself when a key is given,
+//! missing and extra claims, identifier shapes, `iat` in the future, lifetimes over the service's
+//! limit or close to it, and expiry.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::claims::check_key_id;
+use crate::identifiers::{self, IdentifierShape};
+use crate::jwt::{check_signature, signature_shape_problem, split_token};
+use crate::keys::PublicKey;
+use crate::service::{
+    IssuerRule, Lifetime, OriginRule, Presence, ScopeRule, Service, ServiceRules, SubjectRule,
+};
+use crate::signer::unix_now;
+
+/// How much clock skew inspection tolerates before calling `iat` "in the future", in seconds.
+pub const INSPECT_CLOCK_SKEW_SECS: i64 = 60;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Apple will reject the token (or it is not a token at all).
+    Error,
+    /// Likely trouble: close to a limit, about to expire, an unexpected member.
+    Warning,
+    /// For information: what was and was not checked.
+    Info,
+}
+
+impl Level {
+    /// `error`, `warning` or `info`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Info => "info",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One observation about a token.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Finding {
+    /// How serious it is.
+    pub level: Level,
+    /// A stable snake_case code, e.g. `signature_der` or `lifetime_over_limit`.
+    pub code: &'static str,
+    /// A sentence that explains it, with the numbers.
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]: {}", self.level, self.code, self.message)
+    }
+}
+
+/// Inspects `token` at the system clock's time. See [`inspect_token_at`].
+pub fn inspect_token(
+    token: &str,
+    service: Option<Service>,
+    public_key: Option<&PublicKey>,
+) -> Vec<Finding> {
+    inspect_token_at(token, service, public_key, unix_now())
+}
+
+/// Lists every reason Apple would reject `token` at time `now` (UNIX seconds).
+///
+/// Without `service` only the rules common to all services are checked; without `public_key`
+/// the signature is reported as not checked.
+///
+/// ```
+/// use devtoken::{inspect_token_at, Level, Service};
+/// // An HS256 token, the classic wrong default.
+/// let token = "eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJERUYxMjNHSElKIn0.c2ln";
+/// let findings = inspect_token_at(token, Some(Service::AppleMusic), None, 1_700_000_000);
+/// assert!(findings.iter().any(|f| f.code == "alg" && f.level == Level::Error));
+/// ```
+pub fn inspect_token_at(
+    token: &str,
+    service: Option<Service>,
+    public_key: Option<&PublicKey>,
+    now: i64,
+) -> Vec<Finding> {
+    let mut report = Report::default();
+    let parts = match split_token(token) {
+        Ok(parts) => parts,
+        Err(error) => {
+            report.error("malformed", error.to_string());
+            return report.findings;
+        }
+    };
+    if parts.padded {
+        report.error(
+            "base64_padding",
+            "the token carries '=' padding; JWS parts are base64url without padding",
+        );
+    }
+    let header = &parts.decoded.header;
+    let claims = &parts.decoded.claims;
+
+    match header.get("alg") {
+        None => report.error("alg_missing", "the header has no alg; Apple requires ES256"),
+        Some(Value::String(alg)) if alg == "ES256" => {}
+        Some(other) => report.error("alg", format!("alg is {other}; Apple accepts only ES256 (a library default such as HS256 or RS256 is a common cause)")),
+    }
+    match header.get("kid") {
+        None => report.error(
+            "kid_missing",
+            "the header has no kid; Apple needs the 10-character key id",
+        ),
+        Some(Value::String(kid)) => {
+            if let Err(error) = check_key_id(kid) {
+                report.error("kid_format", error.to_string());
+            }
+        }
+        Some(other) => report.error("kid_format", format!("kid is {other}; it must be a string")),
+    }
+
+    let shape_problem = signature_shape_problem(&parts.signature);
+    if let Some(problem) = &shape_problem {
+        let code = if parts.signature.first() == Some(&0x30) && parts.signature.len() > 64 {
+            "signature_der"
+        } else {
+            "signature_length"
+        };
+        report.error(code, problem.clone());
+    }
+    match public_key {
+        Some(key) if shape_problem.is_none() => match check_signature(&parts, key) {
+            Ok(()) => report.info(
+                "signature_ok",
+                "the signature verifies with the given public key",
+            ),
+            Err(error) => report.error("signature_mismatch", error.to_string()),
+        },
+        Some(_) => {}
+        None => report.info(
+            "signature_not_checked",
+            "signature not checked: no public key was given",
+        ),
+    }
+
+    let iat = report.time_claim(claims, "iat");
+    let exp = report.time_claim(claims, "exp");
+    if !claims.contains_key("iat") {
+        report.error(
+            "iat_missing",
+            "the payload has no iat; Apple requires the issue time",
+        );
+    }
+    if let Some(iat) = iat {
+        if iat > now + INSPECT_CLOCK_SKEW_SECS {
+            report.error("iat_future", format!("iat is {} s in the future (allowing {INSPECT_CLOCK_SKEW_SECS} s of clock skew); Apple rejects tokens issued in the future; check the server clock", iat - now));
+        } else if iat > now {
+            report.warning("iat_future", format!("iat is {} s in the future; a slightly fast clock already makes Apple reject tokens; back-date iat", iat - now));
+        }
+    }
+    if let Some(exp) = exp {
+        if let Some(iat) = iat {
+            if exp <= iat {
+                report.error(
+                    "exp_not_after_iat",
+                    format!("exp is {} s after iat; exp must be after iat", exp - iat),
+                );
+            }
+        }
+        if exp <= now {
+            report.error(
+                "expired",
+                format!("the token expired {} s ago (exp {exp})", now - exp),
+            );
+        }
+    }
+
+    match service {
+        Some(service) => {
+            check_service_rules(&mut report, service.rules(), header, claims, iat, exp, now)
+        }
+        None => report.info(
+            "service_not_checked",
+            "no service given: only the rules shared by every service were checked",
+        ),
+    }
+    report.findings
+}
+
+#[derive(Default)]
+struct Report {
+    findings: Vec<Finding>,
+}
+
+impl Report {
+    fn push(&mut self, level: Level, code: &'static str, message: impl Into<String>) {
+        self.findings.push(Finding {
+            level,
+            code,
+            message: message.into(),
+        });
+    }
+    fn error(&mut self, code: &'static str, message: impl Into<String>) {
+        self.push(Level::Error, code, message);
+    }
+    fn warning(&mut self, code: &'static str, message: impl Into<String>) {
+        self.push(Level::Warning, code, message);
+    }
+    fn info(&mut self, code: &'static str, message: impl Into<String>) {
+        self.push(Level::Info, code, message);
+    }
+
+    /// Reads an integer time claim, reporting one that is present but not an integer.
+    fn time_claim(&mut self, claims: &Map<String, Value>, name: &'static str) -> Option<i64> {
+        let value = claims.get(name)?;
+        match value.as_i64() {
+            Some(secs) => Some(secs),
+            None => {
+                let code = if name == "iat" {
+                    "iat_type"
+                } else {
+                    "exp_type"
+                };
+                self.error(code, format!("{name} is {value}; Apple wants integer UNIX seconds (not milliseconds, a float or a string)"));
+                None
+            }
+        }
+    }
+
+    fn string_claim<'a>(
+        &mut self,
+        claims: &'a Map<String, Value>,
+        name: &'static str,
+        code: &'static str,
+    ) -> Option<&'a str> {
+        match claims.get(name)? {
+            Value::String(text) => Some(text),
+            other => {
+                self.error(code, format!("{name} is {other}; it must be a string"));
+                None
+            }
+        }
+    }
+}
+
+fn check_service_rules(
+    report: &mut Report,
+    rules: &ServiceRules,
+    header: &Map<String, Value>,
+    claims: &Map<String, Value>,
+    iat: Option<i64>,
+    exp: Option<i64>,
+    now: i64,
+) {
+    let name = rules.name;
+
+    // header members
+    if rules.typ_header {
+        match header.get("typ") {
+            None => report.error(
+                "typ_missing",
+                format!("the header has no typ; {name} requires typ = \"JWT\""),
+            ),
+            Some(Value::String(typ)) if typ == "JWT" => {}
+            Some(other) => report.error("typ", format!("typ is {other}; {name} requires \"JWT\"")),
+        }
+    }
+    let known_header = rules.header_members();
+    if rules.team_service_id_header {
+        let expected = match (
+            claims.get("iss").and_then(Value::as_str),
+            claims.get("sub").and_then(Value::as_str),
+        ) {
+            (Some(team), Some(sub)) => Some(format!("{team}.{sub}")),
+            _ => None,
+        };
+        match (header.get("id"), expected) {
+            (None, _) => report.error(
+                "id_missing",
+                format!("the header has no id; {name} requires id = \"<Team ID>.<service id>\""),
+            ),
+            (Some(Value::String(id)), Some(expected)) if *id != expected => report.error(
+                "id_mismatch",
+                format!("header id is '{id}' but iss and sub make '{expected}'"),
+            ),
+            _ => {}
+        }
+    }
+    for member in header.keys() {
+        if !known_header.contains(&member.as_str()) {
+            report.warning(
+                "extra_header",
+                format!("header member '{member}' is not one {name} defines"),
+            );
+        }
+    }
+
+    // iss
+    let kid = header.get("kid").and_then(Value::as_str);
+    let issuer = report.string_claim(claims, "iss", "iss_format");
+    let individual_key = rules.issuer == IssuerRule::IssuerIdOrIndividualKey
+        && claims.get("sub").and_then(Value::as_str) == Some("user");
+    match (issuer, rules.issuer) {
+        (None, _) if individual_key => {}
+        (Some(_), _) if individual_key => report.error("iss_with_individual_key", format!("{name} individual keys (sub = \"user\") send no iss")),
+        (None, _) if !claims.contains_key("iss") => report.error("iss_missing", format!("the payload has no iss; {name} requires it")),
+        (None, _) => {}
+        (Some(iss), IssuerRule::TeamId) => match identifiers::shape_of(iss) {
+            IdentifierShape::TenCharacter if Some(iss) == kid => report.error("iss_is_kid", format!("iss '{iss}' equals the kid; {name} wants the Team ID in iss and the key id in kid")),
+            IdentifierShape::TenCharacter => {}
+            IdentifierShape::Uuid => report.error("iss_format", format!("iss '{iss}' is an issuer ID (UUID); {name} wants the 10-character Team ID")),
+            IdentifierShape::Other => report.error("iss_format", format!("iss '{iss}' is not a 10-character Team ID")),
+        },
+        (Some(iss), _) => match identifiers::shape_of(iss) {
+            IdentifierShape::Uuid => {}
+            IdentifierShape::TenCharacter => report.error("iss_format", format!("iss '{iss}' looks like a Team ID or key id; {name} wants the issuer ID (a UUID)")),
+            IdentifierShape::Other => report.error("iss_format", format!("iss '{iss}' is not an issuer ID (a UUID)")),
+        },
+    }
+
+    // aud
+    match (rules.audience, claims.get("aud")) {
+        (Some(expected), None) => report.error(
+            "aud_missing",
+            format!("the payload has no aud; {name} requires aud = \"{expected}\""),
+        ),
+        (Some(expected), Some(Value::String(aud))) if aud == expected => {}
+        (Some(expected), Some(other)) => report.error(
+            "aud_mismatch",
+            format!("aud is {other}; {name} requires \"{expected}\""),
+        ),
+        (None, _) => {}
+    }
+
+    // sub
+    let subject = report.string_claim(claims, "sub", "sub_format");
+    match rules.subject {
+        SubjectRule::ReverseDnsId => match subject {
+            None if !claims.contains_key("sub") => report.error(
+                "sub_missing",
+                format!("the payload has no sub; {name} requires it"),
+            ),
+            None => {}
+            Some(sub) => {
+                if let Err(why) = identifiers::check_reverse_dns(sub) {
+                    report.error("sub_format", format!("sub '{sub}' {why}"));
+                }
+            }
+        },
+        SubjectRule::IndividualKeyUser => {
+            if let Some(sub) = subject {
+                if sub != "user" {
+                    report.error(
+                        "sub_format",
+                        format!("sub is '{sub}'; {name} individual keys send \"user\""),
+                    );
+                }
+            }
+        }
+        SubjectRule::NotDefined => {}
+    }
+
+    // bid
+    if rules.bundle_id == Presence::Required {
+        match report.string_claim(claims, "bid", "bid_format") {
+            None if !claims.contains_key("bid") => report.error(
+                "bid_missing",
+                format!("the payload has no bid; {name} requires the app's bundle id"),
+            ),
+            None => {}
+            Some(bid) => {
+                if let Err(why) = identifiers::check_reverse_dns(bid) {
+                    report.error("bid_format", format!("bid '{bid}' {why}"));
+                }
+            }
+        }
+    }
+
+    // origin
+    let origins: Vec<&Value> = match (rules.origin, claims.get("origin")) {
+        (_, None) | (OriginRule::NotDefined, _) => Vec::new(),
+        (OriginRule::Single, Some(value @ Value::String(_))) => vec![value],
+        (OriginRule::List, Some(Value::Array(values))) => values.iter().collect(),
+        (OriginRule::Single, Some(other)) => {
+            report.error(
+                "origin_type",
+                format!("origin is {other}; {name} takes one string"),
+            );
+            Vec::new()
+        }
+        (OriginRule::List, Some(other)) => {
+            report.error(
+                "origin_type",
+                format!("origin is {other}; {name} takes an array of strings"),
+            );
+            Vec::new()
+        }
+    };
+    for origin in origins {
+        match origin.as_str() {
+            Some(text) => {
+                if let Err(why) = identifiers::check_origin(text) {
+                    report.error("origin_format", format!("origin '{text}' {why}"));
+                }
+            }
+            None => report.error(
+                "origin_type",
+                format!("origin entry {origin} is not a string"),
+            ),
+        }
+    }
+
+    // scope
+    let scope: Vec<String> = match (rules.scope, claims.get("scope")) {
+        (ScopeRule::SpaceSeparated, Some(Value::String(text))) => {
+            text.split_whitespace().map(str::to_string).collect()
+        }
+        (ScopeRule::List, Some(Value::Array(values))) => values
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        (ScopeRule::SpaceSeparated, Some(other)) => {
+            report.error(
+                "scope_type",
+                format!("scope is {other}; {name} takes one space-separated string"),
+            );
+            Vec::new()
+        }
+        (ScopeRule::List, Some(other)) => {
+            report.error(
+                "scope_type",
+                format!("scope is {other}; {name} takes an array of strings"),
+            );
+            Vec::new()
+        }
+        _ => Vec::new(),
+    };
+    if rules.scope == ScopeRule::SpaceSeparated && !claims.contains_key("scope") {
+        report.info("scope_missing", format!("no scope: Apple's current {name} page asks for one (server_api for the Maps Server API)"));
+    }
+
+    // unknown claims
+    let known: Vec<&str> = rules
+        .payload_members()
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    for member in claims.keys() {
+        if !known.contains(&member.as_str()) {
+            report.warning(
+                "extra_claim",
+                format!("claim '{member}' is not one {name} defines"),
+            );
+        }
+    }
+
+    // lifetime
+    match rules.lifetime {
+        Lifetime::NoExpiry { max_age_secs } => {
+            if claims.contains_key("exp") {
+                report.warning(
+                    "extra_claim",
+                    format!("{name} tokens carry no exp; Apple judges their age by iat alone"),
+                );
+            }
+            if let Some(iat) = iat {
+                let age = now - iat;
+                let max_age = max_age_secs as i64;
+                if age >= max_age {
+                    report.error("token_too_old", format!("iat is {age} s old; {name} rejects tokens older than {max_age} s (403 ExpiredProviderToken); sign a new one"));
+                } else if age >= max_age - 20 * 60 {
+                    report.warning("token_old", format!("iat is {age} s old; renew before {max_age} s, but not more often than every 20 minutes (429 TooManyProviderTokenUpdates)"));
+                }
+            }
+        }
+        Lifetime::Expiring { .. } => {
+            if !claims.contains_key("exp") {
+                report.error(
+                    "exp_missing",
+                    format!("the payload has no exp; {name} requires it"),
+                );
+            }
+            if let (Some(iat), Some(exp)) = (iat, exp) {
+                let lifetime = exp - iat;
+                match rules.max_lifetime_secs(&scope) {
+                    Some(max) if lifetime > max as i64 => report.error("lifetime_over_limit", format!("exp is {lifetime} s after iat; {name} allows at most {max} s")),
+                    Some(max) if lifetime > max as i64 - 60 && lifetime > 0 => report.warning("lifetime_at_limit", format!("exp is {lifetime} s after iat, within a minute of {name}'s limit of {max} s; a clock a little off on either side makes Apple reject it")),
+                    _ => {}
+                }
+                if let Some(max) = rules.max_lifetime_secs(&scope) {
+                    if max > 24 * 3600 && exp - now > max as i64 {
+                        report.error("exp_too_far", format!("exp is {} s from now; {name} accepts at most {max} s from the current time", exp - now));
+                    }
+                }
+                let left = exp - now;
+                if lifetime > 7 * 24 * 3600 && left > 0 && left < 7 * 24 * 3600 {
+                    report.warning(
+                        "expires_soon",
+                        format!(
+                            "this long-lived token expires in {} days; sign its replacement now",
+                            left / 86_400
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Claims, PrivateKey, Signer};
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn codes(findings: &[Finding], level: Level) -> Vec<&'static str> {
+        findings
+            .iter()
+            .filter(|f| f.level == level)
+            .map(|f| f.code)
+            .collect()
+    }
+
+    fn signer() -> Signer {
+        Signer::new(PrivateKey::generate().unwrap(), "ABC123DEFG").unwrap()
+    }
+
+    #[test]
+    fn a_good_token_has_no_errors() {
+        let signer = signer();
+        for service in Service::ALL {
+            let claims = crate::claims::tests_support::valid_claims(service);
+            let token = signer.sign_token_at(service, &claims, NOW).unwrap();
+            let findings = inspect_token_at(&token, Some(service), Some(&signer.public_key()), NOW);
+            assert!(
+                codes(&findings, Level::Error).is_empty(),
+                "{service}: {findings:?}"
+            );
+            assert!(
+                codes(&findings, Level::Info).contains(&"signature_ok"),
+                "{service}: {findings:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn der_signature_is_named() {
+        use base64::Engine;
+        let signer = signer();
+        let token = signer
+            .sign_token_at(Service::AppleMusic, &Claims::new("DEF123GHIJ"), NOW)
+            .unwrap();
+        let (input, sig) = token.rsplit_once('.').unwrap();
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(sig)
+            .unwrap();
+        let der = p256::ecdsa::Signature::from_slice(&raw).unwrap().to_der();
+        let der_token = format!(
+            "{input}.{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(der.as_bytes())
+        );
+        let findings = inspect_token_at(&der_token, Some(Service::AppleMusic), None, NOW);
+        assert!(
+            codes(&findings, Level::Error).contains(&"signature_der"),
+            "{findings:?}"
+        );
+    }
+
+    #[test]
+    fn times_are_judged() {
+        let signer = signer();
+        let claims = Claims::new("DEF123GHIJ").issued_at(NOW).ttl(3600);
+        let token = signer
+            .sign_token_at(Service::AppleMusic, &claims, NOW)
+            .unwrap();
+        let before = inspect_token_at(&token, Some(Service::AppleMusic), None, NOW - 600);
+        assert!(
+            codes(&before, Level::Error).contains(&"iat_future"),
+            "{before:?}"
+        );
+        let after = inspect_token_at(&token, Some(Service::AppleMusic), None, NOW + 7200);
+        assert!(
+            codes(&after, Level::Error).contains(&"expired"),
+            "{after:?}"
+        );
+        let apns = signer
+            .sign_token_at(
+                Service::Apns,
+                &Claims::new("DEF123GHIJ").issued_at(NOW),
+                NOW,
+            )
+            .unwrap();
+        let old = inspect_token_at(&apns, Some(Service::Apns), None, NOW + 3600);
+        assert!(
+            codes(&old, Level::Error).contains(&"token_too_old"),
+            "{old:?}"
+        );
+    }
+
+    #[test]
+    fn lifetime_at_the_limit_warns() {
+        let signer = signer();
+        let claims = Claims::new("DEF123GHIJ").ttl(crate::service::SIX_MONTHS_SECS as i64);
+        let token = signer
+            .sign_token_at(Service::AppleMusic, &claims, NOW)
+            .unwrap();
+        let findings = inspect_token_at(&token, Some(Service::AppleMusic), None, NOW);
+        assert!(
+            codes(&findings, Level::Warning).contains(&"lifetime_at_limit"),
+            "{findings:?}"
+        );
+    }
+
+    #[test]
+    fn wrong_service_shows_missing_and_extra_claims() {
+        let signer = signer();
+        let token = signer
+            .sign_token_at(Service::AppleMusic, &Claims::new("DEF123GHIJ"), NOW)
+            .unwrap();
+        let findings = inspect_token_at(&token, Some(Service::AppStoreServer), None, NOW);
+        let errors = codes(&findings, Level::Error);
+        for code in ["typ_missing", "iss_format", "aud_missing", "bid_missing"] {
+            assert!(errors.contains(&code), "{code}: {findings:?}");
+        }
+    }
+
+    #[test]
+    fn garbage_is_one_malformed_finding() {
+        let findings = inspect_token_at("not a token", None, None, NOW);
+        assert_eq!(codes(&findings, Level::Error), ["malformed"]);
+    }
+}

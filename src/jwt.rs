@@ -1,0 +1,176 @@
+//! Compact JWS encoding and decoding: base64url without padding, ES256, 64-byte r||s signatures.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use p256::ecdsa::signature::{Signer as _, Verifier as _};
+use p256::ecdsa::Signature;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::keys::{PrivateKey, PublicKey};
+
+/// The header and claims of a token, decoded (and, from [`verify_token`], verified).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedToken {
+    /// The JOSE header, members in token order.
+    pub header: Map<String, Value>,
+    /// The payload claims, members in token order.
+    pub claims: Map<String, Value>,
+}
+
+/// A token split into its parts, before any signature check.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenParts<'a> {
+    pub decoded: DecodedToken,
+    /// `base64url(header) "." base64url(payload)`, the bytes that are signed.
+    pub signing_input: &'a str,
+    pub signature: Vec<u8>,
+    /// Which parts carried base64 `=` padding (tolerated on decode, reported by inspect).
+    pub padded: bool,
+}
+
+/// Signs `header` and `payload` with ES256 and returns the compact token.
+pub(crate) fn encode_and_sign(
+    header: &Map<String, Value>,
+    payload: &Map<String, Value>,
+    key: &PrivateKey,
+) -> String {
+    // Serializing a map of strings and integers cannot fail.
+    let header_json = serde_json::to_vec(header).unwrap_or_default();
+    let payload_json = serde_json::to_vec(payload).unwrap_or_default();
+    let mut token =
+        String::with_capacity(4 * (header_json.len() + payload_json.len() + 64) / 3 + 8);
+    URL_SAFE_NO_PAD.encode_string(&header_json, &mut token);
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(&payload_json, &mut token);
+    // RFC 6979 deterministic ECDSA over SHA-256, constant-time in p256.
+    let signature: Signature = key.signing_key().sign(token.as_bytes());
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(signature.to_bytes(), &mut token);
+    token
+}
+
+fn decode_part(part: &str, name: &str) -> Result<(Vec<u8>, bool)> {
+    let padded = part.ends_with('=');
+    let unpadded = part.trim_end_matches('=');
+    if unpadded.contains(['+', '/']) {
+        return Err(Error::malformed(format!(
+            "the {name} uses '+' or '/' (standard base64); JWS uses base64url ('-' and '_')"
+        )));
+    }
+    URL_SAFE_NO_PAD
+        .decode(unpadded)
+        .map(|bytes| (bytes, padded))
+        .map_err(|e| Error::malformed(format!("the {name} is not base64url ({e})")))
+}
+
+fn decode_json(bytes: &[u8], name: &str) -> Result<Map<String, Value>> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Error::malformed(format!(
+            "the {name} is JSON but not an object"
+        ))),
+        Err(e) => Err(Error::malformed(format!("the {name} is not JSON ({e})"))),
+    }
+}
+
+/// Splits and decodes a compact JWS without checking the signature.
+pub(crate) fn split_token(token: &str) -> Result<TokenParts<'_>> {
+    let token = token.trim();
+    let token = token
+        .strip_prefix("Bearer ")
+        .or_else(|| token.strip_prefix("bearer "))
+        .unwrap_or(token)
+        .trim();
+    if token.is_empty() {
+        return Err(Error::malformed("the token is empty"));
+    }
+    let parts: Vec<&str> = token.split('.').collect();
+    if parts.len() != 3 {
+        return Err(Error::malformed(format!(
+            "a compact JWS has 3 dot-separated parts; this has {}",
+            parts.len()
+        )));
+    }
+    let (header_bytes, header_padded) = decode_part(parts[0], "header")?;
+    let (payload_bytes, payload_padded) = decode_part(parts[1], "payload")?;
+    let (signature, signature_padded) = decode_part(parts[2], "signature")?;
+    let header = decode_json(&header_bytes, "header")?;
+    let claims = decode_json(&payload_bytes, "payload")?;
+    let signing_input = &token[..parts[0].len() + 1 + parts[1].len()];
+    Ok(TokenParts {
+        decoded: DecodedToken { header, claims },
+        signing_input,
+        signature,
+        padded: header_padded || payload_padded || signature_padded,
+    })
+}
+
+/// Decodes a token's header and claims without checking the signature.
+///
+/// ```
+/// let token = "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJERUYxMjNHSElKIn0.AA";
+/// let decoded = devtoken::decode_token(token).unwrap();
+/// assert_eq!(decoded.claims["iss"], "DEF123GHIJ");
+/// ```
+pub fn decode_token(token: &str) -> Result<DecodedToken> {
+    split_token(token).map(|parts| parts.decoded)
+}
+
+/// Describes a signature that is not 64-byte r||s, or `None` when it is.
+pub(crate) fn signature_shape_problem(signature: &[u8]) -> Option<String> {
+    if signature.len() == 64 {
+        return None;
+    }
+    if (8..=72).contains(&signature.len()) && signature[0] == 0x30 {
+        return Some(format!(
+            "the signature is {} bytes of DER (ASN.1); ES256 needs the 64-byte r||s form (convert it, or sign with a JOSE library)",
+            signature.len()
+        ));
+    }
+    Some(format!(
+        "the signature is {} bytes; ES256 needs exactly 64 bytes (r||s)",
+        signature.len()
+    ))
+}
+
+/// Checks a token's structure, `alg` and ES256 signature; returns its header and claims.
+///
+/// This checks the signature only; [`inspect_token`](crate::inspect_token) checks the rules of a
+/// service (lifetimes, identifiers, ...).
+///
+/// ```
+/// use devtoken::{Claims, Service, Signer, PrivateKey};
+/// let signer = Signer::new(PrivateKey::generate().unwrap(), "ABC123DEFG").unwrap();
+/// let token = signer.sign_token(Service::AppleMusic, &Claims::new("DEF123GHIJ")).unwrap();
+/// let decoded = devtoken::verify_token(&token, &signer.public_key()).unwrap();
+/// assert_eq!(decoded.header["kid"], "ABC123DEFG");
+/// ```
+pub fn verify_token(token: &str, public_key: &PublicKey) -> Result<DecodedToken> {
+    let parts = split_token(token)?;
+    check_signature(&parts, public_key)?;
+    Ok(parts.decoded)
+}
+
+pub(crate) fn check_signature(parts: &TokenParts<'_>, public_key: &PublicKey) -> Result<()> {
+    match parts.decoded.header.get("alg") {
+        Some(Value::String(alg)) if alg == "ES256" => {}
+        Some(other) => {
+            return Err(Error::signature(format!(
+                "alg is {other}; only ES256 is accepted"
+            )))
+        }
+        None => return Err(Error::signature("the header has no alg; ES256 is required")),
+    }
+    if let Some(problem) = signature_shape_problem(&parts.signature) {
+        return Err(Error::signature(problem));
+    }
+    let signature = Signature::from_slice(&parts.signature)
+        .map_err(|_| Error::signature("r or s is zero or not below the group order"))?;
+    public_key
+        .verifying_key()
+        .verify(parts.signing_input.as_bytes(), &signature)
+        .map_err(|_| {
+            Error::signature("the signature does not match this public key (wrong key, or the token was altered)")
+        })
+}

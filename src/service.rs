@@ -1,0 +1,520 @@
+//! Apple services and the rule table that describes each one's token.
+//!
+//! The table mirrors `apple-token-rules.md` (the project's spec, written from Apple's pages): one
+//! [`ServiceRules`] entry per service. Validation ([`crate::claims`]) and inspection
+//! ([`crate::inspect`]) read only this table, so adding a service is one entry here plus tests.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Six months in seconds, the longest lifetime Apple Music and Sign in with Apple accept.
+pub const SIX_MONTHS_SECS: u64 = 15_777_000;
+
+/// An Apple server API that takes an ES256 developer token.
+///
+/// ```
+/// use devtoken::Service;
+/// let service: Service = "app-store-server".parse().unwrap();
+/// assert_eq!(service, Service::AppStoreServer);
+/// assert_eq!(service.rules().audience, Some("appstoreconnect-v1"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Service {
+    /// Maps Server API and MapKit JS.
+    Maps,
+    /// Apple Music API / MusicKit (ShazamKit uses the same token).
+    AppleMusic,
+    /// App Store Server API (also Retention Messaging and Advanced Commerce).
+    AppStoreServer,
+    /// External Purchase Server API.
+    ExternalPurchaseServer,
+    /// Apps and Books Metadata for Organizations API.
+    AppsAndBooks,
+    /// App Store Connect API, team keys (`iss` = issuer ID) or individual keys (`sub` = `user`).
+    AppStoreConnect,
+    /// Enterprise Program API.
+    EnterpriseProgram,
+    /// WeatherKit REST API.
+    WeatherKit,
+    /// Sign in with Apple client secret (also Account & Organizational Data Sharing).
+    SignInWithApple,
+    /// APNs provider token.
+    Apns,
+    /// DeviceCheck / App Attest server calls.
+    DeviceCheck,
+}
+
+impl Service {
+    /// Every service, in the order of the rules table.
+    pub const ALL: [Service; 11] = [
+        Service::Maps,
+        Service::AppleMusic,
+        Service::AppStoreServer,
+        Service::ExternalPurchaseServer,
+        Service::AppsAndBooks,
+        Service::AppStoreConnect,
+        Service::EnterpriseProgram,
+        Service::WeatherKit,
+        Service::SignInWithApple,
+        Service::Apns,
+        Service::DeviceCheck,
+    ];
+
+    /// The rules this service applies to its tokens.
+    pub fn rules(self) -> &'static ServiceRules {
+        &RULES[self as usize]
+    }
+
+    /// Apple's name for the service, e.g. `App Store Server API`.
+    pub fn display_name(self) -> &'static str {
+        self.rules().name
+    }
+
+    /// The kebab-case name used on the command line, e.g. `app-store-server`.
+    pub fn cli_name(self) -> &'static str {
+        self.rules().cli_name
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.display_name())
+    }
+}
+
+/// The error of parsing an unknown service name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown service '{given}'; expected one of: {}", Service::ALL.iter().map(|s| s.cli_name()).collect::<Vec<_>>().join(", "))]
+pub struct UnknownService {
+    /// The name that was given.
+    pub given: String,
+}
+
+impl FromStr for Service {
+    type Err = UnknownService;
+
+    /// Parses the command-line name (`apple-music`); `_` and upper case are accepted too.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_lowercase().replace('_', "-");
+        Service::ALL
+            .into_iter()
+            .find(|service| service.cli_name() == wanted)
+            .ok_or_else(|| UnknownService {
+                given: s.to_string(),
+            })
+    }
+}
+
+/// What the `iss` claim holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssuerRule {
+    /// A 10-character Team ID.
+    TeamId,
+    /// An issuer ID (a UUID) from App Store Connect.
+    IssuerId,
+    /// An issuer ID for team keys; absent for individual keys, which send `sub` = `user` instead.
+    IssuerIdOrIndividualKey,
+}
+
+/// What the `sub` claim holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectRule {
+    /// The service defines no `sub`.
+    NotDefined,
+    /// A reverse-DNS identifier is required: WeatherKit's service id, Sign in with Apple's client id.
+    ReverseDnsId,
+    /// App Store Connect individual keys: `sub` is exactly `user` (and then there is no `iss`).
+    IndividualKeyUser,
+}
+
+/// How a claim that is either absent or present is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// The service does not define the claim.
+    NotDefined,
+    /// The service requires it.
+    Required,
+    /// The service accepts it when given.
+    Optional,
+}
+
+/// How the `origin` claim is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OriginRule {
+    /// Not defined.
+    NotDefined,
+    /// One string (Maps).
+    Single,
+    /// An array of strings (Apple Music).
+    List,
+}
+
+/// How the `scope` claim is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeRule {
+    /// Not defined.
+    NotDefined,
+    /// One string holding a space-separated list (Maps: `server_api`).
+    SpaceSeparated,
+    /// An array of strings (App Store Connect: `"GET /v1/apps?..."`).
+    List,
+}
+
+/// How long a token may live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifetime {
+    /// The token carries `exp`.
+    Expiring {
+        /// The longest `exp − iat` Apple accepts, or `None` where Apple publishes no limit.
+        max_secs: Option<u64>,
+        /// The longest `exp − iat` when every `scope` entry is a `GET` call (App Store Connect).
+        max_secs_with_get_only_scope: Option<u64>,
+        /// What devtoken uses when the caller gives neither `ttl` nor `expires_at`.
+        default_secs: u64,
+    },
+    /// The token carries no `exp`; Apple refuses it once `iat` is older than `max_age_secs`.
+    NoExpiry {
+        /// The age past which Apple rejects the token.
+        max_age_secs: u64,
+    },
+}
+
+/// When a cached token may be handed out again (the TokenProvider's policy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReusePolicy {
+    /// Reuse until less than a margin of the lifetime is left.
+    UntilMargin,
+    /// A new token for every request, as Apple instructs; reuse only on explicit opt-in.
+    PerRequest,
+    /// A provider token without `exp`: renew after `renew_after_secs`, never sooner than
+    /// `min_interval_secs` after the previous one, never later than `max_age_secs`.
+    ProviderToken {
+        /// Default age at which a new token is signed.
+        renew_after_secs: u64,
+        /// Apple answers 429 TooManyProviderTokenUpdates below this interval.
+        min_interval_secs: u64,
+        /// Apple answers 403 ExpiredProviderToken past this age.
+        max_age_secs: u64,
+    },
+}
+
+/// One row of the rule table: everything devtoken knows about a service's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceRules {
+    /// The service this row describes.
+    pub service: Service,
+    /// Apple's name for the service.
+    pub name: &'static str,
+    /// The command-line name.
+    pub cli_name: &'static str,
+    /// Whether the header carries `typ: "JWT"`.
+    pub typ_header: bool,
+    /// Whether the header carries WeatherKit's `id` = `<Team ID>.<service id>`.
+    pub team_service_id_header: bool,
+    /// What `iss` holds.
+    pub issuer: IssuerRule,
+    /// The fixed `aud`, when the service has one.
+    pub audience: Option<&'static str>,
+    /// What `sub` holds.
+    pub subject: SubjectRule,
+    /// Whether `bid` (the app's bundle id) is sent.
+    pub bundle_id: Presence,
+    /// Whether and how `origin` is sent.
+    pub origin: OriginRule,
+    /// Whether and how `scope` is sent.
+    pub scope: ScopeRule,
+    /// How long a token may live.
+    pub lifetime: Lifetime,
+    /// When a cached token may be reused.
+    pub reuse: ReusePolicy,
+    /// Where the rules come from.
+    pub source: &'static str,
+}
+
+impl ServiceRules {
+    /// The longest lifetime allowed for a token with this `scope` list, if Apple states one.
+    pub fn max_lifetime_secs(&self, scope: &[String]) -> Option<u64> {
+        match self.lifetime {
+            Lifetime::Expiring {
+                max_secs,
+                max_secs_with_get_only_scope,
+                ..
+            } => match max_secs_with_get_only_scope {
+                Some(extended)
+                    if !scope.is_empty() && scope.iter().all(|s| s.starts_with("GET ")) =>
+                {
+                    Some(extended)
+                }
+                _ => max_secs,
+            },
+            Lifetime::NoExpiry { max_age_secs } => Some(max_age_secs),
+        }
+    }
+
+    /// The payload members this service defines, in token order, each required or optional.
+    ///
+    /// ```
+    /// use devtoken::service::Presence;
+    /// let members = devtoken::Service::Apns.rules().payload_members();
+    /// assert_eq!(members, [("iss", Presence::Required), ("iat", Presence::Required)]);
+    /// ```
+    pub fn payload_members(&self) -> Vec<(&'static str, Presence)> {
+        let optional_if = |defined: bool| defined.then_some(Presence::Optional);
+        let issuer = match self.issuer {
+            IssuerRule::TeamId | IssuerRule::IssuerId => Presence::Required,
+            IssuerRule::IssuerIdOrIndividualKey => Presence::Optional,
+        };
+        let subject = match self.subject {
+            SubjectRule::NotDefined => None,
+            SubjectRule::ReverseDnsId => Some(Presence::Required),
+            SubjectRule::IndividualKeyUser => Some(Presence::Optional),
+        };
+        [
+            ("iss", Some(issuer)),
+            ("iat", Some(Presence::Required)),
+            ("exp", self.has_expiry().then_some(Presence::Required)),
+            ("aud", self.audience.map(|_| Presence::Required)),
+            ("sub", subject),
+            (
+                "bid",
+                (self.bundle_id != Presence::NotDefined).then_some(self.bundle_id),
+            ),
+            ("origin", optional_if(self.origin != OriginRule::NotDefined)),
+            ("scope", optional_if(self.scope != ScopeRule::NotDefined)),
+        ]
+        .into_iter()
+        .filter_map(|(name, presence)| presence.map(|p| (name, p)))
+        .collect()
+    }
+
+    /// The header members this service defines, in token order.
+    pub fn header_members(&self) -> Vec<&'static str> {
+        let mut members = vec!["alg", "kid"];
+        if self.typ_header {
+            members.push("typ");
+        }
+        if self.team_service_id_header {
+            members.push("id");
+        }
+        members
+    }
+
+    /// Whether tokens of this service carry `exp`.
+    pub fn has_expiry(&self) -> bool {
+        matches!(self.lifetime, Lifetime::Expiring { .. })
+    }
+}
+
+const REUSE_UNTIL_MARGIN: ReusePolicy = ReusePolicy::UntilMargin;
+const PROVIDER_TOKEN_REUSE: ReusePolicy = ReusePolicy::ProviderToken {
+    renew_after_secs: 40 * 60,
+    min_interval_secs: 20 * 60,
+    max_age_secs: 60 * 60,
+};
+
+/// Shorthand for an expiring lifetime without the App Store Connect scope exception.
+const fn expiring(max_secs: Option<u64>, default_secs: u64) -> Lifetime {
+    Lifetime::Expiring {
+        max_secs,
+        max_secs_with_get_only_scope: None,
+        default_secs,
+    }
+}
+
+/// A token with only `iss` (Team ID), `iat` and `exp`: the base several services share.
+const TEAM_TOKEN: ServiceRules = ServiceRules {
+    service: Service::AppsAndBooks,
+    name: "",
+    cli_name: "",
+    typ_header: false,
+    team_service_id_header: false,
+    issuer: IssuerRule::TeamId,
+    audience: None,
+    subject: SubjectRule::NotDefined,
+    bundle_id: Presence::NotDefined,
+    origin: OriginRule::NotDefined,
+    scope: ScopeRule::NotDefined,
+    // Apple publishes no limit for several services; devtoken defaults to one hour.
+    lifetime: expiring(None, 3600),
+    reuse: REUSE_UNTIL_MARGIN,
+    source: "",
+};
+
+/// The App Store Server API token, shared by the External Purchase Server API.
+const APP_STORE_SERVER_TOKEN: ServiceRules = ServiceRules {
+    typ_header: true,
+    issuer: IssuerRule::IssuerId,
+    audience: Some("appstoreconnect-v1"),
+    bundle_id: Presence::Required,
+    // At most 60 minutes; Apple's App Store Server Library signs 5-minute tokens per request.
+    lifetime: expiring(Some(3600), 300),
+    reuse: ReusePolicy::PerRequest,
+    source: "apple-docs/app-store-server-api-generating-jwts.txt",
+    ..TEAM_TOKEN
+};
+
+/// The rule table, indexed by `Service as usize` (checked by a unit test).
+static RULES: [ServiceRules; 11] = [
+    ServiceRules {
+        service: Service::Maps,
+        name: "Maps Server API / MapKit JS",
+        cli_name: "maps",
+        typ_header: true,
+        origin: OriginRule::Single,
+        scope: ScopeRule::SpaceSeparated,
+        // No published limit; 30 minutes is the usual web token life.
+        lifetime: expiring(None, 1800),
+        source: "apple-docs/maps-server-api-creating-tokens.txt",
+        ..TEAM_TOKEN
+    },
+    ServiceRules {
+        service: Service::AppleMusic,
+        name: "Apple Music API",
+        cli_name: "apple-music",
+        origin: OriginRule::List,
+        lifetime: expiring(Some(SIX_MONTHS_SECS), 3600),
+        source: "apple-docs/apple-music-generating-developer-tokens.md",
+        ..TEAM_TOKEN
+    },
+    ServiceRules {
+        service: Service::AppStoreServer,
+        name: "App Store Server API",
+        cli_name: "app-store-server",
+        ..APP_STORE_SERVER_TOKEN
+    },
+    ServiceRules {
+        service: Service::ExternalPurchaseServer,
+        name: "External Purchase Server API",
+        cli_name: "external-purchase-server",
+        ..APP_STORE_SERVER_TOKEN
+    },
+    ServiceRules {
+        service: Service::AppsAndBooks,
+        name: "Apps and Books Metadata for Organizations API",
+        cli_name: "apps-and-books",
+        source: "apple-docs/apps-and-books-generating-developer-tokens.md",
+        ..TEAM_TOKEN
+    },
+    ServiceRules {
+        service: Service::AppStoreConnect,
+        name: "App Store Connect API",
+        cli_name: "app-store-connect",
+        typ_header: true,
+        issuer: IssuerRule::IssuerIdOrIndividualKey,
+        audience: Some("appstoreconnect-v1"),
+        subject: SubjectRule::IndividualKeyUser,
+        scope: ScopeRule::List,
+        lifetime: Lifetime::Expiring {
+            max_secs: Some(20 * 60),
+            max_secs_with_get_only_scope: Some(SIX_MONTHS_SECS),
+            default_secs: 15 * 60,
+        },
+        source: "Apple docs: appstoreconnectapi/generating-tokens-for-api-requests",
+        ..TEAM_TOKEN
+    },
+    ServiceRules {
+        service: Service::EnterpriseProgram,
+        name: "Enterprise Program API",
+        cli_name: "enterprise-program",
+        typ_header: true,
+        issuer: IssuerRule::IssuerId,
+        audience: Some("apple-developer-enterprise-v1"),
+        scope: ScopeRule::List,
+        lifetime: expiring(Some(20 * 60), 15 * 60),
+        source: "Apple docs: enterpriseprogramapi/generating-tokens-for-api-requests",
+        ..TEAM_TOKEN
+    },
+    ServiceRules {
+        service: Service::WeatherKit,
+        name: "WeatherKit REST API",
+        cli_name: "weatherkit",
+        team_service_id_header: true,
+        subject: SubjectRule::ReverseDnsId,
+        source: "Apple docs: Request authentication for WeatherKit REST API",
+        ..TEAM_TOKEN
+    },
+    ServiceRules {
+        service: Service::SignInWithApple,
+        name: "Sign in with Apple",
+        cli_name: "sign-in-with-apple",
+        audience: Some("https://appleid.apple.com"),
+        subject: SubjectRule::ReverseDnsId,
+        lifetime: expiring(Some(SIX_MONTHS_SECS), 3600),
+        source: "Apple docs: accountorganizationaldatasharing/creating-a-client-secret",
+        ..TEAM_TOKEN
+    },
+    ServiceRules {
+        service: Service::Apns,
+        name: "APNs",
+        cli_name: "apns",
+        lifetime: Lifetime::NoExpiry { max_age_secs: 3600 },
+        reuse: PROVIDER_TOKEN_REUSE,
+        source: "Apple docs: usernotifications/establishing-a-token-based-connection-to-apns",
+        ..TEAM_TOKEN
+    },
+    ServiceRules {
+        service: Service::DeviceCheck,
+        name: "DeviceCheck",
+        cli_name: "device-check",
+        lifetime: Lifetime::NoExpiry { max_age_secs: 3600 },
+        reuse: PROVIDER_TOKEN_REUSE,
+        source: "Apple docs: Accessing and modifying per-device data",
+        ..TEAM_TOKEN
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_indexed_by_service() {
+        for service in Service::ALL {
+            assert_eq!(service.rules().service, service);
+            assert!(!service.rules().name.is_empty());
+            assert!(!service.rules().source.is_empty());
+        }
+    }
+
+    #[test]
+    fn cli_names_round_trip_and_are_unique() {
+        let mut names: Vec<_> = Service::ALL.iter().map(|s| s.cli_name()).collect();
+        for service in Service::ALL {
+            assert_eq!(service.cli_name().parse::<Service>().unwrap(), service);
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Service::ALL.len());
+        assert_eq!(
+            "APPLE_MUSIC".parse::<Service>().unwrap(),
+            Service::AppleMusic
+        );
+        let err = "music".parse::<Service>().unwrap_err();
+        assert!(err.to_string().contains("apple-music"), "{err}");
+    }
+
+    #[test]
+    fn app_store_connect_allows_six_months_only_for_get_scopes() {
+        let rules = Service::AppStoreConnect.rules();
+        assert_eq!(rules.max_lifetime_secs(&[]), Some(1200));
+        let get = vec!["GET /v1/apps".to_string()];
+        assert_eq!(rules.max_lifetime_secs(&get), Some(SIX_MONTHS_SECS));
+        let mixed = vec!["GET /v1/apps".to_string(), "POST /v1/apps".to_string()];
+        assert_eq!(rules.max_lifetime_secs(&mixed), Some(1200));
+    }
+
+    #[test]
+    fn default_lifetimes_fit_their_limits() {
+        for service in Service::ALL {
+            let rules = service.rules();
+            if let Lifetime::Expiring {
+                max_secs: Some(max),
+                default_secs,
+                ..
+            } = rules.lifetime
+            {
+                assert!(default_secs <= max - 60, "{service}");
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The [`Signer`]: a parsed key plus its key id, signing validated tokens for any service.
+
+use std::fmt;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::claims::{build_token_json, check_key_id, Claims};
+use crate::error::{Error, Result, Rule};
+use crate::jwt::encode_and_sign;
+use crate::keys::{PrivateKey, PublicKey};
+use crate::service::Service;
+
+/// How far `iat` is back-dated by default when the caller gives no `issued_at`, in seconds.
+pub const DEFAULT_CLOCK_SKEW_SECS: u64 = 60;
+
+/// The current UNIX time in seconds, from the system clock.
+pub fn unix_now() -> i64 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(elapsed) => i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX),
+        Err(before_epoch) => -i64::try_from(before_epoch.duration().as_secs()).unwrap_or(i64::MAX),
+    }
+}
+
+/// Signs ES256 developer tokens with one key. Parse the key once; share the signer freely
+/// (`Send + Sync`, no interior state).
+///
+/// ```
+/// use devtoken::{Claims, PrivateKey, Service, Signer};
+/// let signer = Signer::new(PrivateKey::generate().unwrap(), "ABC123DEFG").unwrap();
+/// let claims = Claims::new("57246542-96fe-1a63-e053-0824d011072a")
+///     .bundle_id("com.example.app")
+///     .ttl(300);
+/// let token = signer.sign_token(Service::AppStoreServer, &claims).unwrap();
+/// assert_eq!(token.split('.').count(), 3);
+/// ```
+#[derive(Clone)]
+pub struct Signer {
+    key: PrivateKey,
+    key_id: String,
+    clock_skew_secs: u64,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("key_id", &self.key_id)
+            .field("clock_skew_secs", &self.clock_skew_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    /// A signer for `key` under the 10-character `key_id` Apple shows for it.
+    pub fn new(key: PrivateKey, key_id: &str) -> Result<Self> {
+        check_key_id(key_id)?;
+        Ok(Signer {
+            key,
+            key_id: key_id.to_string(),
+            clock_skew_secs: DEFAULT_CLOCK_SKEW_SECS,
+        })
+    }
+
+    /// Parses a PEM (any pasted form, see [`PrivateKey::from_pem`]) and checks the key id.
+    pub fn from_pem(pem: &str, key_id: &str) -> Result<Self> {
+        Self::new(PrivateKey::from_pem(pem)?, key_id)
+    }
+
+    /// Like [`from_pem`](Self::from_pem) for bytes (PEM or DER).
+    pub fn from_pem_bytes(pem: &[u8], key_id: &str) -> Result<Self> {
+        Self::new(PrivateKey::from_bytes(pem)?, key_id)
+    }
+
+    /// Reads a key file. Without `key_id`, the id is taken from an `AuthKey_<KEYID>.p8` file name;
+    /// a `key_id` that contradicts the file name is refused (the classic key mix-up).
+    pub fn from_file(path: impl AsRef<Path>, key_id: Option<&str>) -> Result<Self> {
+        let path = path.as_ref();
+        let from_name = key_id_from_file_name(path);
+        let key_id = match (key_id, from_name.as_deref()) {
+            (Some(given), Some(named)) if given != named => {
+                return Err(Error::claim(
+                    "kid",
+                    Rule::Format,
+                    format!("kid '{given}' does not match the file name {} (key id {named}); is this the right key?",
+                        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
+                ))
+            }
+            (Some(given), _) => given.to_string(),
+            (None, Some(named)) => named.to_string(),
+            (None, None) => {
+                return Err(Error::claim(
+                    "kid",
+                    Rule::Required,
+                    format!("kid is required: {} is not named AuthKey_<KEYID>.p8, so give the key id", path.display()),
+                ))
+            }
+        };
+        Self::new(PrivateKey::from_file(path)?, &key_id)
+    }
+
+    /// Sets how far `iat` is back-dated when claims carry no `issued_at` (default 60 s).
+    pub fn with_clock_skew(mut self, secs: u64) -> Self {
+        self.clock_skew_secs = secs;
+        self
+    }
+
+    /// The key id sent as `kid`.
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// The back-dating applied to `iat`, in seconds.
+    pub fn clock_skew_secs(&self) -> u64 {
+        self.clock_skew_secs
+    }
+
+    /// The public half of the key, to verify tokens or give to others.
+    pub fn public_key(&self) -> PublicKey {
+        self.key.public_key()
+    }
+
+    /// Validates `claims` against `service`'s rules and signs a token, at the system clock's time.
+    pub fn sign_token(&self, service: Service, claims: &Claims) -> Result<String> {
+        self.sign_token_at(service, claims, unix_now())
+    }
+
+    /// Like [`sign_token`](Self::sign_token) at a given "now" (UNIX seconds): same key, claims
+    /// and time give the same bytes (RFC 6979).
+    pub fn sign_token_at(&self, service: Service, claims: &Claims, now: i64) -> Result<String> {
+        let json = build_token_json(
+            service.rules(),
+            claims,
+            &self.key_id,
+            now,
+            self.clock_skew_secs,
+        )?;
+        Ok(encode_and_sign(&json.header, &json.payload, &self.key))
+    }
+}
+
+/// `AuthKey_ABC123DEFG.p8` → `ABC123DEFG`, when the name has that shape.
+pub fn key_id_from_file_name(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".p8").unwrap_or(name);
+    let id = stem.strip_prefix("AuthKey_")?;
+    crate::identifiers::is_ten_character_id(id).then(|| id.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signer_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Signer>();
+    }
+
+    #[test]
+    fn key_id_comes_from_the_file_name() {
+        assert_eq!(
+            key_id_from_file_name(Path::new("/keys/AuthKey_ABC123DEFG.p8")).as_deref(),
+            Some("ABC123DEFG")
+        );
+        assert_eq!(key_id_from_file_name(Path::new("AuthKey_abc.p8")), None);
+        assert_eq!(key_id_from_file_name(Path::new("key.p8")), None);
+    }
+
+    #[test]
+    fn debug_shows_the_key_id_only() {
+        let signer = Signer::new(PrivateKey::generate().unwrap(), "ABC123DEFG").unwrap();
+        let debug = format!("{signer:?}");
+        assert_eq!(
+            debug,
+            "Signer { key_id: \"ABC123DEFG\", clock_skew_secs: 60, .. }"
+        );
+    }
+}
