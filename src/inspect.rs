@@ -467,6 +467,7 @@ fn check_service_rules(
     // lifetime
     match rules.lifetime {
         Lifetime::NoExpiry { max_age_secs } => {
+            report.info("provider_token_reuse", format!("reuse one {name} token for 20 to 60 minutes: a new token more often than every 20 minutes gets 429 TooManyProviderTokenUpdates (several keys of one team count together)"));
             if claims.contains_key("exp") {
                 report.warning(
                     "extra_claim",

@@ -1,0 +1,233 @@
+//! The `devtoken` command end to end: output, exit codes, key sources.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn devtoken(args: &[&str]) -> Output {
+    run(args, None, &[])
+}
+
+fn run(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_devtoken"));
+    command
+        .args(args)
+        .env_remove("DEVTOKEN_KEY")
+        .env_remove("DEVTOKEN_KEY_ID");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("run devtoken");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+fn keygen(dir: &std::path::Path, name: &str) -> String {
+    let path = dir.join(name);
+    let output = devtoken(&["keygen", "--out", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn demo_sign_prints_only_the_token() {
+    let output = devtoken(&[
+        "sign",
+        "--demo",
+        "--service",
+        "apple-music",
+        "--issuer",
+        "DEF123GHIJ",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let token = stdout(&output);
+    assert_eq!(token.trim().split('.').count(), 3);
+    assert_eq!(token.lines().count(), 1);
+    assert!(stderr(&output).contains("DEMO key"));
+    let findings = devtoken(&["inspect", "--service", "apple-music", token.trim()]);
+    assert!(findings.status.success(), "{}", stdout(&findings));
+}
+
+#[test]
+fn keygen_sign_verify_round_trip_with_key_id_from_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen(dir.path(), "AuthKey_ABC123DEFG.p8");
+    let output = devtoken(&[
+        "sign",
+        "--service",
+        "app-store-server",
+        "--key",
+        &key,
+        "--issuer",
+        "57246542-96fe-1a63-e053-0824d011072a",
+        "--bundle-id",
+        "com.example.app",
+        "--ttl",
+        "600",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let token = stdout(&output).trim().to_string();
+
+    let verified = devtoken(&["verify", "--key", &key, &token]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&verified)).unwrap();
+    assert_eq!(json["header"]["kid"], "ABC123DEFG");
+    assert_eq!(json["claims"]["bid"], "com.example.app");
+    assert_eq!(
+        json["claims"]["exp"].as_i64().unwrap() - json["claims"]["iat"].as_i64().unwrap(),
+        600
+    );
+
+    let other = keygen(dir.path(), "other.p8");
+    let rejected = devtoken(&["verify", "--key", &other, &token]);
+    assert_eq!(rejected.status.code(), Some(1));
+    assert!(
+        stderr(&rejected).contains("signature"),
+        "{}",
+        stderr(&rejected)
+    );
+
+    let inspected = devtoken(&[
+        "inspect",
+        "--service",
+        "app-store-server",
+        "--key",
+        &other,
+        "--json",
+        &token,
+    ]);
+    assert_eq!(inspected.status.code(), Some(1));
+    let findings: serde_json::Value = serde_json::from_str(&stdout(&inspected)).unwrap();
+    assert!(findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "signature_mismatch"));
+}
+
+#[test]
+fn bad_claims_exit_2_naming_the_rule() {
+    let output = devtoken(&[
+        "sign",
+        "--demo",
+        "--service",
+        "app-store-server",
+        "--issuer",
+        "57246542-96fe-1a63-e053-0824d011072a",
+        "--bundle-id",
+        "com.example.app",
+        "--ttl",
+        "7200",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).is_empty());
+    assert!(
+        stderr(&output)
+            .contains("exp is 7200 s after iat; App Store Server API allows at most 3600 s"),
+        "{}",
+        stderr(&output)
+    );
+    let unknown = devtoken(&[
+        "sign",
+        "--demo",
+        "--service",
+        "music",
+        "--issuer",
+        "DEF123GHIJ",
+    ]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("apple-music"),
+        "{}",
+        stderr(&unknown)
+    );
+    let no_key = devtoken(&["sign", "--service", "apns", "--issuer", "DEF123GHIJ"]);
+    assert_eq!(no_key.status.code(), Some(2));
+    assert!(stderr(&no_key).contains("--demo"), "{}", stderr(&no_key));
+}
+
+#[test]
+fn key_from_stdin_and_from_the_environment() {
+    let pem = devtoken::demo::DEMO_KEY_PEM;
+    let from_stdin = run(
+        &[
+            "sign",
+            "--service",
+            "apns",
+            "--key",
+            "-",
+            "--key-id",
+            "ABC123DEFG",
+            "--issuer",
+            "DEF123GHIJ",
+        ],
+        Some(pem),
+        &[],
+    );
+    assert!(from_stdin.status.success(), "{}", stderr(&from_stdin));
+    let escaped = pem.replace('\n', "\\n");
+    let from_env = run(
+        &["sign", "--service", "apns", "--issuer", "DEF123GHIJ"],
+        None,
+        &[
+            ("DEVTOKEN_KEY", &escaped),
+            ("DEVTOKEN_KEY_ID", "ABC123DEFG"),
+        ],
+    );
+    assert!(from_env.status.success(), "{}", stderr(&from_env));
+    let token = stdout(&from_env).trim().to_string();
+    let decoded = devtoken::decode_token(&token).unwrap();
+    assert_eq!(decoded.header["kid"], "ABC123DEFG");
+    assert!(decoded.claims.get("exp").is_none());
+    let verify_stdin = run(&["verify", "--key", "-", &token], Some(pem), &[]);
+    assert!(verify_stdin.status.success(), "{}", stderr(&verify_stdin));
+}
+
+#[test]
+fn inspect_reports_errors_with_exit_1() {
+    let output = devtoken(&[
+        "inspect",
+        "--service",
+        "apple-music",
+        "eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.contains("error[alg]"), "{text}");
+    assert!(text.contains("Apple would reject this token"), "{text}");
+}
+
+#[test]
+fn services_lists_every_service() {
+    let output = devtoken(&["services", "--json"]);
+    assert!(output.status.success());
+    let list: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    for service in devtoken::Service::ALL {
+        assert!(names.contains(&service.cli_name()), "{service}");
+    }
+}
