@@ -19,7 +19,7 @@ cargo test --workspace
 step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps -q
 
-step "Python test environment"
+step "Python tools (target/test-venv)"
 venv=target/test-venv
 if [[ ! -x $venv/bin/python ]]; then
   python3 -m venv "$venv"
@@ -28,5 +28,25 @@ fi
 
 step "vectors checked by PyJWT + cryptography (independent of devtoken)"
 "$venv/bin/python" -m pytest -q tests/independent
+
+step "Python wheel: maturin build --release (abi3, LTO)"
+rm -rf target/wheels
+"$venv/bin/maturin" build --release -m python/Cargo.toml -o target/wheels
+wheel=$(ls target/wheels/devtoken-*.whl)
+
+step "Python wheel in a fresh virtual environment"
+fresh=target/wheel-venv
+rm -rf "$fresh"
+python3 -m venv "$fresh"
+"$fresh/bin/python" -m pip install -q "$wheel"
+(cd / && "$OLDPWD/$fresh/bin/python" -c "import devtoken; print('import devtoken', devtoken.__version__, 'OK with nothing else installed')")
+"$fresh/bin/python" -m pip install -q -r tests/requirements.txt
+
+step "Python tests (pytest), types (mypy --strict), lint (ruff)"
+(cd python/tests && "$OLDPWD/$fresh/bin/python" -m pytest -q .)
+(cd / && "$OLDPWD/$fresh/bin/python" -m mypy --strict "$OLDPWD/python/tests" "$OLDPWD/python/examples" "$OLDPWD/python/benchmarks")
+"$venv/bin/ruff" check python
+"$venv/bin/ruff" format --check python
+"$fresh/bin/python" python/examples/typed_usage.py >/dev/null
 
 printf '\nall tests passed\n'

@@ -1,0 +1,86 @@
+"""Validated ES256 developer tokens for Apple's server APIs.
+
+One Rust core (the ``devtoken`` crate) checks every claim against the service's rules and signs
+with a constant-time P-256 implementation, deterministically (RFC 6979)::
+
+    from devtoken import Claims, Service, Signer
+
+    signer = Signer.from_file("AuthKey_ABC123DEFG.p8")      # key id from the file name
+    token = signer.sign_token(
+        Service.APP_STORE_SERVER,
+        Claims(issuer="57246542-96fe-1a63-e053-0824d011072a", bundle_id="com.example.app", ttl=300),
+    )
+"""
+
+from __future__ import annotations
+
+import enum
+
+from ._devtoken import (
+    Claims,
+    Finding,
+    InvalidClaimsError,
+    InvalidKeyError,
+    MalformedTokenError,
+    SignatureError,
+    Signer,
+    TokenError,
+    __version__,
+    decode_token,
+    generate_private_key_pem,
+    inspect_token,
+    service_names,
+    verify_token,
+)
+
+__all__ = [
+    "Claims",
+    "Finding",
+    "InvalidClaimsError",
+    "InvalidKeyError",
+    "MalformedTokenError",
+    "Service",
+    "SignatureError",
+    "Signer",
+    "TokenError",
+    "__version__",
+    "decode_token",
+    "generate_private_key_pem",
+    "inspect_token",
+    "service_names",
+    "verify_token",
+]
+
+
+class Service(str, enum.Enum):
+    """An Apple server API that takes an ES256 developer token.
+
+    Each value is the service's command-line name, so ``Service("apple-music")`` works too.
+    The rules of each service live in the Rust core's rule table.
+    """
+
+    MAPS = "maps"
+    """Maps Server API and MapKit JS."""
+    APPLE_MUSIC = "apple-music"
+    """Apple Music API / MusicKit."""
+    APP_STORE_SERVER = "app-store-server"
+    """App Store Server API (also Retention Messaging, Advanced Commerce)."""
+    EXTERNAL_PURCHASE_SERVER = "external-purchase-server"
+    """External Purchase Server API."""
+    APPS_AND_BOOKS = "apps-and-books"
+    """Apps and Books Metadata for Organizations API."""
+    APP_STORE_CONNECT = "app-store-connect"
+    """App Store Connect API (team keys: issuer ID; individual keys: subject="user")."""
+    ENTERPRISE_PROGRAM = "enterprise-program"
+    """Enterprise Program API."""
+    WEATHERKIT = "weatherkit"
+    """WeatherKit REST API."""
+    SIGN_IN_WITH_APPLE = "sign-in-with-apple"
+    """Sign in with Apple client secret."""
+    APNS = "apns"
+    """APNs provider token."""
+    DEVICE_CHECK = "device-check"
+    """DeviceCheck / App Attest."""
+
+    def __str__(self) -> str:
+        return self.value

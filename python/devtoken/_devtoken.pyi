@@ -1,0 +1,119 @@
+"""Type stubs for the native module (pyo3 does not generate exception types)."""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from os import PathLike
+from typing import Any, Final, final
+
+__version__: Final[str]
+
+_ServiceLike = str  # a devtoken.Service member (a str enum) or a service name
+_Time = int | datetime
+_Duration = int | timedelta
+_Strings = str | Sequence[str]
+
+class TokenError(Exception):
+    """Base class of every devtoken error."""
+
+class InvalidKeyError(TokenError):
+    """The key is not a usable P-256 private (or public) key."""
+
+class InvalidClaimsError(TokenError):
+    """A claim or header field breaks a rule of the service."""
+
+    field: str
+    """The JWT member at fault: ``iss``, ``exp``, ``kid``, ..."""
+    rule: str
+    """The rule's code: ``max_lifetime``, ``format``, ``required``, ``unsupported_claim``, ..."""
+
+class MalformedTokenError(TokenError):
+    """The text is not a compact JWS."""
+
+class SignatureError(TokenError):
+    """The signature is not a valid ES256 signature by the given key."""
+
+@final
+class Claims:
+    """The payload of a token. Times are UNIX seconds (int) or timezone-aware datetimes."""
+
+    def __init__(
+        self,
+        issuer: str | None = None,
+        *,
+        issued_at: _Time | None = None,
+        expires_at: _Time | None = None,
+        ttl: _Duration | None = None,
+        origins: _Strings | None = None,
+        bundle_id: str | None = None,
+        subject: str | None = None,
+        scope: _Strings | None = None,
+    ) -> None: ...
+    @property
+    def issuer(self) -> str | None: ...
+    @property
+    def issued_at(self) -> int | None: ...
+    @property
+    def expires_at(self) -> int | None: ...
+    @property
+    def ttl(self) -> int | None: ...
+    @property
+    def origins(self) -> list[str]: ...
+    @property
+    def bundle_id(self) -> str | None: ...
+    @property
+    def subject(self) -> str | None: ...
+    @property
+    def scope(self) -> list[str]: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Signer:
+    """Signs ES256 developer tokens with one parsed key; safe to share between threads."""
+
+    @staticmethod
+    def from_pem(pem: str | bytes, key_id: str, *, clock_skew: int = 60) -> Signer: ...
+    @staticmethod
+    def from_file(
+        path: str | PathLike[str], key_id: str | None = None, *, clock_skew: int = 60
+    ) -> Signer: ...
+    @staticmethod
+    def generate(key_id: str, *, clock_skew: int = 60) -> Signer: ...
+    @property
+    def key_id(self) -> str: ...
+    @property
+    def clock_skew(self) -> int: ...
+    def public_key_pem(self) -> str: ...
+    def _time_core_signing(
+        self, service: _ServiceLike, claims: Claims, count: int, *, now: int
+    ) -> float:
+        """Benchmark aid: seconds taken to sign `count` tokens inside Rust."""
+    def sign_token(
+        self, service: _ServiceLike, claims: Claims, *, now: int | None = None
+    ) -> str: ...
+
+@final
+class Finding:
+    """One reason (or note) why Apple would reject a token."""
+
+    @property
+    def level(self) -> str:
+        """``"error"``, ``"warning"`` or ``"info"``."""
+    @property
+    def code(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def verify_token(token: str, public_key_pem: str | bytes) -> dict[str, dict[str, Any]]: ...
+def decode_token(token: str) -> dict[str, dict[str, Any]]: ...
+def inspect_token(
+    token: str,
+    service: _ServiceLike | None = None,
+    public_key_pem: str | bytes | None = None,
+    *,
+    now: int | None = None,
+) -> list[Finding]: ...
+def generate_private_key_pem() -> str: ...
+def service_names() -> list[str]: ...

@@ -1,0 +1,41 @@
+"""The shared vectors give byte-identical tokens and identical errors from Python."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import VECTORS
+from devtoken import Claims, InvalidClaimsError, Service, Signer
+
+
+def claims_from(spec: dict[str, Any]) -> Claims:
+    return Claims(**spec)
+
+
+def signer_for(case: dict[str, Any]) -> Signer:
+    key = VECTORS["key"]
+    return Signer.from_pem(key["pem"], key["key_id"], clock_skew=case["clock_skew"])
+
+
+@pytest.mark.parametrize("case", VECTORS["tokens"], ids=[c["name"] for c in VECTORS["tokens"]])
+def test_token_vector(case: dict[str, Any]) -> None:
+    token = signer_for(case).sign_token(
+        Service(case["service"]), claims_from(case["claims"]), now=case["now"]
+    )
+    assert token == case["token"]
+
+
+@pytest.mark.parametrize("case", VECTORS["errors"], ids=[c["name"] for c in VECTORS["errors"]])
+def test_error_vector(case: dict[str, Any]) -> None:
+    with pytest.raises(InvalidClaimsError) as raised:
+        signer_for(case).sign_token(
+            Service(case["service"]), claims_from(case["claims"]), now=case["now"]
+        )
+    error = raised.value
+    assert error.field == case["field"]
+    expected_rule = case.get("rule", "unsupported_claim")
+    assert error.rule == expected_rule
+    if "message" in case:
+        assert str(error) == case["message"]
