@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every devtoken test: formatting and lints, the Rust suites (unit, integration, property,
-# known-answer vectors, CLI), and the independent checks in Python (PyJWT + cryptography).
-# Works on a fresh machine with Rust and Python 3: Python tools go into target/test-venv.
+# known-answer vectors, CLI), the independent checks in Python (PyJWT + cryptography), the Python
+# wheel's suite, the staleness check of the generated uniffi bindings, and the Kotlin/JVM suite.
+# Needs Rust, Python 3 (venv), Java 17+ and Maven; Python tools go into target/ venvs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,5 +49,11 @@ step "Python tests (pytest), types (mypy --strict), lint (ruff)"
 "$venv/bin/ruff" check python
 "$venv/bin/ruff" format --check python
 "$fresh/bin/python" python/examples/typed_usage.py >/dev/null
+
+step "uniffi bindings: generated Kotlin and Swift are current"
+bash bindings/generate.sh --check
+
+step "Kotlin/JVM: mvn verify (cargo build, Kotlin + Java tests vs Nimbus JOSE+JWT, packaged-jar run)"
+(cd bindings/kotlin && mvn -B -q verify)
 
 printf '\nall tests passed\n'

@@ -1,0 +1,148 @@
+@file:JvmName("DevToken")
+
+package dev.devtoken
+
+import dev.devtoken.ffi.TokenException
+import java.nio.file.Path
+
+/** An Apple server API that takes an ES256 developer token (generated from the core's enum). */
+typealias Service = dev.devtoken.ffi.Service
+
+/** The payload of a token; every field has a default, so name only what the service needs. */
+typealias Claims = dev.devtoken.ffi.Claims
+
+/** One reason (or note) why Apple would reject a token. */
+typealias Finding = dev.devtoken.ffi.Finding
+
+/** How serious a [Finding] is. */
+typealias Level = dev.devtoken.ffi.Level
+
+/** A token's header and claims as JSON object text. */
+typealias DecodedToken = dev.devtoken.ffi.DecodedToken
+
+/** Base class of every devtoken error; [message] is the core's full sentence. */
+sealed class DevTokenException(message: String) : RuntimeException(message)
+
+/** The key is not a usable P-256 key (encrypted, wrong curve, RSA, a certificate, cut off, ...). */
+class InvalidKeyException(message: String) : DevTokenException(message)
+
+/** A claim or header field breaks a rule of the service. */
+class InvalidClaimsException(
+    message: String,
+    /** The JWT member at fault: `iss`, `exp`, `kid`, ... */
+    val field: String,
+    /** The rule's code: `max_lifetime`, `format`, `required`, `unsupported_claim`, ... */
+    val rule: String,
+) : DevTokenException(message)
+
+/** The text is not a compact JWS. */
+class MalformedTokenException(message: String) : DevTokenException(message)
+
+/** The signature is not a valid ES256 signature by the given key. */
+class SignatureException(message: String) : DevTokenException(message)
+
+/** A key file could not be read. */
+class KeyFileException(message: String) : DevTokenException(message)
+
+/** Runs [block], turning the generated error type into the [DevTokenException] tree. */
+internal inline fun <T> translatingErrors(block: () -> T): T =
+    try {
+        block()
+    } catch (error: TokenException) {
+        throw when (error) {
+            is TokenException.InvalidKey -> InvalidKeyException(error.reason)
+            is TokenException.InvalidClaim -> InvalidClaimsException(error.reason, error.field, error.rule)
+            is TokenException.MalformedToken -> MalformedTokenException(error.reason)
+            is TokenException.BadSignature -> SignatureException(error.reason)
+            is TokenException.Io -> KeyFileException(error.reason)
+        }
+    }
+
+/**
+ * Signs ES256 developer tokens with one parsed key. Thread-safe: share one instance.
+ *
+ * ```kotlin
+ * val signer = Signer.fromFile("AuthKey_ABC123DEFG.p8")
+ * val token = signer.signToken(Service.APPLE_MUSIC, Claims(issuer = "DEF123GHIJ", ttl = 3600))
+ * ```
+ */
+class Signer private constructor(private val native: dev.devtoken.ffi.Signer) : AutoCloseable {
+    companion object {
+        /** Parses a PEM in any pasted form (CRLF, literal `\n`, one line, PKCS#8 or SEC1). */
+        @JvmStatic
+        @JvmOverloads
+        fun fromPem(pem: String, keyId: String, clockSkewSecs: Long = 60): Signer =
+            translatingErrors { Signer(dev.devtoken.ffi.Signer.fromPem(pem, keyId, clockSkewSecs)) }
+
+        /** Reads a key file; without [keyId], the id comes from an `AuthKey_<KEYID>.p8` name. */
+        @JvmStatic
+        @JvmOverloads
+        fun fromFile(path: String, keyId: String? = null, clockSkewSecs: Long = 60): Signer =
+            translatingErrors { Signer(dev.devtoken.ffi.Signer.fromFile(path, keyId, clockSkewSecs)) }
+
+        /** Like [fromFile] for a [Path]. */
+        @JvmStatic
+        @JvmOverloads
+        fun fromFile(path: Path, keyId: String? = null, clockSkewSecs: Long = 60): Signer =
+            fromFile(path.toString(), keyId, clockSkewSecs)
+
+        /** A signer over a fresh random key, for tests and local use. */
+        @JvmStatic
+        @JvmOverloads
+        fun generate(keyId: String, clockSkewSecs: Long = 60): Signer =
+            translatingErrors { Signer(dev.devtoken.ffi.Signer.generate(keyId, clockSkewSecs)) }
+    }
+
+    /** The key id sent as `kid`. */
+    val keyId: String
+        get() = native.keyId()
+
+    /** The public key as SPKI PEM, to verify tokens. */
+    fun publicKeyPem(): String = native.publicKeyPem()
+
+    /**
+     * Validates [claims] against [service]'s rules and signs a token, at the system clock's time,
+     * or at [now] (UNIX seconds) when given: the same key, claims and time give the same token.
+     */
+    @JvmOverloads
+    fun signToken(service: Service, claims: Claims, now: Long? = null): String =
+        translatingErrors {
+            if (now == null) native.signToken(service, claims) else native.signTokenAt(service, claims, now)
+        }
+
+    override fun close() = native.close()
+
+    override fun toString(): String = native.toString()
+}
+
+/** Checks a token's signature, alg and structure with [publicKeyPem]; returns header and claims. */
+fun verifyToken(token: String, publicKeyPem: String): DecodedToken =
+    translatingErrors { dev.devtoken.ffi.verifyToken(token, publicKeyPem) }
+
+/** Decodes a token's header and claims without checking the signature. */
+fun decodeToken(token: String): DecodedToken = translatingErrors { dev.devtoken.ffi.decodeToken(token) }
+
+/**
+ * Lists every reason Apple would reject [token] for [service] (all services' shared rules when
+ * null), checking the signature when [publicKeyPem] is given, at [now] or the system clock.
+ */
+@JvmOverloads
+fun inspectToken(
+    token: String,
+    service: Service? = null,
+    publicKeyPem: String? = null,
+    now: Long? = null,
+): List<Finding> =
+    translatingErrors {
+        if (now == null) {
+            dev.devtoken.ffi.inspectToken(token, service, publicKeyPem)
+        } else {
+            dev.devtoken.ffi.inspectTokenAt(token, service, publicKeyPem, now)
+        }
+    }
+
+/** A fresh P-256 private key as PKCS#8 PEM, for local testing. */
+fun generatePrivateKeyPem(): String = translatingErrors { dev.devtoken.ffi.generatePrivateKeyPem() }
+
+/** The command-line names of every service, in rule-table order. */
+fun serviceNames(): List<String> = dev.devtoken.ffi.serviceNames()

@@ -1,0 +1,32 @@
+package dev.devtoken;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.devtoken.ffi.Claims;
+import dev.devtoken.ffi.Finding;
+import dev.devtoken.ffi.Service;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The API as a Java caller sees it. */
+class JavaUsageTest {
+    @Test
+    void signVerifyAndCatchFromJava() {
+        Signer signer = Signer.generate("ABC123DEFG");
+        Claims claims = new Claims("57246542-96fe-1a63-e053-0824d011072a", null, null, 300L,
+                List.of(), "com.example.app", null, List.of());
+        String token = signer.signToken(Service.APP_STORE_SERVER, claims);
+        assertTrue(DevToken.verifyToken(token, signer.publicKeyPem()).getClaimsJson().contains("\"bid\":\"com.example.app\""));
+        List<Finding> findings = DevToken.inspectToken(token, Service.APP_STORE_SERVER);
+        assertTrue(findings.stream().noneMatch(f -> f.getLevel() == dev.devtoken.ffi.Level.ERROR));
+
+        Claims tooLong = new Claims("57246542-96fe-1a63-e053-0824d011072a", null, null, 7200L,
+                List.of(), "com.example.app", null, List.of());
+        InvalidClaimsException error = assertThrows(InvalidClaimsException.class,
+                () -> signer.signToken(Service.APP_STORE_SERVER, tooLong));
+        assertEquals("max_lifetime", error.getRule());
+        assertTrue(error instanceof DevTokenException);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.devtoken
+
+import com.nimbusds.jose.JWSObject
+import com.nimbusds.jose.crypto.ECDSAVerifier
+import com.nimbusds.jose.util.JSONObjectUtils
+import java.nio.file.Files
+import java.nio.file.Path
+import java.nio.file.Paths
+import java.security.KeyFactory
+import java.security.interfaces.ECPublicKey
+import java.security.spec.X509EncodedKeySpec
+import java.util.Base64
+
+/** Paths and helpers shared by the tests. */
+object Fixtures {
+    val workspace: Path = Paths.get(System.getProperty("devtoken.workspace", "../..")).toAbsolutePath().normalize()
+    val keys: Path = workspace.resolve("tests/vectors/keys")
+
+    @Suppress("UNCHECKED_CAST")
+    val vectors: Map<String, Any?> =
+        JSONObjectUtils.parse(Files.readString(workspace.resolve("tests/vectors/tokens.json"))) as Map<String, Any?>
+
+    @Suppress("UNCHECKED_CAST")
+    fun cases(name: String): List<Map<String, Any?>> = vectors[name] as List<Map<String, Any?>>
+
+    @Suppress("UNCHECKED_CAST")
+    val vectorKey: Map<String, Any?> = vectors["key"] as Map<String, Any?>
+
+    /** A vector's `claims` object as [Claims] (the JSON names are the core's field names). */
+    @Suppress("UNCHECKED_CAST")
+    fun claimsFrom(json: Map<String, Any?>): Claims =
+        Claims(
+            issuer = json["issuer"] as String?,
+            issuedAt = (json["issued_at"] as Number?)?.toLong(),
+            expiresAt = (json["expires_at"] as Number?)?.toLong(),
+            ttl = (json["ttl"] as Number?)?.toLong(),
+            origins = (json["origins"] as List<String>?) ?: emptyList(),
+            bundleId = json["bundle_id"] as String?,
+            subject = json["subject"] as String?,
+            scope = (json["scope"] as List<String>?) ?: emptyList(),
+        )
+
+    /** The service whose command-line name is [cliName]. */
+    fun service(cliName: String): Service = Service.entries[serviceNames().indexOf(cliName)]
+
+    /** Verifies [token] with Nimbus JOSE+JWT (independent of devtoken); returns the parsed JWS. */
+    fun nimbusVerified(token: String, publicKeyPem: String): JWSObject {
+        val der = Base64.getMimeDecoder().decode(publicKeyPem.lines().filterNot { it.startsWith("-----") }.joinToString(""))
+        val key = KeyFactory.getInstance("EC").generatePublic(X509EncodedKeySpec(der)) as ECPublicKey
+        val jws = JWSObject.parse(token)
+        check(jws.verify(ECDSAVerifier(key))) { "Nimbus rejects the signature of $token" }
+        return jws
+    }
+}
