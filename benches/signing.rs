@@ -1,10 +1,14 @@
-//! Signing costs: raw `p256` ECDSA, whole `sign_token`, key parsing and `verify_token`.
+//! Signing costs: raw `p256` ECDSA, whole `sign_token`, key parsing and `verify_token`; and the
+//! cost of `TokenProvider::token()` on a fresh cache.
 //!
 //! The goal: `sign_token` at most 1.10× the raw sign of the same message, same run.
 //! Run: `cargo bench --bench signing`.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use devtoken::{Claims, PrivateKey, Service, Signer};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use devtoken::{Claims, PrivateKey, Service, Signer, TokenProvider};
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey};
 use p256::pkcs8::DecodePrivateKey;
@@ -48,5 +52,39 @@ fn benches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(signing, benches);
+/// `TokenProvider::token()` on a fresh cache: alone, and while another thread reads constantly.
+fn provider_benches(c: &mut Criterion) {
+    let signer = Signer::from_pem(KEY, "ABC123DEFG").unwrap();
+    let provider = Arc::new(
+        TokenProvider::new(
+            signer,
+            Service::AppleMusic,
+            Claims::new("DEF123GHIJ").ttl(3600),
+        )
+        .unwrap(),
+    );
+    provider.token().unwrap();
+    let mut group = c.benchmark_group("provider");
+    group.bench_function("token_fresh_single_thread", |b| {
+        b.iter(|| black_box(provider.token().unwrap()))
+    });
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let provider = Arc::clone(&provider);
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                black_box(provider.token().unwrap());
+            }
+        })
+    };
+    group.bench_function("token_fresh_two_threads_reading", |b| {
+        b.iter(|| black_box(provider.token().unwrap()))
+    });
+    stop.store(true, Ordering::Relaxed);
+    reader.join().unwrap();
+    group.finish();
+}
+
+criterion_group!(signing, benches, provider_benches);
 criterion_main!(signing);

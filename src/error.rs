@@ -59,6 +59,28 @@ pub enum Error {
         reason: String,
     },
 
+    /// A [`TokenProvider`](crate::TokenProvider) option or template is not usable.
+    #[error("invalid {option}: {message}")]
+    InvalidOption {
+        /// The option at fault (`claims`, `renew_after_secs`, `margin_fraction`, ...).
+        option: &'static str,
+        /// What is wrong and what to do.
+        message: String,
+    },
+
+    /// A forced refresh would replace a provider token sooner than Apple allows.
+    #[error("{service} allows a new provider token at most every {min_interval_secs} s (429 TooManyProviderTokenUpdates); the current one is {age_secs} s old, so the next refresh is possible in {wait_secs} s")]
+    RefreshTooSoon {
+        /// The service whose floor applies.
+        service: Service,
+        /// How old the current token is.
+        age_secs: i64,
+        /// The shortest interval Apple accepts between new tokens.
+        min_interval_secs: u64,
+        /// Seconds until a refresh is allowed.
+        wait_secs: i64,
+    },
+
     /// A file could not be read.
     #[error("cannot read {path}: {message}")]
     Io {

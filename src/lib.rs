@@ -27,12 +27,14 @@
 #![forbid(unsafe_code)]
 
 pub mod claims;
+pub mod clock;
 pub mod demo;
 pub mod error;
 mod identifiers;
 pub mod inspect;
 pub mod jwt;
 pub mod keys;
+pub mod provider;
 pub mod service;
 pub mod signer;
 
@@ -41,5 +43,6 @@ pub use error::{Error, KeyProblem, Result, Rule};
 pub use inspect::{inspect_token, inspect_token_at, Finding, Level};
 pub use jwt::{decode_token, verify_token, DecodedToken};
 pub use keys::{PrivateKey, PublicKey};
+pub use provider::{ProviderOptions, TokenProvider};
 pub use service::{Lifetime, ReusePolicy, Service, ServiceRules};
 pub use signer::{unix_now, Signer, DEFAULT_CLOCK_SKEW_SECS};

@@ -1,4 +1,5 @@
-"""Per-token signing cost in one run: devtoken vs PyJWT + cryptography vs raw cryptography.
+"""Per-token signing cost in one run: devtoken vs PyJWT + cryptography vs raw cryptography,
+and the cost of a cached `TokenProvider.token()`.
 
     python python/benchmarks/bench_sign.py [--repeat 15] [--number 2000]
 
@@ -50,6 +51,10 @@ def main() -> None:
     headers = {"kid": "ABC123DEFG", "typ": "JWT"}
     service = Service.APP_STORE_SERVER
     message = signer.sign_token(service, claims, now=NOW).rpartition(".")[0].encode()
+    provider = devtoken.TokenProvider(
+        signer, Service.APPLE_MUSIC, Claims(issuer="DEF123GHIJ", ttl=3600)
+    )
+    provider.token()
 
     results = {
         "devtoken sign_token (Python call)": median_us(
@@ -68,6 +73,9 @@ def main() -> None:
             lambda: jwt.encode(payload, pem, algorithm="ES256", headers=headers),
             args.number // 2,
             args.repeat,
+        ),
+        "devtoken TokenProvider.token() (cached)": median_us(
+            provider.token, args.number * 10, args.repeat
         ),
         "cryptography raw ECDSA sign": median_us(
             lambda: key.sign(message, ec.ECDSA(hashes.SHA256())), args.number, args.repeat

@@ -29,6 +29,15 @@ class InvalidClaimsError(TokenError):
 class MalformedTokenError(TokenError):
     """The text is not a compact JWS."""
 
+class InvalidOptionError(TokenError):
+    """A TokenProvider option or claims template is not usable."""
+
+class RefreshTooSoonError(TokenError):
+    """A forced refresh would replace a provider token sooner than Apple allows."""
+
+    wait_secs: int
+    """Seconds until a refresh is allowed."""
+
 class SignatureError(TokenError):
     """The signature is not a valid ES256 signature by the given key."""
 
@@ -91,6 +100,48 @@ class Signer:
     def sign_token(
         self, service: _ServiceLike, claims: Claims, *, now: int | None = None
     ) -> str: ...
+
+@final
+class ManualClock:
+    """A clock that moves only when told to, for tests of TokenProvider."""
+
+    def __init__(self, now: int) -> None: ...
+    def now(self) -> int: ...
+    def set(self, now: int) -> None: ...
+    def advance(self, secs: int) -> None: ...
+
+@final
+class TokenProvider:
+    """A cached, self-renewing token following the service's reuse rule.
+
+    Long-lived tokens are reused until ``margin_fraction`` of their life (at least
+    ``min_margin`` seconds) is left; APNs/DeviceCheck tokens are renewed after ``renew_after``
+    seconds (default 2400, allowed 1200 to 3599); App Store Server / External Purchase Server
+    tokens are new for every call unless ``reuse_per_request_tokens`` is set.
+    """
+
+    def __init__(
+        self,
+        signer: Signer,
+        service: _ServiceLike,
+        claims: Claims,
+        *,
+        margin_fraction: float = 0.25,
+        min_margin: int = 60,
+        renew_after: int | None = None,
+        reuse_per_request_tokens: bool = False,
+        clock: ManualClock | None = None,
+    ) -> None: ...
+    def token(self) -> str: ...
+    def force_refresh(self) -> str: ...
+    @property
+    def expires_at(self) -> int | None: ...
+    @property
+    def seconds_left(self) -> int | None: ...
+    @property
+    def claims(self) -> dict[str, Any] | None: ...
+    @property
+    def signature_count(self) -> int: ...
 
 @final
 class Finding:

@@ -4,7 +4,9 @@
 //! rule, default or check of devtoken's lives here; the core decides everything.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use devtoken::clock::{Clock, ManualClock, SystemClock};
 use devtoken::{Error, Service};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyOSError, PyTypeError, PyValueError};
@@ -39,6 +41,18 @@ create_exception!(
 );
 create_exception!(
     devtoken,
+    InvalidOptionError,
+    TokenError,
+    "A TokenProvider option or claims template is not usable."
+);
+create_exception!(
+    devtoken,
+    RefreshTooSoonError,
+    TokenError,
+    "A forced refresh would replace a provider token sooner than Apple allows; see `.wait_secs`."
+);
+create_exception!(
+    devtoken,
     SignatureError,
     TokenError,
     "The signature is not a valid ES256 signature by the given key."
@@ -54,6 +68,13 @@ fn to_py_err(error: Error) -> PyErr {
         Error::MalformedToken { .. } => MalformedTokenError::new_err(message),
         Error::BadSignature { .. } => SignatureError::new_err(message),
         Error::Io { .. } => PyOSError::new_err(message),
+        Error::InvalidOption { .. } => InvalidOptionError::new_err(message),
+        Error::RefreshTooSoon { wait_secs, .. } => Python::attach(|py| {
+            let error = RefreshTooSoonError::new_err(message);
+            // Setting a plain attribute on a fresh exception instance cannot fail.
+            let _ = error.value(py).setattr("wait_secs", wait_secs);
+            error
+        }),
         _ => TokenError::new_err(message),
     }
 }
@@ -293,7 +314,7 @@ impl PyClaims {
 /// Signs ES256 developer tokens with one parsed key; safe to share between threads.
 #[pyclass(frozen, module = "devtoken", name = "Signer")]
 struct PySigner {
-    inner: devtoken::Signer,
+    inner: Arc<devtoken::Signer>,
 }
 
 #[pymethods]
@@ -304,7 +325,7 @@ impl PySigner {
         let key = pem_text(pem)?.private_key().map_err(to_py_err)?;
         let signer = devtoken::Signer::new(key, key_id).map_err(to_py_err)?;
         Ok(PySigner {
-            inner: signer.with_clock_skew(clock_skew),
+            inner: Arc::new(signer.with_clock_skew(clock_skew)),
         })
     }
 
@@ -313,7 +334,7 @@ impl PySigner {
     fn from_file(path: PathBuf, key_id: Option<&str>, clock_skew: u64) -> PyResult<Self> {
         let signer = devtoken::Signer::from_file(path, key_id).map_err(to_py_err)?;
         Ok(PySigner {
-            inner: signer.with_clock_skew(clock_skew),
+            inner: Arc::new(signer.with_clock_skew(clock_skew)),
         })
     }
 
@@ -323,7 +344,7 @@ impl PySigner {
         let key = devtoken::PrivateKey::generate().map_err(to_py_err)?;
         let signer = devtoken::Signer::new(key, key_id).map_err(to_py_err)?;
         Ok(PySigner {
-            inner: signer.with_clock_skew(clock_skew),
+            inner: Arc::new(signer.with_clock_skew(clock_skew)),
         })
     }
 
@@ -385,6 +406,127 @@ impl PySigner {
 
     fn __repr__(&self) -> String {
         format!("Signer(key_id='{}')", self.inner.key_id())
+    }
+}
+
+/// A clock that moves only when told to, for tests of `TokenProvider`.
+#[pyclass(frozen, module = "devtoken", name = "ManualClock")]
+struct PyManualClock {
+    inner: Arc<ManualClock>,
+}
+
+#[pymethods]
+impl PyManualClock {
+    #[new]
+    fn new(now: i64) -> Self {
+        PyManualClock {
+            inner: Arc::new(ManualClock::new(now)),
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.inner.now()
+    }
+
+    fn set(&self, now: i64) {
+        self.inner.set(now)
+    }
+
+    fn advance(&self, secs: i64) {
+        self.inner.advance(secs)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("ManualClock({})", self.inner.now())
+    }
+}
+
+/// A cached, self-renewing token following the service's reuse rule.
+#[pyclass(frozen, module = "devtoken", name = "TokenProvider")]
+struct PyTokenProvider {
+    inner: devtoken::TokenProvider,
+}
+
+#[pymethods]
+impl PyTokenProvider {
+    #[new]
+    #[pyo3(signature = (signer, service, claims, *, margin_fraction = 0.25, min_margin = 60, renew_after = None, reuse_per_request_tokens = false, clock = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        signer: &Bound<'_, PySigner>,
+        service: &Bound<'_, PyAny>,
+        claims: &Bound<'_, PyClaims>,
+        margin_fraction: f64,
+        min_margin: u64,
+        renew_after: Option<u64>,
+        reuse_per_request_tokens: bool,
+        clock: Option<&Bound<'_, PyManualClock>>,
+    ) -> PyResult<Self> {
+        let options = devtoken::ProviderOptions {
+            margin_fraction,
+            min_margin_secs: min_margin,
+            renew_after_secs: renew_after,
+            reuse_per_request_tokens,
+        };
+        let clock: Arc<dyn Clock> = match clock {
+            Some(clock) => clock.get().inner.clone(),
+            None => Arc::new(SystemClock),
+        };
+        let provider = devtoken::TokenProvider::with_clock(
+            Arc::clone(&signer.get().inner),
+            service_from(service)?,
+            claims.get().inner.clone(),
+            options,
+            clock,
+        )
+        .map_err(to_py_err)?;
+        Ok(PyTokenProvider { inner: provider })
+    }
+
+    /// The token to send now.
+    fn token(&self, py: Python<'_>) -> PyResult<String> {
+        let provider = &self.inner;
+        py.detach(|| provider.token())
+            .map(|t| t.to_string())
+            .map_err(to_py_err)
+    }
+
+    /// Signs a new token now (the APNs 20-minute floor still holds).
+    fn force_refresh(&self, py: Python<'_>) -> PyResult<String> {
+        let provider = &self.inner;
+        py.detach(|| provider.force_refresh())
+            .map(|t| t.to_string())
+            .map_err(to_py_err)
+    }
+
+    #[getter]
+    fn expires_at(&self) -> Option<i64> {
+        self.inner.expires_at()
+    }
+
+    #[getter]
+    fn seconds_left(&self) -> Option<i64> {
+        self.inner.seconds_left()
+    }
+
+    #[getter]
+    fn claims<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.inner
+            .current_claims()
+            .map(|claims| map_to_dict(py, &claims))
+            .transpose()
+    }
+
+    #[getter]
+    fn signature_count(&self) -> u64 {
+        self.inner.signature_count()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "TokenProvider(service='{}')",
+            self.inner.service().cli_name()
+        )
     }
 }
 
@@ -523,6 +665,10 @@ fn _devtoken(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyClaims>()?;
     m.add_class::<PySigner>()?;
     m.add_class::<PyFinding>()?;
+    m.add_class::<PyManualClock>()?;
+    m.add_class::<PyTokenProvider>()?;
+    m.add("InvalidOptionError", py.get_type::<InvalidOptionError>())?;
+    m.add("RefreshTooSoonError", py.get_type::<RefreshTooSoonError>())?;
     m.add("TokenError", py.get_type::<TokenError>())?;
     m.add("InvalidKeyError", py.get_type::<InvalidKeyError>())?;
     m.add("InvalidClaimsError", py.get_type::<InvalidClaimsError>())?;

@@ -481,6 +481,46 @@ fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterDouble: FfiConverterPrimitive {
+    typealias FfiType = Double
+    typealias SwiftType = Double
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Double {
+        return try lift(readDouble(&buf))
+    }
+
+    public static func write(_ value: Double, into buf: inout [UInt8]) {
+        writeDouble(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterBool : FfiConverter {
+    typealias FfiType = Int8
+    typealias SwiftType = Bool
+
+    public static func lift(_ value: Int8) throws -> Bool {
+        return value != 0
+    }
+
+    public static func lower(_ value: Bool) -> Int8 {
+        return value ? 1 : 0
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Bool {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Bool, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterString: FfiConverter {
     typealias SwiftType = String
     typealias FfiType = RustBuffer
@@ -523,6 +563,181 @@ fileprivate struct FfiConverterString: FfiConverter {
         writeBytes(&buf, value.utf8)
     }
 }
+
+
+
+
+/**
+ * A clock that moves only when told to, for tests of `TokenProvider`.
+ */
+public protocol ManualClockProtocol: AnyObject, Sendable {
+    
+    /**
+     * Moves the time by `secs`.
+     */
+    func advance(secs: Int64) 
+    
+    /**
+     * The current time.
+     */
+    func now()  -> Int64
+    
+    /**
+     * Sets the time.
+     */
+    func set(now: Int64) 
+    
+}
+/**
+ * A clock that moves only when told to, for tests of `TokenProvider`.
+ */
+open class ManualClock: ManualClockProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_devtoken_fn_clone_manualclock(self.handle, $0) }
+    }
+    /**
+     * A clock standing at `now` (UNIX seconds).
+     */
+public convenience init(now: Int64) {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_constructor_manualclock_new(
+        FfiConverterInt64.lower(now),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_devtoken_fn_free_manualclock(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Moves the time by `secs`.
+     */
+open func advance(secs: Int64)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_manualclock_advance(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(secs),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The current time.
+     */
+open func now() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_manualclock_now(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Sets the time.
+     */
+open func set(now: Int64)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_manualclock_set(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(now),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeManualClock: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = ManualClock
+
+    public static func lift(_ handle: UInt64) throws -> ManualClock {
+        return ManualClock(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: ManualClock) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ManualClock {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: ManualClock, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeManualClock_lift(_ handle: UInt64) throws -> ManualClock {
+    return try FfiConverterTypeManualClock.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeManualClock_lower(_ value: ManualClock) -> UInt64 {
+    return FfiConverterTypeManualClock.lower(value)
+}
+
+
 
 
 
@@ -762,6 +977,236 @@ public func FfiConverterTypeSigner_lower(_ value: Signer) -> UInt64 {
 
 
 
+
+
+/**
+ * A cached, self-renewing token following the service's reuse rule.
+ */
+public protocol TokenProviderProtocol: AnyObject, Sendable {
+    
+    /**
+     * The current token's claims as JSON, for logging.
+     */
+    func currentClaimsJson()  -> String?
+    
+    /**
+     * When the current token expires, if one has been signed.
+     */
+    func expiresAt()  -> Int64?
+    
+    /**
+     * Signs a new token now (the APNs 20-minute floor still holds).
+     */
+    func forceRefresh() throws  -> String
+    
+    /**
+     * Seconds until the current token expires, if one has been signed.
+     */
+    func secondsLeft()  -> Int64?
+    
+    /**
+     * How many tokens this provider has signed.
+     */
+    func signatureCount()  -> Int64
+    
+    /**
+     * The token to send now.
+     */
+    func token() throws  -> String
+    
+}
+/**
+ * A cached, self-renewing token following the service's reuse rule.
+ */
+open class TokenProvider: TokenProviderProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_devtoken_fn_clone_tokenprovider(self.handle, $0) }
+    }
+    /**
+     * A provider for `service` and the claims template `claims` (no issued_at/expires_at).
+     */
+public convenience init(signer: Signer, service: Service, claims: Claims, options: ProviderOptions? = nil, clock: ManualClock? = nil)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_constructor_tokenprovider_new(
+        FfiConverterTypeSigner_lower(signer),
+        FfiConverterTypeService_lower(service),
+        FfiConverterTypeClaims_lower(claims),
+        FfiConverterOptionTypeProviderOptions.lower(options),
+        FfiConverterOptionTypeManualClock.lower(clock),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_devtoken_fn_free_tokenprovider(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The current token's claims as JSON, for logging.
+     */
+open func currentClaimsJson() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_tokenprovider_current_claims_json(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * When the current token expires, if one has been signed.
+     */
+open func expiresAt() -> Int64?  {
+    return try!  FfiConverterOptionInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_tokenprovider_expires_at(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Signs a new token now (the APNs 20-minute floor still holds).
+     */
+open func forceRefresh()throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_tokenprovider_force_refresh(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Seconds until the current token expires, if one has been signed.
+     */
+open func secondsLeft() -> Int64?  {
+    return try!  FfiConverterOptionInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_tokenprovider_seconds_left(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * How many tokens this provider has signed.
+     */
+open func signatureCount() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_tokenprovider_signature_count(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The token to send now.
+     */
+open func token()throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_tokenprovider_token(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTokenProvider: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = TokenProvider
+
+    public static func lift(_ handle: UInt64) throws -> TokenProvider {
+        return TokenProvider(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: TokenProvider) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TokenProvider {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: TokenProvider, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenProvider_lift(_ handle: UInt64) throws -> TokenProvider {
+    return try FfiConverterTypeTokenProvider.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenProvider_lower(_ value: TokenProvider) -> UInt64 {
+    return FfiConverterTypeTokenProvider.lower(value)
+}
+
+
+
+
 /**
  * The payload of a token; every field has a default so named arguments read naturally.
  */
@@ -988,6 +1433,95 @@ public func FfiConverterTypeFinding_lift(_ buf: RustBuffer) throws -> Finding {
 #endif
 public func FfiConverterTypeFinding_lower(_ value: Finding) -> RustBuffer {
     return FfiConverterTypeFinding.lower(value)
+}
+
+
+/**
+ * How a `TokenProvider` renews (see the core's `ProviderOptions`).
+ */
+public struct ProviderOptions: Equatable, Hashable {
+    /**
+     * Renew when less than this fraction of the lifetime is left.
+     */
+    public var marginFraction: Double
+    /**
+     * ... but with at least this many seconds left.
+     */
+    public var minMarginSecs: Int64
+    /**
+     * APNs/DeviceCheck: renew this long after signing (1200 to 3599; default 2400).
+     */
+    public var renewAfterSecs: Int64?
+    /**
+     * App Store Server / External Purchase Server: reuse instead of a token per call.
+     */
+    public var reusePerRequestTokens: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Renew when less than this fraction of the lifetime is left.
+         */marginFraction: Double = Double(0.25), 
+        /**
+         * ... but with at least this many seconds left.
+         */minMarginSecs: Int64 = Int64(60), 
+        /**
+         * APNs/DeviceCheck: renew this long after signing (1200 to 3599; default 2400).
+         */renewAfterSecs: Int64? = nil, 
+        /**
+         * App Store Server / External Purchase Server: reuse instead of a token per call.
+         */reusePerRequestTokens: Bool = false) {
+        self.marginFraction = marginFraction
+        self.minMarginSecs = minMarginSecs
+        self.renewAfterSecs = renewAfterSecs
+        self.reusePerRequestTokens = reusePerRequestTokens
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ProviderOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProviderOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProviderOptions {
+        return
+            try ProviderOptions(
+                marginFraction: FfiConverterDouble.read(from: &buf), 
+                minMarginSecs: FfiConverterInt64.read(from: &buf), 
+                renewAfterSecs: FfiConverterOptionInt64.read(from: &buf), 
+                reusePerRequestTokens: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ProviderOptions, into buf: inout [UInt8]) {
+        FfiConverterDouble.write(value.marginFraction, into: &buf)
+        FfiConverterInt64.write(value.minMarginSecs, into: &buf)
+        FfiConverterOptionInt64.write(value.renewAfterSecs, into: &buf)
+        FfiConverterBool.write(value.reusePerRequestTokens, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProviderOptions_lift(_ buf: RustBuffer) throws -> ProviderOptions {
+    return try FfiConverterTypeProviderOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProviderOptions_lower(_ value: ProviderOptions) -> RustBuffer {
+    return FfiConverterTypeProviderOptions.lower(value)
 }
 
 
@@ -1239,6 +1773,19 @@ enum TokenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case Io(reason: String
     )
+    /**
+     * A TokenProvider option or claims template is not usable.
+     */
+    case InvalidOption(reason: String
+    )
+    /**
+     * A forced refresh would replace a provider token sooner than Apple allows.
+     */
+    case RefreshTooSoon(reason: String, 
+        /**
+         * Seconds until a refresh is allowed.
+         */waitSecs: Int64
+    )
 
     
 
@@ -1285,6 +1832,13 @@ public struct FfiConverterTypeTokenError: FfiConverterRustBuffer {
         case 5: return .Io(
             reason: try FfiConverterString.read(from: &buf)
             )
+        case 6: return .InvalidOption(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 7: return .RefreshTooSoon(
+            reason: try FfiConverterString.read(from: &buf), 
+            waitSecs: try FfiConverterInt64.read(from: &buf)
+            )
 
          default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -1322,6 +1876,17 @@ public struct FfiConverterTypeTokenError: FfiConverterRustBuffer {
         case let .Io(reason):
             writeInt(&buf, Int32(5))
             FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .InvalidOption(reason):
+            writeInt(&buf, Int32(6))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .RefreshTooSoon(reason,waitSecs):
+            writeInt(&buf, Int32(7))
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterInt64.write(waitSecs, into: &buf)
             
         }
     }
@@ -1385,6 +1950,54 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeManualClock: FfiConverterRustBuffer {
+    typealias SwiftType = ManualClock?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeManualClock.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeManualClock.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeProviderOptions: FfiConverterRustBuffer {
+    typealias SwiftType = ProviderOptions?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeProviderOptions.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeProviderOptions.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -1567,6 +2180,15 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_func_verify_token() != 31972) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_devtoken_checksum_method_manualclock_advance() != 53513) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_manualclock_now() != 54369) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_manualclock_set() != 13126) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_devtoken_checksum_method_signer_key_id() != 60797) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -1579,6 +2201,27 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_method_signer_sign_token_at() != 55146) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_devtoken_checksum_method_tokenprovider_current_claims_json() != 21946) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_tokenprovider_expires_at() != 65451) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_tokenprovider_force_refresh() != 19394) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_tokenprovider_seconds_left() != 28325) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_tokenprovider_signature_count() != 60481) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_tokenprovider_token() != 49410) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_constructor_manualclock_new() != 933) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_devtoken_checksum_constructor_signer_from_file() != 37456) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -1586,6 +2229,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_constructor_signer_generate() != 61618) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_constructor_tokenprovider_new() != 35443) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -243,6 +243,36 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_MANUALCLOCK
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_MANUALCLOCK
+uint64_t uniffi_devtoken_fn_clone_manualclock(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FREE_MANUALCLOCK
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FREE_MANUALCLOCK
+void uniffi_devtoken_fn_free_manualclock(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_MANUALCLOCK_NEW
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_MANUALCLOCK_NEW
+uint64_t uniffi_devtoken_fn_constructor_manualclock_new(int64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_ADVANCE
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_ADVANCE
+void uniffi_devtoken_fn_method_manualclock_advance(uint64_t ptr, int64_t secs, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_NOW
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_NOW
+int64_t uniffi_devtoken_fn_method_manualclock_now(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_SET
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_SET
+void uniffi_devtoken_fn_method_manualclock_set(uint64_t ptr, int64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_SIGNER
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_SIGNER
 uint64_t uniffi_devtoken_fn_clone_signer(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -291,6 +321,51 @@ RustBuffer uniffi_devtoken_fn_method_signer_sign_token_at(uint64_t ptr, RustBuff
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_UNIFFI_TRAIT_DISPLAY
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_UNIFFI_TRAIT_DISPLAY
 RustBuffer uniffi_devtoken_fn_method_signer_uniffi_trait_display(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_TOKENPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_TOKENPROVIDER
+uint64_t uniffi_devtoken_fn_clone_tokenprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FREE_TOKENPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FREE_TOKENPROVIDER
+void uniffi_devtoken_fn_free_tokenprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_TOKENPROVIDER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_TOKENPROVIDER_NEW
+uint64_t uniffi_devtoken_fn_constructor_tokenprovider_new(uint64_t signer, RustBuffer service, RustBuffer claims, RustBuffer options, RustBuffer clock, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_CURRENT_CLAIMS_JSON
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_CURRENT_CLAIMS_JSON
+RustBuffer uniffi_devtoken_fn_method_tokenprovider_current_claims_json(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_EXPIRES_AT
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_EXPIRES_AT
+RustBuffer uniffi_devtoken_fn_method_tokenprovider_expires_at(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_FORCE_REFRESH
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_FORCE_REFRESH
+RustBuffer uniffi_devtoken_fn_method_tokenprovider_force_refresh(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_SECONDS_LEFT
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_SECONDS_LEFT
+RustBuffer uniffi_devtoken_fn_method_tokenprovider_seconds_left(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_SIGNATURE_COUNT
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_SIGNATURE_COUNT
+int64_t uniffi_devtoken_fn_method_tokenprovider_signature_count(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_TOKEN
+RustBuffer uniffi_devtoken_fn_method_tokenprovider_token(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_DECODE_TOKEN
@@ -621,6 +696,24 @@ uint16_t uniffi_devtoken_checksum_func_verify_token(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_ADVANCE
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_ADVANCE
+uint16_t uniffi_devtoken_checksum_method_manualclock_advance(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_NOW
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_NOW
+uint16_t uniffi_devtoken_checksum_method_manualclock_now(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_SET
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_SET
+uint16_t uniffi_devtoken_checksum_method_manualclock_set(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_KEY_ID
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_KEY_ID
 uint16_t uniffi_devtoken_checksum_method_signer_key_id(void
@@ -645,6 +738,48 @@ uint16_t uniffi_devtoken_checksum_method_signer_sign_token_at(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_CURRENT_CLAIMS_JSON
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_CURRENT_CLAIMS_JSON
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_current_claims_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_EXPIRES_AT
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_EXPIRES_AT
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_expires_at(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_FORCE_REFRESH
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_FORCE_REFRESH
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_force_refresh(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_SECONDS_LEFT
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_SECONDS_LEFT
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_seconds_left(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_SIGNATURE_COUNT
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_SIGNATURE_COUNT
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_signature_count(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_TOKEN
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_token(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_MANUALCLOCK_NEW
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_MANUALCLOCK_NEW
+uint16_t uniffi_devtoken_checksum_constructor_manualclock_new(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_SIGNER_FROM_FILE
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_SIGNER_FROM_FILE
 uint16_t uniffi_devtoken_checksum_constructor_signer_from_file(void
@@ -660,6 +795,12 @@ uint16_t uniffi_devtoken_checksum_constructor_signer_from_pem(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_SIGNER_GENERATE
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_SIGNER_GENERATE
 uint16_t uniffi_devtoken_checksum_constructor_signer_generate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_TOKENPROVIDER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_TOKENPROVIDER_NEW
+uint16_t uniffi_devtoken_checksum_constructor_tokenprovider_new(void
     
 );
 #endif

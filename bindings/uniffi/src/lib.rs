@@ -102,6 +102,16 @@ pub enum TokenError {
     /// A file could not be read.
     #[error("{reason}")]
     Io { reason: String },
+    /// A TokenProvider option or claims template is not usable.
+    #[error("{reason}")]
+    InvalidOption { reason: String },
+    /// A forced refresh would replace a provider token sooner than Apple allows.
+    #[error("{reason}")]
+    RefreshTooSoon {
+        reason: String,
+        /// Seconds until a refresh is allowed.
+        wait_secs: i64,
+    },
 }
 
 impl From<core::Error> for TokenError {
@@ -121,6 +131,10 @@ impl From<core::Error> for TokenError {
             },
             core::Error::MalformedToken { .. } => TokenError::MalformedToken { reason },
             core::Error::BadSignature { .. } => TokenError::BadSignature { reason },
+            core::Error::InvalidOption { .. } => TokenError::InvalidOption { reason },
+            core::Error::RefreshTooSoon { wait_secs, .. } => {
+                TokenError::RefreshTooSoon { reason, wait_secs }
+            }
             _ => TokenError::Io { reason },
         }
     }
@@ -140,7 +154,7 @@ fn clock_skew(secs: i64) -> Result<u64> {
 #[derive(uniffi::Object)]
 #[uniffi::export(Display)]
 pub struct Signer {
-    inner: core::Signer,
+    inner: Arc<core::Signer>,
 }
 
 impl std::fmt::Display for Signer {
@@ -152,7 +166,7 @@ impl std::fmt::Display for Signer {
 impl Signer {
     fn wrap(signer: core::Signer, clock_skew_secs: i64) -> Result<Arc<Self>> {
         Ok(Arc::new(Signer {
-            inner: signer.with_clock_skew(clock_skew(clock_skew_secs)?),
+            inner: Arc::new(signer.with_clock_skew(clock_skew(clock_skew_secs)?)),
         }))
     }
 }
@@ -204,6 +218,140 @@ impl Signer {
     /// Like `sign_token` at a given UNIX time: same key, claims and time give the same token.
     pub fn sign_token_at(&self, service: Service, claims: Claims, now: i64) -> Result<String> {
         Ok(self.inner.sign_token_at(service, &claims, now)?)
+    }
+}
+
+/// A clock that moves only when told to, for tests of `TokenProvider`.
+#[derive(uniffi::Object)]
+pub struct ManualClock {
+    inner: Arc<core::clock::ManualClock>,
+}
+
+#[uniffi::export]
+impl ManualClock {
+    /// A clock standing at `now` (UNIX seconds).
+    #[uniffi::constructor]
+    pub fn new(now: i64) -> Arc<Self> {
+        Arc::new(ManualClock {
+            inner: Arc::new(core::clock::ManualClock::new(now)),
+        })
+    }
+
+    /// The current time.
+    pub fn now(&self) -> i64 {
+        core::clock::Clock::now(self.inner.as_ref())
+    }
+
+    /// Sets the time.
+    pub fn set(&self, now: i64) {
+        self.inner.set(now)
+    }
+
+    /// Moves the time by `secs`.
+    pub fn advance(&self, secs: i64) {
+        self.inner.advance(secs)
+    }
+}
+
+/// How a `TokenProvider` renews (see the core's `ProviderOptions`).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ProviderOptions {
+    /// Renew when less than this fraction of the lifetime is left.
+    #[uniffi(default = 0.25)]
+    pub margin_fraction: f64,
+    /// ... but with at least this many seconds left.
+    #[uniffi(default = 60)]
+    pub min_margin_secs: i64,
+    /// APNs/DeviceCheck: renew this long after signing (1200 to 3599; default 2400).
+    #[uniffi(default = None)]
+    pub renew_after_secs: Option<i64>,
+    /// App Store Server / External Purchase Server: reuse instead of a token per call.
+    #[uniffi(default = false)]
+    pub reuse_per_request_tokens: bool,
+}
+
+fn non_negative(value: i64, option: &str) -> Result<u64> {
+    u64::try_from(value).map_err(|_| TokenError::InvalidOption {
+        reason: format!("invalid {option}: {value} is negative"),
+    })
+}
+
+/// A cached, self-renewing token following the service's reuse rule.
+#[derive(uniffi::Object)]
+pub struct TokenProvider {
+    inner: core::TokenProvider,
+}
+
+#[uniffi::export]
+impl TokenProvider {
+    /// A provider for `service` and the claims template `claims` (no issued_at/expires_at).
+    #[uniffi::constructor(default(options = None, clock = None))]
+    pub fn new(
+        signer: Arc<Signer>,
+        service: Service,
+        claims: Claims,
+        options: Option<ProviderOptions>,
+        clock: Option<Arc<ManualClock>>,
+    ) -> Result<Arc<Self>> {
+        let options = options.unwrap_or(ProviderOptions {
+            margin_fraction: 0.25,
+            min_margin_secs: 60,
+            renew_after_secs: None,
+            reuse_per_request_tokens: false,
+        });
+        let core_options = core::ProviderOptions {
+            margin_fraction: options.margin_fraction,
+            min_margin_secs: non_negative(options.min_margin_secs, "min_margin_secs")?,
+            renew_after_secs: options
+                .renew_after_secs
+                .map(|secs| non_negative(secs, "renew_after_secs"))
+                .transpose()?,
+            reuse_per_request_tokens: options.reuse_per_request_tokens,
+        };
+        let clock: Arc<dyn core::clock::Clock> = match clock {
+            Some(clock) => clock.inner.clone(),
+            None => Arc::new(core::clock::SystemClock),
+        };
+        let inner = core::TokenProvider::with_clock(
+            Arc::clone(&signer.inner),
+            service,
+            claims,
+            core_options,
+            clock,
+        )?;
+        Ok(Arc::new(TokenProvider { inner }))
+    }
+
+    /// The token to send now.
+    pub fn token(&self) -> Result<String> {
+        Ok(self.inner.token()?.to_string())
+    }
+
+    /// Signs a new token now (the APNs 20-minute floor still holds).
+    pub fn force_refresh(&self) -> Result<String> {
+        Ok(self.inner.force_refresh()?.to_string())
+    }
+
+    /// When the current token expires, if one has been signed.
+    pub fn expires_at(&self) -> Option<i64> {
+        self.inner.expires_at()
+    }
+
+    /// Seconds until the current token expires, if one has been signed.
+    pub fn seconds_left(&self) -> Option<i64> {
+        self.inner.seconds_left()
+    }
+
+    /// The current token's claims as JSON, for logging.
+    pub fn current_claims_json(&self) -> Option<String> {
+        self.inner
+            .current_claims()
+            .map(|claims| serde_json::to_string(&claims).unwrap_or_default())
+    }
+
+    /// How many tokens this provider has signed.
+    pub fn signature_count(&self) -> i64 {
+        i64::try_from(self.inner.signature_count()).unwrap_or(i64::MAX)
     }
 }
 

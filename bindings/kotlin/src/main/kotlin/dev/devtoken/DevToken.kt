@@ -17,6 +17,12 @@ typealias Finding = dev.devtoken.ffi.Finding
 /** How serious a [Finding] is. */
 typealias Level = dev.devtoken.ffi.Level
 
+/** How a [TokenProvider] renews: margin, APNs renewal age, opt-in reuse of per-request tokens. */
+typealias ProviderOptions = dev.devtoken.ffi.ProviderOptions
+
+/** A clock that moves only when told to, for tests of [TokenProvider]. */
+typealias ManualClock = dev.devtoken.ffi.ManualClock
+
 /** A token's header and claims as JSON object text. */
 typealias DecodedToken = dev.devtoken.ffi.DecodedToken
 
@@ -44,6 +50,16 @@ class SignatureException(message: String) : DevTokenException(message)
 /** A key file could not be read. */
 class KeyFileException(message: String) : DevTokenException(message)
 
+/** A [TokenProvider] option or claims template is not usable. */
+class InvalidOptionException(message: String) : DevTokenException(message)
+
+/** A forced refresh would replace a provider token sooner than Apple allows. */
+class RefreshTooSoonException(
+    message: String,
+    /** Seconds until a refresh is allowed. */
+    val waitSecs: Long,
+) : DevTokenException(message)
+
 /** Runs [block], turning the generated error type into the [DevTokenException] tree. */
 internal inline fun <T> translatingErrors(block: () -> T): T =
     try {
@@ -55,6 +71,8 @@ internal inline fun <T> translatingErrors(block: () -> T): T =
             is TokenException.MalformedToken -> MalformedTokenException(error.reason)
             is TokenException.BadSignature -> SignatureException(error.reason)
             is TokenException.Io -> KeyFileException(error.reason)
+            is TokenException.InvalidOption -> InvalidOptionException(error.reason)
+            is TokenException.RefreshTooSoon -> RefreshTooSoonException(error.reason, error.waitSecs)
         }
     }
 
@@ -66,7 +84,7 @@ internal inline fun <T> translatingErrors(block: () -> T): T =
  * val token = signer.signToken(Service.APPLE_MUSIC, Claims(issuer = "DEF123GHIJ", ttl = 3600))
  * ```
  */
-class Signer private constructor(private val native: dev.devtoken.ffi.Signer) : AutoCloseable {
+class Signer private constructor(internal val native: dev.devtoken.ffi.Signer) : AutoCloseable {
     companion object {
         /** Parses a PEM in any pasted form (CRLF, literal `\n`, one line, PKCS#8 or SEC1). */
         @JvmStatic
@@ -114,6 +132,54 @@ class Signer private constructor(private val native: dev.devtoken.ffi.Signer) : 
 
     override fun toString(): String = native.toString()
 }
+
+/**
+ * A cached, self-renewing token following the service's reuse rule: long-lived tokens until a
+ * margin before `exp`, APNs/DeviceCheck tokens for 40 minutes (never renewed within 20), App Store
+ * Server / External Purchase Server tokens new for every call unless
+ * [ProviderOptions.reusePerRequestTokens] is set. Thread-safe; reads of a fresh token never lock.
+ *
+ * ```kotlin
+ * val apns = TokenProvider(signer, Service.APNS, Claims(issuer = "DEF123GHIJ"))
+ * request.header("authorization", "bearer ${apns.token()}")
+ * ```
+ */
+class TokenProvider
+    @JvmOverloads
+    constructor(
+        signer: Signer,
+        service: Service,
+        claims: Claims,
+        options: ProviderOptions = ProviderOptions(),
+        clock: ManualClock? = null,
+    ) : AutoCloseable {
+        private val native: dev.devtoken.ffi.TokenProvider =
+            translatingErrors { dev.devtoken.ffi.TokenProvider(signer.native, service, claims, options, clock) }
+
+        /** The token to send now. */
+        fun token(): String = translatingErrors { native.token() }
+
+        /** Signs a new token now, after Apple refused one (the APNs 20-minute floor still holds). */
+        fun forceRefresh(): String = translatingErrors { native.forceRefresh() }
+
+        /** When the current token expires (UNIX seconds), if one has been signed. */
+        val expiresAt: Long?
+            get() = native.expiresAt()
+
+        /** Seconds until the current token expires, if one has been signed. */
+        val secondsLeft: Long?
+            get() = native.secondsLeft()
+
+        /** The current token's claims as JSON, for logging. */
+        val currentClaimsJson: String?
+            get() = native.currentClaimsJson()
+
+        /** How many tokens this provider has signed. */
+        val signatureCount: Long
+            get() = native.signatureCount()
+
+        override fun close() = native.close()
+    }
 
 /** Checks a token's signature, alg and structure with [publicKeyPem]; returns header and claims. */
 fun verifyToken(token: String, publicKeyPem: String): DecodedToken =

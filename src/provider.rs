@@ -1,0 +1,338 @@
+//! [`TokenProvider`]: a cached, self-renewing token for a server, following each service's reuse
+//! rule from the rule table ([`ReusePolicy`]).
+//!
+//! - Long-lived tokens (Apple Music, Maps, App Store Connect, ...) are reused until less than a
+//!   margin of their lifetime is left (default 25 %, at least 60 s).
+//! - APNs and DeviceCheck provider tokens (no `exp`) are renewed after 40 minutes by default,
+//!   never sooner than 20 minutes after the previous one (Apple answers 429
+//!   TooManyProviderTokenUpdates) and never later than an hour (403 ExpiredProviderToken).
+//! - App Store Server and External Purchase Server API tokens are signed fresh for every call,
+//!   as Apple instructs ("Generate a new signed JWT for each new request"), unless the caller
+//!   opts in to reuse with [`ProviderOptions::reuse_per_request_tokens`], which is outside
+//!   Apple's instruction.
+//!
+//! Reading a fresh token is lock-free (an [`ArcSwapOption`] load). When it goes stale, exactly one
+//! caller signs while the others keep getting the old, still-valid token; callers wait only when
+//! there is no valid token at all.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+
+use arc_swap::ArcSwapOption;
+use serde_json::{Map, Value};
+
+use crate::claims::build_token_json;
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::jwt::decode_token;
+use crate::service::{Lifetime, ReusePolicy, Service};
+use crate::signer::Signer;
+use crate::Claims;
+
+/// How a [`TokenProvider`] decides to renew.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderOptions {
+    /// Renew when less than this fraction of the lifetime is left (0 to 1; default 0.25).
+    pub margin_fraction: f64,
+    /// ... but with at least this many seconds left (default 60).
+    pub min_margin_secs: u64,
+    /// For provider tokens (APNs, DeviceCheck): renew this long after signing (default from the
+    /// rule table, 2400 s). Must lie between Apple's 20-minute floor and its 60-minute limit.
+    pub renew_after_secs: Option<u64>,
+    /// For the App Store Server and External Purchase Server APIs: reuse a token within its life
+    /// instead of signing one per call. Apple's instruction is a new token for each request; set
+    /// this only if you accept departing from it.
+    pub reuse_per_request_tokens: bool,
+}
+
+impl Default for ProviderOptions {
+    fn default() -> Self {
+        ProviderOptions {
+            margin_fraction: 0.25,
+            min_margin_secs: 60,
+            renew_after_secs: None,
+            reuse_per_request_tokens: false,
+        }
+    }
+}
+
+/// The token a provider currently hands out, with the times that govern it.
+#[derive(Debug)]
+struct CachedToken {
+    token: Arc<str>,
+    claims: Map<String, Value>,
+    /// `now` when it was signed (not `iat`, which is back-dated).
+    signed_at: i64,
+    /// From this time on, one caller signs a replacement.
+    renew_at: i64,
+    /// `exp`, or for provider tokens the time Apple stops accepting it: until then it may be
+    /// handed out.
+    valid_until: i64,
+}
+
+/// How the provider behaves, resolved from the rule table and the options.
+#[derive(Debug, Clone, Copy)]
+enum Renewal {
+    /// A new token on every call.
+    EveryCall,
+    /// Reuse until a margin before `exp`.
+    BeforeExpiry { fraction: f64, min_margin: i64 },
+    /// Provider token: renew `after` seconds after signing, never within `floor` seconds.
+    ProviderToken {
+        after: i64,
+        floor: i64,
+        max_age: i64,
+    },
+}
+
+/// A cached, self-renewing token for one service and one claims template.
+///
+/// ```
+/// use std::sync::Arc;
+/// use devtoken::{Claims, PrivateKey, Service, Signer, TokenProvider};
+/// use devtoken::clock::ManualClock;
+///
+/// let signer = Signer::new(PrivateKey::generate()?, "ABC123DEFG")?;
+/// let clock = Arc::new(ManualClock::new(1_700_000_000));
+/// let apns = TokenProvider::with_clock(signer, Service::Apns, Claims::new("DEF123GHIJ"),
+///                                      Default::default(), clock.clone())?;
+/// let first = apns.token()?;
+/// clock.advance(30 * 60);
+/// assert_eq!(apns.token()?, first);      // reused for 40 minutes
+/// clock.advance(11 * 60);
+/// assert_ne!(apns.token()?, first);      // renewed
+/// # Ok::<(), devtoken::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct TokenProvider {
+    signer: Arc<Signer>,
+    service: Service,
+    template: Claims,
+    renewal: Renewal,
+    clock: Arc<dyn Clock>,
+    current: ArcSwapOption<CachedToken>,
+    renewing: Mutex<()>,
+    signatures: AtomicU64,
+}
+
+impl TokenProvider {
+    /// A provider on the system clock with default options.
+    pub fn new(signer: impl Into<Arc<Signer>>, service: Service, template: Claims) -> Result<Self> {
+        Self::with_clock(
+            signer,
+            service,
+            template,
+            ProviderOptions::default(),
+            Arc::new(SystemClock),
+        )
+    }
+
+    /// A provider with explicit options and clock. The template is checked at once: every
+    /// error `sign_token` would give, this gives here.
+    pub fn with_clock(
+        signer: impl Into<Arc<Signer>>,
+        service: Service,
+        template: Claims,
+        options: ProviderOptions,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
+        let signer = signer.into();
+        if template.issued_at.is_some() || template.expires_at.is_some() {
+            return Err(Error::InvalidOption {
+                option: "claims",
+                message: "a provider signs at the time of each renewal: leave issued_at and expires_at unset (ttl sets the lifetime)".to_string(),
+            });
+        }
+        if !(0.0..1.0).contains(&options.margin_fraction) {
+            return Err(Error::InvalidOption {
+                option: "margin_fraction",
+                message: format!("{} is not in [0, 1)", options.margin_fraction),
+            });
+        }
+        let rules = service.rules();
+        let renewal = match rules.reuse {
+            ReusePolicy::PerRequest if !options.reuse_per_request_tokens => Renewal::EveryCall,
+            ReusePolicy::PerRequest | ReusePolicy::UntilMargin => Renewal::BeforeExpiry {
+                fraction: options.margin_fraction,
+                min_margin: options.min_margin_secs.min(i64::MAX as u64) as i64,
+            },
+            ReusePolicy::ProviderToken {
+                renew_after_secs,
+                min_interval_secs,
+                max_age_secs,
+            } => {
+                let after = options.renew_after_secs.unwrap_or(renew_after_secs);
+                if after < min_interval_secs || after >= max_age_secs {
+                    return Err(Error::InvalidOption {
+                        option: "renew_after_secs",
+                        message: format!(
+                            "{after} s is outside what {service} allows: at least {min_interval_secs} s between new tokens (429 TooManyProviderTokenUpdates) and under {max_age_secs} s of age (403 ExpiredProviderToken)"
+                        ),
+                    });
+                }
+                Renewal::ProviderToken {
+                    after: after as i64,
+                    floor: min_interval_secs as i64,
+                    max_age: max_age_secs as i64,
+                }
+            }
+        };
+        build_token_json(
+            rules,
+            &template,
+            signer.key_id(),
+            clock.now(),
+            signer.clock_skew_secs(),
+        )?;
+        Ok(TokenProvider {
+            signer,
+            service,
+            template,
+            renewal,
+            clock,
+            current: ArcSwapOption::empty(),
+            renewing: Mutex::new(()),
+            signatures: AtomicU64::new(0),
+        })
+    }
+
+    /// The token to send now: the cached one while it is fresh, else a new one.
+    pub fn token(&self) -> Result<Arc<str>> {
+        let now = self.clock.now();
+        if let Renewal::EveryCall = self.renewal {
+            return self.sign_and_store(now);
+        }
+        let current = self.current.load();
+        if let Some(cached) = current.as_deref() {
+            if now < cached.renew_at {
+                return Ok(Arc::clone(&cached.token));
+            }
+        }
+        let still_valid = current
+            .as_deref()
+            .filter(|c| now < c.valid_until)
+            .map(|c| Arc::clone(&c.token));
+        drop(current);
+        match still_valid {
+            // Stale but valid: one caller renews, the others keep the old token meanwhile.
+            Some(old) => match self.renewing.try_lock() {
+                Ok(_guard) => self.renew_if_stale(now),
+                Err(TryLockError::WouldBlock) => Ok(old),
+                Err(TryLockError::Poisoned(poisoned)) => {
+                    let _guard = poisoned.into_inner();
+                    self.renew_if_stale(now)
+                }
+            },
+            // Nothing valid to hand out: wait for the renewer (or become it).
+            None => {
+                let _guard = self.lock_renewal();
+                self.renew_if_stale(now)
+            }
+        }
+    }
+
+    /// Signs a new token now, for a caller whose token Apple refused (401/403). For provider
+    /// tokens the 20-minute floor still holds: a refresh within it is an
+    /// [`Error::RefreshTooSoon`].
+    pub fn force_refresh(&self) -> Result<Arc<str>> {
+        let _guard = self.lock_renewal();
+        let now = self.clock.now();
+        if let (Renewal::ProviderToken { floor, .. }, Some(cached)) =
+            (self.renewal, self.current.load().as_deref())
+        {
+            let age = now - cached.signed_at;
+            if age < floor {
+                return Err(Error::RefreshTooSoon {
+                    service: self.service,
+                    age_secs: age,
+                    min_interval_secs: floor as u64,
+                    wait_secs: floor - age,
+                });
+            }
+        }
+        self.sign_and_store(now)
+    }
+
+    /// When the current token expires (`exp`, or for provider tokens when Apple stops accepting
+    /// it), if one has been signed.
+    pub fn expires_at(&self) -> Option<i64> {
+        self.current.load().as_deref().map(|c| c.valid_until)
+    }
+
+    /// Seconds until the current token expires (negative once it has), if one has been signed.
+    pub fn seconds_left(&self) -> Option<i64> {
+        self.expires_at().map(|at| at - self.clock.now())
+    }
+
+    /// The decoded claims of the current token, for logging (no key material).
+    pub fn current_claims(&self) -> Option<Map<String, Value>> {
+        self.current.load().as_deref().map(|c| c.claims.clone())
+    }
+
+    /// How many tokens this provider has signed.
+    pub fn signature_count(&self) -> u64 {
+        self.signatures.load(Ordering::SeqCst)
+    }
+
+    /// The service the tokens are for.
+    pub fn service(&self) -> Service {
+        self.service
+    }
+
+    fn lock_renewal(&self) -> MutexGuard<'_, ()> {
+        // The guarded data is `()`: a panic elsewhere cannot leave it inconsistent.
+        self.renewing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Called with the renewal lock held: another caller may have renewed while we waited.
+    fn renew_if_stale(&self, now: i64) -> Result<Arc<str>> {
+        if let Some(cached) = self.current.load().as_deref() {
+            if now < cached.renew_at {
+                return Ok(Arc::clone(&cached.token));
+            }
+        }
+        self.sign_and_store(now)
+    }
+
+    fn sign_and_store(&self, now: i64) -> Result<Arc<str>> {
+        let token: Arc<str> = self
+            .signer
+            .sign_token_at(self.service, &self.template, now)?
+            .into();
+        self.signatures.fetch_add(1, Ordering::SeqCst);
+        let claims = decode_token(&token)?.claims;
+        let iat = claims.get("iat").and_then(Value::as_i64).unwrap_or(now);
+        let exp = claims.get("exp").and_then(Value::as_i64);
+        let (renew_at, valid_until) = match (self.renewal, exp, self.service.rules().lifetime) {
+            (Renewal::EveryCall, Some(exp), _) => (now, exp),
+            (
+                Renewal::BeforeExpiry {
+                    fraction,
+                    min_margin,
+                },
+                Some(exp),
+                _,
+            ) => {
+                let lifetime = exp - iat;
+                let margin = ((lifetime as f64 * fraction).ceil() as i64).max(min_margin);
+                (exp - margin, exp)
+            }
+            (Renewal::ProviderToken { after, max_age, .. }, _, _) => {
+                ((now + after).min(iat + max_age), iat + max_age)
+            }
+            (_, None, Lifetime::NoExpiry { max_age_secs }) => (now, iat + max_age_secs as i64),
+            (_, None, _) => (now, now),
+        };
+        let cached = CachedToken {
+            token: Arc::clone(&token),
+            claims,
+            signed_at: now,
+            renew_at,
+            valid_until,
+        };
+        self.current.store(Some(Arc::new(cached)));
+        Ok(token)
+    }
+}

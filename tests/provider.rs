@@ -1,0 +1,302 @@
+//! TokenProvider: time travel with a manual clock for every kind of service, and 16 threads
+//! across a renewal boundary.
+
+use std::sync::{Arc, Barrier};
+
+use devtoken::clock::{Clock, ManualClock};
+use devtoken::{Claims, Error, PrivateKey, ProviderOptions, Service, Signer, TokenProvider};
+
+const T0: i64 = 1_700_000_000;
+const TEAM: &str = "DEF123GHIJ";
+const ISSUER: &str = "57246542-96fe-1a63-e053-0824d011072a";
+
+fn signer() -> Arc<Signer> {
+    Arc::new(Signer::new(PrivateKey::generate().unwrap(), "ABC123DEFG").unwrap())
+}
+
+fn provider(
+    service: Service,
+    claims: Claims,
+    options: ProviderOptions,
+) -> (TokenProvider, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(T0));
+    let provider =
+        TokenProvider::with_clock(signer(), service, claims, options, clock.clone()).unwrap();
+    (provider, clock)
+}
+
+#[test]
+fn long_lived_tokens_are_reused_until_the_margin() {
+    // Apple Music, 1 hour (iat back-dated 60 s): margin 25 % = 900 s, so renew at exp - 900.
+    let (music, clock) = provider(
+        Service::AppleMusic,
+        Claims::new(TEAM).ttl(3600),
+        ProviderOptions::default(),
+    );
+    let first = music.token().unwrap();
+    let exp = T0 - 60 + 3600;
+    assert_eq!(music.expires_at(), Some(exp));
+    clock.set(exp - 901);
+    assert_eq!(music.token().unwrap(), first);
+    assert_eq!(music.seconds_left(), Some(901));
+    clock.set(exp - 900);
+    let second = music.token().unwrap();
+    assert_ne!(second, first);
+    assert_eq!(music.signature_count(), 2);
+    assert_eq!(music.current_claims().unwrap()["iat"], exp - 900 - 60);
+}
+
+#[test]
+fn the_margin_has_a_floor_and_is_configurable() {
+    // 200 s tokens: 25 % is 50 s, below the 60 s floor.
+    let (maps, clock) = provider(
+        Service::Maps,
+        Claims::new(TEAM).ttl(200),
+        ProviderOptions::default(),
+    );
+    let first = maps.token().unwrap();
+    clock.set(T0 - 60 + 200 - 61);
+    assert_eq!(maps.token().unwrap(), first);
+    clock.advance(1);
+    assert_ne!(maps.token().unwrap(), first);
+
+    let options = ProviderOptions {
+        margin_fraction: 0.5,
+        min_margin_secs: 0,
+        ..Default::default()
+    };
+    let (asc, clock) = provider(
+        Service::AppStoreConnect,
+        Claims::new(ISSUER).ttl(1200),
+        options,
+    );
+    let first = asc.token().unwrap();
+    clock.set(T0 - 60 + 600 - 1);
+    assert_eq!(asc.token().unwrap(), first);
+    clock.advance(1);
+    assert_ne!(asc.token().unwrap(), first);
+}
+
+#[test]
+fn app_store_server_tokens_are_new_per_call_unless_reuse_is_asked_for() {
+    let claims = Claims::new(ISSUER).bundle_id("com.example.app");
+    let (per_call, clock) = provider(
+        Service::AppStoreServer,
+        claims.clone(),
+        ProviderOptions::default(),
+    );
+    let a = per_call.token().unwrap();
+    clock.advance(1);
+    let b = per_call.token().unwrap();
+    let c = per_call.token().unwrap();
+    assert_ne!(a, b);
+    assert_eq!(b, c, "same second, same claims: deterministic");
+    assert_eq!(per_call.signature_count(), 3);
+
+    let options = ProviderOptions {
+        reuse_per_request_tokens: true,
+        ..Default::default()
+    };
+    let (reused, clock) = provider(Service::ExternalPurchaseServer, claims, options);
+    let first = reused.token().unwrap();
+    clock.advance(60);
+    assert_eq!(reused.token().unwrap(), first);
+    assert_eq!(reused.signature_count(), 1);
+}
+
+#[test]
+fn apns_renews_after_40_minutes_and_never_within_20() {
+    for service in [Service::Apns, Service::DeviceCheck] {
+        let (apns, clock) = provider(service, Claims::new(TEAM), ProviderOptions::default());
+        let first = apns.token().unwrap();
+        assert_eq!(apns.expires_at(), Some(T0 - 60 + 3600));
+        clock.advance(40 * 60 - 1);
+        assert_eq!(apns.token().unwrap(), first);
+        clock.advance(1);
+        let second = apns.token().unwrap();
+        assert_ne!(second, first);
+
+        // A 401/403 right after a renewal: the 20-minute floor still holds.
+        clock.advance(19 * 60);
+        match apns.force_refresh() {
+            Err(Error::RefreshTooSoon { wait_secs, .. }) => assert_eq!(wait_secs, 60),
+            other => panic!("expected RefreshTooSoon, got {other:?}"),
+        }
+        clock.advance(60);
+        let third = apns.force_refresh().unwrap();
+        assert_ne!(third, second);
+        assert_eq!(apns.signature_count(), 3);
+    }
+}
+
+#[test]
+fn apns_options_outside_apples_window_are_refused() {
+    for renew_after in [10 * 60, 60 * 60] {
+        let options = ProviderOptions {
+            renew_after_secs: Some(renew_after),
+            ..Default::default()
+        };
+        let error = TokenProvider::with_clock(
+            signer(),
+            Service::Apns,
+            Claims::new(TEAM),
+            options,
+            Arc::new(ManualClock::new(T0)),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::InvalidOption {
+                    option: "renew_after_secs",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    }
+    let options = ProviderOptions {
+        renew_after_secs: Some(25 * 60),
+        ..Default::default()
+    };
+    let (apns, clock) = provider(Service::Apns, Claims::new(TEAM), options);
+    let first = apns.token().unwrap();
+    clock.advance(25 * 60);
+    assert_ne!(apns.token().unwrap(), first);
+}
+
+#[test]
+fn force_refresh_replaces_a_long_lived_token() {
+    let (music, _clock) = provider(
+        Service::AppleMusic,
+        Claims::new(TEAM).ttl(86_400),
+        ProviderOptions::default(),
+    );
+    let first = music.token().unwrap();
+    let forced = music.force_refresh().unwrap();
+    assert_eq!(
+        forced, first,
+        "same second, same claims: the same deterministic token"
+    );
+    assert_eq!(music.signature_count(), 2);
+}
+
+#[test]
+fn templates_are_checked_up_front() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let bad = TokenProvider::with_clock(
+        signer(),
+        Service::AppStoreServer,
+        Claims::new(ISSUER),
+        ProviderOptions::default(),
+        clock.clone(),
+    );
+    assert!(matches!(bad, Err(Error::InvalidClaim { field: "bid", .. })));
+    let fixed_time = TokenProvider::with_clock(
+        signer(),
+        Service::AppleMusic,
+        Claims::new(TEAM).issued_at(T0),
+        ProviderOptions::default(),
+        clock,
+    );
+    assert!(matches!(
+        fixed_time,
+        Err(Error::InvalidOption {
+            option: "claims",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn sixteen_threads_across_a_renewal_share_one_signature() {
+    let signer = signer();
+    let public_key = signer.public_key();
+    let clock = Arc::new(ManualClock::new(T0));
+    let provider = Arc::new(
+        TokenProvider::with_clock(
+            signer,
+            Service::AppleMusic,
+            Claims::new(TEAM).ttl(3600),
+            ProviderOptions::default(),
+            clock.clone(),
+        )
+        .unwrap(),
+    );
+    let first = provider.token().unwrap();
+    // Past the renewal point, the old token still valid: one renewal for all 16 threads.
+    for round in 1..=3 {
+        clock.set(T0 + round * 2700);
+        let barrier = Arc::new(Barrier::new(16));
+        let threads: Vec<_> = (0..16)
+            .map(|_| {
+                let provider = Arc::clone(&provider);
+                let barrier = Arc::clone(&barrier);
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    (0..50)
+                        .map(|_| provider.token().unwrap())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let now = clock.now();
+        let mut distinct = std::collections::BTreeSet::new();
+        for thread in threads {
+            for token in thread.join().unwrap() {
+                let claims = devtoken::decode_token(&token).unwrap().claims;
+                assert!(
+                    claims["exp"].as_i64().unwrap() > now,
+                    "an expired token was handed out"
+                );
+                distinct.insert(token);
+            }
+        }
+        assert!(
+            distinct.len() <= 2,
+            "only the old and the renewed token are handed out"
+        );
+        for token in distinct {
+            devtoken::verify_token(&token, &public_key).unwrap();
+        }
+        assert_eq!(
+            provider.signature_count(),
+            1 + round as u64,
+            "round {round}"
+        );
+    }
+    assert_ne!(provider.token().unwrap(), first);
+}
+
+#[test]
+fn without_a_valid_token_every_caller_waits_for_one_signature() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let provider = Arc::new(
+        TokenProvider::with_clock(
+            signer(),
+            Service::Apns,
+            Claims::new(TEAM),
+            ProviderOptions::default(),
+            clock.clone(),
+        )
+        .unwrap(),
+    );
+    for round in 0..2 {
+        // Round 0: nothing signed yet. Round 1: the old token is past its hour.
+        clock.advance(round * 2 * 3600);
+        let barrier = Arc::new(Barrier::new(16));
+        let threads: Vec<_> = (0..16)
+            .map(|_| {
+                let provider = Arc::clone(&provider);
+                let barrier = Arc::clone(&barrier);
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    provider.token().unwrap()
+                })
+            })
+            .collect();
+        let tokens: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert!(tokens.iter().all(|t| *t == tokens[0]));
+        assert_eq!(provider.signature_count(), 1 + round as u64);
+    }
+}
