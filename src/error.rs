@@ -81,6 +81,60 @@ pub enum Error {
         wait_secs: i64,
     },
 
+    /// Apple (or the server at the configured base URL) refused the token: 401 or 403.
+    #[error(
+        "{url} refused the token (HTTP {status}): {message}{}{}",
+        details_text(details),
+        findings_text(findings)
+    )]
+    AppleRejected {
+        /// The HTTP status.
+        status: u16,
+        /// The URL that was called.
+        url: String,
+        /// Apple's error message (or the raw body when it is not an `ErrorResponse`).
+        message: String,
+        /// Apple's error details, if any.
+        details: Vec<String>,
+        /// What `inspect_token` finds wrong with the token that was sent.
+        findings: Vec<crate::Finding>,
+    },
+
+    /// Apple answered 429: the daily quota of calls for this token is used up. Not retried.
+    #[error("{url} answered 429: the daily call quota is exceeded ({message}){}", retry_after_secs.map(|s| format!("; Apple asks to retry after {s} s")).unwrap_or_default())]
+    QuotaExceeded {
+        /// The URL that was called.
+        url: String,
+        /// Apple's error message.
+        message: String,
+        /// The `Retry-After` header, in seconds, when Apple sent one.
+        retry_after_secs: Option<u64>,
+    },
+
+    /// The server could not be reached, or kept answering 5xx, after every retry.
+    #[error("{url} failed after {attempts} attempt(s): {message}")]
+    Network {
+        /// The URL that was called.
+        url: String,
+        /// How many requests were made.
+        attempts: u32,
+        /// The last failure.
+        message: String,
+    },
+
+    /// A 2xx answer whose body is not what Apple documents (e.g. not a `TokenResponse`).
+    #[error("{url} answered HTTP {status} with a body that is not {expected}: {message}")]
+    MalformedResponse {
+        /// The URL that was called.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// What was expected.
+        expected: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+
     /// A file could not be read.
     #[error("cannot read {path}: {message}")]
     Io {
@@ -89,6 +143,30 @@ pub enum Error {
         /// The operating system's reason.
         message: String,
     },
+}
+
+fn details_text(details: &[String]) -> String {
+    if details.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", details.join("; "))
+    }
+}
+
+fn findings_text(findings: &[crate::Finding]) -> String {
+    let problems: Vec<String> = findings
+        .iter()
+        .filter(|f| f.level != crate::Level::Info)
+        .map(|f| format!("{}[{}]: {}", f.level, f.code, f.message))
+        .collect();
+    if problems.is_empty() {
+        "; inspect finds nothing wrong with the token that was sent (check the key id, Team ID and key on Apple's side)".to_string()
+    } else {
+        format!(
+            "; inspect of the token that was sent: {}",
+            problems.join(" | ")
+        )
+    }
 }
 
 impl Error {

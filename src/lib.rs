@@ -26,23 +26,32 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod cache;
 pub mod claims;
 pub mod clock;
 pub mod demo;
 pub mod error;
+#[cfg(feature = "http")]
+pub mod http;
 mod identifiers;
 pub mod inspect;
 pub mod jwt;
 pub mod keys;
+#[cfg(feature = "http")]
+pub mod maps;
 pub mod provider;
 pub mod service;
 pub mod signer;
 
 pub use claims::Claims;
 pub use error::{Error, KeyProblem, Result, Rule};
+#[cfg(feature = "http")]
+pub use http::{probe, HttpOptions, ProbeVerdict};
 pub use inspect::{inspect_token, inspect_token_at, Finding, Level};
 pub use jwt::{decode_token, verify_token, DecodedToken};
 pub use keys::{PrivateKey, PublicKey};
+#[cfg(feature = "http")]
+pub use maps::{AccessToken, MapsOptions, MapsTokenProvider};
 pub use provider::{ProviderOptions, TokenProvider};
 pub use service::{Lifetime, ReusePolicy, Service, ServiceRules};
 pub use signer::{unix_now, Signer, DEFAULT_CLOCK_SKEW_SECS};

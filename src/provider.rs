@@ -11,16 +11,16 @@
 //!   opts in to reuse with [`ProviderOptions::reuse_per_request_tokens`], which is outside
 //!   Apple's instruction.
 //!
-//! Reading a fresh token is lock-free (an [`ArcSwapOption`] load). When it goes stale, exactly one
-//! caller signs while the others keep getting the old, still-valid token; callers wait only when
-//! there is no valid token at all.
+//! Reading a fresh token is lock-free (one atomic load). When it goes stale, exactly one caller
+//! signs while the others keep getting the old, still-valid token; callers wait only when there
+//! is no valid token at all.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::sync::Arc;
 
-use arc_swap::ArcSwapOption;
 use serde_json::{Map, Value};
 
+use crate::cache::{Cached, RenewingCache};
 use crate::claims::build_token_json;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
@@ -56,18 +56,13 @@ impl Default for ProviderOptions {
     }
 }
 
-/// The token a provider currently hands out, with the times that govern it.
-#[derive(Debug)]
-struct CachedToken {
+/// The token a provider currently hands out, with what its accessors report.
+#[derive(Debug, Clone)]
+struct TokenInfo {
     token: Arc<str>,
-    claims: Map<String, Value>,
+    claims: Arc<Map<String, Value>>,
     /// `now` when it was signed (not `iat`, which is back-dated).
     signed_at: i64,
-    /// From this time on, one caller signs a replacement.
-    renew_at: i64,
-    /// `exp`, or for provider tokens the time Apple stops accepting it: until then it may be
-    /// handed out.
-    valid_until: i64,
 }
 
 /// How the provider behaves, resolved from the rule table and the options.
@@ -110,8 +105,7 @@ pub struct TokenProvider {
     template: Claims,
     renewal: Renewal,
     clock: Arc<dyn Clock>,
-    current: ArcSwapOption<CachedToken>,
-    renewing: Mutex<()>,
+    cache: RenewingCache<TokenInfo>,
     signatures: AtomicU64,
 }
 
@@ -190,8 +184,7 @@ impl TokenProvider {
             template,
             renewal,
             clock,
-            current: ArcSwapOption::empty(),
-            renewing: Mutex::new(()),
+            cache: RenewingCache::new(),
             signatures: AtomicU64::new(0),
         })
     }
@@ -200,63 +193,41 @@ impl TokenProvider {
     pub fn token(&self) -> Result<Arc<str>> {
         let now = self.clock.now();
         if let Renewal::EveryCall = self.renewal {
-            return self.sign_and_store(now);
+            return Ok(self.cache.replace(self.sign(now)?).token);
         }
-        let current = self.current.load();
-        if let Some(cached) = current.as_deref() {
-            if now < cached.renew_at {
-                return Ok(Arc::clone(&cached.token));
-            }
-        }
-        let still_valid = current
-            .as_deref()
-            .filter(|c| now < c.valid_until)
-            .map(|c| Arc::clone(&c.token));
-        drop(current);
-        match still_valid {
-            // Stale but valid: one caller renews, the others keep the old token meanwhile.
-            Some(old) => match self.renewing.try_lock() {
-                Ok(_guard) => self.renew_if_stale(now),
-                Err(TryLockError::WouldBlock) => Ok(old),
-                Err(TryLockError::Poisoned(poisoned)) => {
-                    let _guard = poisoned.into_inner();
-                    self.renew_if_stale(now)
-                }
-            },
-            // Nothing valid to hand out: wait for the renewer (or become it).
-            None => {
-                let _guard = self.lock_renewal();
-                self.renew_if_stale(now)
-            }
-        }
+        self.cache
+            .get(now, || self.sign(now))
+            .map(|info| info.token)
     }
 
     /// Signs a new token now, for a caller whose token Apple refused (401/403). For provider
     /// tokens the 20-minute floor still holds: a refresh within it is an
     /// [`Error::RefreshTooSoon`].
     pub fn force_refresh(&self) -> Result<Arc<str>> {
-        let _guard = self.lock_renewal();
         let now = self.clock.now();
-        if let (Renewal::ProviderToken { floor, .. }, Some(cached)) =
-            (self.renewal, self.current.load().as_deref())
-        {
-            let age = now - cached.signed_at;
-            if age < floor {
-                return Err(Error::RefreshTooSoon {
+        let allow = |current: Option<&Cached<TokenInfo>>| match (self.renewal, current) {
+            (Renewal::ProviderToken { floor, .. }, Some(cached))
+                if now - cached.value.signed_at < floor =>
+            {
+                let age = now - cached.value.signed_at;
+                Err(Error::RefreshTooSoon {
                     service: self.service,
                     age_secs: age,
                     min_interval_secs: floor as u64,
                     wait_secs: floor - age,
-                });
+                })
             }
-        }
-        self.sign_and_store(now)
+            _ => Ok(()),
+        };
+        self.cache
+            .renew_now(allow, || self.sign(now))
+            .map(|info| info.token)
     }
 
     /// When the current token expires (`exp`, or for provider tokens when Apple stops accepting
     /// it), if one has been signed.
     pub fn expires_at(&self) -> Option<i64> {
-        self.current.load().as_deref().map(|c| c.valid_until)
+        self.cache.current().map(|cached| cached.valid_until)
     }
 
     /// Seconds until the current token expires (negative once it has), if one has been signed.
@@ -266,7 +237,9 @@ impl TokenProvider {
 
     /// The decoded claims of the current token, for logging (no key material).
     pub fn current_claims(&self) -> Option<Map<String, Value>> {
-        self.current.load().as_deref().map(|c| c.claims.clone())
+        self.cache
+            .current()
+            .map(|cached| cached.value.claims.as_ref().clone())
     }
 
     /// How many tokens this provider has signed.
@@ -279,24 +252,8 @@ impl TokenProvider {
         self.service
     }
 
-    fn lock_renewal(&self) -> MutexGuard<'_, ()> {
-        // The guarded data is `()`: a panic elsewhere cannot leave it inconsistent.
-        self.renewing
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Called with the renewal lock held: another caller may have renewed while we waited.
-    fn renew_if_stale(&self, now: i64) -> Result<Arc<str>> {
-        if let Some(cached) = self.current.load().as_deref() {
-            if now < cached.renew_at {
-                return Ok(Arc::clone(&cached.token));
-            }
-        }
-        self.sign_and_store(now)
-    }
-
-    fn sign_and_store(&self, now: i64) -> Result<Arc<str>> {
+    /// Signs a token at `now` and works out when to renew it.
+    fn sign(&self, now: i64) -> Result<Cached<TokenInfo>> {
         let token: Arc<str> = self
             .signer
             .sign_token_at(self.service, &self.template, now)?
@@ -325,14 +282,14 @@ impl TokenProvider {
             (_, None, Lifetime::NoExpiry { max_age_secs }) => (now, iat + max_age_secs as i64),
             (_, None, _) => (now, now),
         };
-        let cached = CachedToken {
-            token: Arc::clone(&token),
-            claims,
-            signed_at: now,
+        Ok(Cached {
+            value: TokenInfo {
+                token,
+                claims: Arc::new(claims),
+                signed_at: now,
+            },
             renew_at,
             valid_until,
-        };
-        self.current.store(Some(Arc::new(cached)));
-        Ok(token)
+        })
     }
 }

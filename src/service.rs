@@ -198,6 +198,15 @@ pub enum ReusePolicy {
     },
 }
 
+/// A documented endpoint that answers 200 for a valid token (used by `probe`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TestEndpoint {
+    /// Apple's base URL, e.g. `https://api.music.apple.com`.
+    pub base_url: &'static str,
+    /// The path under it, e.g. `/v1/test`.
+    pub path: &'static str,
+}
+
 /// One row of the rule table: everything devtoken knows about a service's token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServiceRules {
@@ -227,6 +236,8 @@ pub struct ServiceRules {
     pub lifetime: Lifetime,
     /// When a cached token may be reused.
     pub reuse: ReusePolicy,
+    /// The endpoint that tells whether Apple accepts a token, where Apple documents one.
+    pub test_endpoint: Option<TestEndpoint>,
     /// Where the rules come from.
     pub source: &'static str,
 }
@@ -337,6 +348,7 @@ const TEAM_TOKEN: ServiceRules = ServiceRules {
     // Apple publishes no limit for several services; devtoken defaults to one hour.
     lifetime: expiring(None, 3600),
     reuse: REUSE_UNTIL_MARGIN,
+    test_endpoint: None,
     source: "",
 };
 
@@ -364,6 +376,10 @@ static RULES: [ServiceRules; 11] = [
         scope: ScopeRule::SpaceSeparated,
         // No published limit; 30 minutes is the usual web token life.
         lifetime: expiring(None, 1800),
+        test_endpoint: Some(TestEndpoint {
+            base_url: "https://maps-api.apple.com",
+            path: "/v1/token",
+        }),
         source: "apple-docs/maps-server-api-creating-tokens.txt",
         ..TEAM_TOKEN
     },
@@ -373,6 +389,10 @@ static RULES: [ServiceRules; 11] = [
         cli_name: "apple-music",
         origin: OriginRule::List,
         lifetime: expiring(Some(SIX_MONTHS_SECS), 3600),
+        test_endpoint: Some(TestEndpoint {
+            base_url: "https://api.music.apple.com",
+            path: "/v1/test",
+        }),
         source: "apple-docs/apple-music-generating-developer-tokens.md",
         ..TEAM_TOKEN
     },
@@ -392,6 +412,10 @@ static RULES: [ServiceRules; 11] = [
         service: Service::AppsAndBooks,
         name: "Apps and Books Metadata for Organizations API",
         cli_name: "apps-and-books",
+        test_endpoint: Some(TestEndpoint {
+            base_url: "https://api.ent.apple.com",
+            path: "/v1/test",
+        }),
         source: "apple-docs/apps-and-books-generating-developer-tokens.md",
         ..TEAM_TOKEN
     },

@@ -1,6 +1,7 @@
 //! `devtoken`: sign, verify and explain Apple developer tokens from the command line.
 //!
-//! Exit codes: 0 success, 1 a token failed verification or inspection found errors, 2 bad input.
+//! Exit codes: 0 success; 1 a token failed verification, inspection found errors, or a server
+//! refused the token (or could not be reached); 2 bad input.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -8,7 +9,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use devtoken::service::Presence;
-use devtoken::{demo, Claims, Error, Level, Lifetime, PrivateKey, PublicKey, Service, Signer};
+use devtoken::{
+    demo, Claims, Error, HttpOptions, Level, Lifetime, MapsOptions, MapsTokenProvider, PrivateKey,
+    PublicKey, Service, Signer,
+};
 
 #[derive(Parser)]
 #[command(
@@ -52,6 +56,35 @@ enum Command {
         /// Where to write the key; stdout when absent.
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Exchange a signed Maps token at GET /v1/token; print Apple's TokenResponse JSON.
+    MapsToken {
+        /// The `.p8` key file (`-` reads stdin). Default: the PEM in $DEVTOKEN_KEY.
+        #[arg(long, conflicts_with = "demo")]
+        key: Option<String>,
+        /// Sign with the public DEMO key (only a local test server accepts it).
+        #[arg(long)]
+        demo: bool,
+        /// The 10-character key id (default: from the file name, or $DEVTOKEN_KEY_ID).
+        #[arg(long, env = "DEVTOKEN_KEY_ID")]
+        key_id: Option<String>,
+        /// Your Team ID.
+        #[arg(long)]
+        issuer: String,
+        /// The origin the token is for.
+        #[arg(long)]
+        origin: Option<String>,
+        /// Replaces Apple's Maps base URL, maps-api.apple.com (e.g. a local test server).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+    /// Sign a token and ask the service's test endpoint whether Apple accepts it.
+    Probe {
+        #[command(flatten)]
+        sign: SignArgs,
+        /// Replaces Apple's base URL (e.g. a local test server).
+        #[arg(long)]
+        base_url: Option<String>,
     },
     /// List the services and their rules.
     Services {
@@ -119,7 +152,11 @@ struct Failure {
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         let code = match error {
-            Error::BadSignature { .. } => 1,
+            Error::BadSignature { .. }
+            | Error::AppleRejected { .. }
+            | Error::QuotaExceeded { .. }
+            | Error::Network { .. }
+            | Error::MalformedResponse { .. } => 1,
             _ => 2,
         };
         Failure {
@@ -211,6 +248,22 @@ fn run(command: Command) -> Result<u8, Failure> {
             }
             Ok(0)
         }
+        Command::MapsToken {
+            key,
+            demo,
+            key_id,
+            issuer,
+            origin,
+            base_url,
+        } => maps_token(
+            demo,
+            key.as_deref(),
+            key_id.as_deref(),
+            issuer,
+            origin,
+            base_url,
+        ),
+        Command::Probe { sign, base_url } => probe(sign, base_url),
         Command::Services { json } => {
             print_services(json);
             Ok(0)
@@ -218,31 +271,41 @@ fn run(command: Command) -> Result<u8, Failure> {
     }
 }
 
-fn sign(args: SignArgs) -> Result<u8, Failure> {
-    let signer = if args.demo {
+/// The signer from --demo, --key FILE, --key - (stdin) or $DEVTOKEN_KEY.
+fn load_signer(demo: bool, key: Option<&str>, key_id: Option<&str>) -> Result<Signer, Failure> {
+    if demo {
         eprintln!(
             "devtoken: signing with the public DEMO key (kid {}); Apple will reject this token",
             demo::DEMO_KEY_ID
         );
-        demo::demo_signer()?
-    } else {
-        match args.key.as_deref() {
-            Some("-") => Signer::new(
-                PrivateKey::from_bytes(&read_stdin()?)?,
-                &require_key_id(args.key_id.as_deref())?,
-            )?,
-            Some(path) => Signer::from_file(path, args.key_id.as_deref())?,
-            None => match std::env::var("DEVTOKEN_KEY") {
-                Ok(pem) => Signer::from_pem(&pem, &require_key_id(args.key_id.as_deref())?)?,
-                Err(_) => {
-                    return Err(bad_input(
-                        "no key: give --key FILE, set DEVTOKEN_KEY to the PEM, or try --demo",
-                    ))
-                }
-            },
-        }
-    };
-    let signer = signer.with_clock_skew(args.clock_skew);
+        return Ok(demo::demo_signer()?);
+    }
+    Ok(match key {
+        Some("-") => Signer::new(
+            PrivateKey::from_bytes(&read_stdin()?)?,
+            &require_key_id(key_id)?,
+        )?,
+        Some(path) => Signer::from_file(path, key_id)?,
+        None => match std::env::var("DEVTOKEN_KEY") {
+            Ok(pem) => Signer::from_pem(&pem, &require_key_id(key_id)?)?,
+            Err(_) => {
+                return Err(bad_input(
+                    "no key: give --key FILE, set DEVTOKEN_KEY to the PEM, or try --demo",
+                ))
+            }
+        },
+    })
+}
+
+fn sign(args: SignArgs) -> Result<u8, Failure> {
+    let token = sign_with(args)?;
+    println!("{token}");
+    Ok(0)
+}
+
+fn sign_with(args: SignArgs) -> Result<String, Failure> {
+    let signer = load_signer(args.demo, args.key.as_deref(), args.key_id.as_deref())?
+        .with_clock_skew(args.clock_skew);
     let claims = Claims {
         issuer: args.issuer,
         issued_at: args.issued_at,
@@ -253,9 +316,64 @@ fn sign(args: SignArgs) -> Result<u8, Failure> {
         subject: args.subject,
         scope: args.scope,
     };
-    let token = signer.sign_token(args.service, &claims)?;
-    println!("{token}");
+    Ok(signer.sign_token(args.service, &claims)?)
+}
+
+fn maps_token(
+    demo: bool,
+    key: Option<&str>,
+    key_id: Option<&str>,
+    issuer: String,
+    origin: Option<String>,
+    base_url: Option<String>,
+) -> Result<u8, Failure> {
+    let signer = load_signer(demo, key, key_id)?;
+    let mut claims = Claims::new(issuer);
+    claims.origins.extend(origin);
+    let options = MapsOptions {
+        http: HttpOptions {
+            base_url,
+            ..HttpOptions::default()
+        },
+        ..MapsOptions::default()
+    };
+    let maps = MapsTokenProvider::new(signer, claims, options)?;
+    maps.access_token()?;
+    let current = maps.current().ok_or_else(|| bad_input("no access token"))?;
+    let json = serde_json::json!({ "accessToken": &*current.access_token, "expiresInSeconds": current.expires_in_secs });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json).unwrap_or_default()
+    );
     Ok(0)
+}
+
+fn probe(sign: SignArgs, base_url: Option<String>) -> Result<u8, Failure> {
+    let service = sign.service;
+    let token = sign_with(sign)?;
+    let verdict = devtoken::probe(
+        service,
+        &token,
+        HttpOptions {
+            base_url,
+            ..HttpOptions::default()
+        },
+    )?;
+    if verdict.accepted {
+        println!(
+            "accepted: {} answered {} for this {} token",
+            verdict.url, verdict.status, service
+        );
+        return Ok(0);
+    }
+    println!(
+        "rejected: {} answered {}: {}",
+        verdict.url, verdict.status, verdict.message
+    );
+    for finding in &verdict.findings {
+        println!("{finding}");
+    }
+    Ok(1)
 }
 
 fn require_key_id(key_id: Option<&str>) -> Result<String, Failure> {

@@ -1,5 +1,8 @@
 //! The `devtoken` command end to end: output, exit codes, key sources.
 
+#[path = "../../tests/common/apple_server.rs"]
+mod apple_server;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -230,4 +233,88 @@ fn services_lists_every_service() {
     for service in devtoken::Service::ALL {
         assert!(names.contains(&service.cli_name()), "{service}");
     }
+}
+
+#[test]
+fn maps_token_against_a_local_server() {
+    let demo_key = devtoken::demo::demo_signer().unwrap().public_key();
+    let server = apple_server::AppleServer::start(demo_key);
+    let output = devtoken(&[
+        "maps-token",
+        "--demo",
+        "--issuer",
+        "DEF123GHIJ",
+        "--base-url",
+        &server.base_url,
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(json["accessToken"], "access-1");
+    assert_eq!(json["expiresInSeconds"], 1800);
+
+    let other =
+        apple_server::AppleServer::start(devtoken::PrivateKey::generate().unwrap().public_key());
+    let refused = devtoken(&[
+        "maps-token",
+        "--demo",
+        "--issuer",
+        "DEF123GHIJ",
+        "--base-url",
+        &other.base_url,
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("refused the token (HTTP 401)"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn probe_exits_0_only_when_accepted() {
+    let demo_key = devtoken::demo::demo_signer().unwrap().public_key();
+    let server = apple_server::AppleServer::start(demo_key);
+    let accepted = devtoken(&[
+        "probe",
+        "--demo",
+        "--service",
+        "apple-music",
+        "--issuer",
+        "DEF123GHIJ",
+        "--base-url",
+        &server.base_url,
+    ]);
+    assert!(accepted.status.success(), "{}", stderr(&accepted));
+    assert!(
+        stdout(&accepted).starts_with("accepted:"),
+        "{}",
+        stdout(&accepted)
+    );
+    let other =
+        apple_server::AppleServer::start(devtoken::PrivateKey::generate().unwrap().public_key());
+    let rejected = devtoken(&[
+        "probe",
+        "--demo",
+        "--service",
+        "apps-and-books",
+        "--issuer",
+        "DEF123GHIJ",
+        "--base-url",
+        &other.base_url,
+    ]);
+    assert_eq!(rejected.status.code(), Some(1));
+    assert!(
+        stdout(&rejected).starts_with("rejected:"),
+        "{}",
+        stdout(&rejected)
+    );
+    let no_endpoint = devtoken(&[
+        "probe",
+        "--demo",
+        "--service",
+        "apns",
+        "--issuer",
+        "DEF123GHIJ",
+    ]);
+    assert_eq!(no_endpoint.status.code(), Some(2));
 }

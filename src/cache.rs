@@ -1,0 +1,115 @@
+//! [`RenewingCache`]: the lock-free, single-flight cache under [`TokenProvider`] and the Maps
+//! access-token provider.
+//!
+//! Readers of a fresh value do one atomic load (`arc-swap`) and never block. When the value goes
+//! stale, exactly one caller renews it while the others keep getting the old, still-valid value;
+//! callers wait only when there is no valid value at all.
+//!
+//! [`TokenProvider`]: crate::TokenProvider
+
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+
+use arc_swap::ArcSwapOption;
+
+use crate::error::Result;
+
+/// A cached value and the times that govern it (UNIX seconds).
+#[derive(Debug)]
+pub(crate) struct Cached<T> {
+    pub value: T,
+    /// From this time on, one caller renews.
+    pub renew_at: i64,
+    /// Until this time the value may still be handed out.
+    pub valid_until: i64,
+}
+
+/// See the module documentation.
+#[derive(Debug)]
+pub(crate) struct RenewingCache<T> {
+    current: ArcSwapOption<Cached<T>>,
+    renewing: Mutex<()>,
+}
+
+impl<T: Clone> RenewingCache<T> {
+    pub fn new() -> Self {
+        RenewingCache {
+            current: ArcSwapOption::empty(),
+            renewing: Mutex::new(()),
+        }
+    }
+
+    /// The value to use at `now`, calling `renew` (in one caller at a time) when it is stale.
+    pub fn get(&self, now: i64, renew: impl FnOnce() -> Result<Cached<T>>) -> Result<T> {
+        let current = self.current.load();
+        if let Some(cached) = current.as_deref() {
+            if now < cached.renew_at {
+                return Ok(cached.value.clone());
+            }
+        }
+        let still_valid = current
+            .as_deref()
+            .filter(|cached| now < cached.valid_until)
+            .map(|cached| cached.value.clone());
+        drop(current);
+        match still_valid {
+            // Stale but valid: one caller renews, the others keep the old value meanwhile.
+            Some(old) => match self.renewing.try_lock() {
+                Ok(_guard) => self.renew_if_stale(now, renew),
+                Err(TryLockError::WouldBlock) => Ok(old),
+                Err(TryLockError::Poisoned(poisoned)) => {
+                    let _guard = poisoned.into_inner();
+                    self.renew_if_stale(now, renew)
+                }
+            },
+            // Nothing valid to hand out: wait for the renewer (or become it).
+            None => {
+                let _guard = self.lock();
+                self.renew_if_stale(now, renew)
+            }
+        }
+    }
+
+    /// Renews now, after `allow` has approved the current value's replacement.
+    pub fn renew_now(
+        &self,
+        allow: impl FnOnce(Option<&Cached<T>>) -> Result<()>,
+        renew: impl FnOnce() -> Result<Cached<T>>,
+    ) -> Result<T> {
+        let _guard = self.lock();
+        allow(self.current.load().as_deref())?;
+        self.store(renew()?)
+    }
+
+    /// Stores a value without looking at the current one (e.g. a token for every call).
+    pub fn replace(&self, cached: Cached<T>) -> T {
+        let value = cached.value.clone();
+        self.current.store(Some(Arc::new(cached)));
+        value
+    }
+
+    /// The current entry, if any.
+    pub fn current(&self) -> Option<Arc<Cached<T>>> {
+        self.current.load_full()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, ()> {
+        // The guarded data is `()`: a panic elsewhere cannot leave it inconsistent.
+        self.renewing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Called with the lock held: another caller may have renewed while we waited.
+    fn renew_if_stale(&self, now: i64, renew: impl FnOnce() -> Result<Cached<T>>) -> Result<T> {
+        if let Some(cached) = self.current.load().as_deref() {
+            if now < cached.renew_at {
+                return Ok(cached.value.clone());
+            }
+        }
+        self.store(renew()?)
+    }
+
+    fn store(&self, cached: Cached<T>) -> Result<T> {
+        Ok(self.replace(cached))
+    }
+}

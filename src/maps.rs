@@ -1,0 +1,188 @@
+//! The Maps Server API access token (feature `http`): a signed Maps token exchanged at
+//! `GET https://maps-api.apple.com/v1/token` for the `accessToken` every Maps Server API call
+//! carries, cached and renewed before it expires.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::cache::{Cached, RenewingCache};
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::http::{quota, rejection, HttpClient, HttpOptions};
+use crate::provider::{ProviderOptions, TokenProvider};
+use crate::service::Service;
+use crate::signer::Signer;
+use crate::Claims;
+
+/// Apple's Maps Server API base URL.
+pub const MAPS_API_BASE_URL: &str = "https://maps-api.apple.com";
+
+/// How a [`MapsTokenProvider`] renews and calls Apple.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapsOptions {
+    /// Exchange again when less than this fraction of `expiresInSeconds` is left (default 0.10).
+    pub margin_fraction: f64,
+    /// ... but with at least this many seconds left (default 60).
+    pub min_margin_secs: u64,
+    /// Base URL, timeouts, user agent, extra CA, retries.
+    pub http: HttpOptions,
+}
+
+impl Default for MapsOptions {
+    fn default() -> Self {
+        MapsOptions {
+            margin_fraction: 0.10,
+            min_margin_secs: 60,
+            http: HttpOptions::default(),
+        }
+    }
+}
+
+/// An access token from `GET /v1/token`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    /// The `accessToken` to send as `Authorization: Bearer` to Maps Server API calls.
+    pub access_token: Arc<str>,
+    /// `expiresInSeconds` as Apple sent it.
+    pub expires_in_secs: i64,
+    /// When it expires (UNIX seconds, by this provider's clock).
+    pub expires_at: i64,
+}
+
+/// A cached Maps Server API access token, exchanged again before it expires.
+///
+/// Reads of a fresh access token take no lock; when it goes stale exactly one caller exchanges
+/// while the others keep the old, still-valid one.
+#[derive(Debug)]
+pub struct MapsTokenProvider {
+    maps_tokens: TokenProvider,
+    client: HttpClient,
+    url: String,
+    clock: Arc<dyn Clock>,
+    margin_fraction: f64,
+    min_margin_secs: i64,
+    cache: RenewingCache<AccessToken>,
+    exchanges: AtomicU64,
+}
+
+impl MapsTokenProvider {
+    /// A provider on the system clock. `claims` are Maps claims (`issuer`, optional `origins`);
+    /// `scope` defaults to `server_api`, as Apple's current page asks.
+    pub fn new(
+        signer: impl Into<Arc<Signer>>,
+        claims: Claims,
+        options: MapsOptions,
+    ) -> Result<Self> {
+        Self::with_clock(signer, claims, options, Arc::new(SystemClock))
+    }
+
+    /// A provider with an explicit clock (tests move a [`ManualClock`](crate::clock::ManualClock)).
+    pub fn with_clock(
+        signer: impl Into<Arc<Signer>>,
+        mut claims: Claims,
+        options: MapsOptions,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
+        if !(0.0..1.0).contains(&options.margin_fraction) {
+            return Err(Error::InvalidOption {
+                option: "margin_fraction",
+                message: format!("{} is not in [0, 1)", options.margin_fraction),
+            });
+        }
+        if claims.scope.is_empty() {
+            claims.scope.push("server_api".to_string());
+        }
+        let maps_tokens = TokenProvider::with_clock(
+            signer,
+            Service::Maps,
+            claims,
+            ProviderOptions::default(),
+            Arc::clone(&clock),
+        )?;
+        let client = HttpClient::new(options.http)?;
+        let url = client.url(MAPS_API_BASE_URL, "/v1/token");
+        Ok(MapsTokenProvider {
+            maps_tokens,
+            client,
+            url,
+            clock,
+            margin_fraction: options.margin_fraction,
+            min_margin_secs: options.min_margin_secs.min(i64::MAX as u64) as i64,
+            cache: RenewingCache::new(),
+            exchanges: AtomicU64::new(0),
+        })
+    }
+
+    /// The access token to send now: the cached one while fresh, else a new exchange.
+    pub fn access_token(&self) -> Result<Arc<str>> {
+        let now = self.clock.now();
+        self.cache
+            .get(now, || self.exchange(now))
+            .map(|t| t.access_token)
+    }
+
+    /// The current access token with its expiry, if one has been obtained.
+    pub fn current(&self) -> Option<AccessToken> {
+        self.cache.current().map(|cached| cached.value.clone())
+    }
+
+    /// When the current access token expires, if one has been obtained.
+    pub fn expires_at(&self) -> Option<i64> {
+        self.current().map(|t| t.expires_at)
+    }
+
+    /// How many exchanges with `/v1/token` succeeded.
+    pub fn exchange_count(&self) -> u64 {
+        self.exchanges.load(Ordering::SeqCst)
+    }
+
+    /// The signed Maps token that is exchanged (reused per the rule table).
+    pub fn maps_token(&self) -> Result<Arc<str>> {
+        self.maps_tokens.token()
+    }
+
+    fn exchange(&self, now: i64) -> Result<Cached<AccessToken>> {
+        let token = self.maps_tokens.token()?;
+        let answer = self.client.get_with_bearer(&self.url, &token)?;
+        let malformed = |message: String| Error::MalformedResponse {
+            url: self.url.clone(),
+            status: answer.status,
+            expected: "a TokenResponse ({\"accessToken\": ..., \"expiresInSeconds\": ...})",
+            message,
+        };
+        match answer.status {
+            200 => {
+                let body: Value = serde_json::from_str(&answer.body)
+                    .map_err(|e| malformed(format!("not JSON ({e})")))?;
+                let access_token = body
+                    .get("accessToken")
+                    .and_then(Value::as_str)
+                    .filter(|t| !t.is_empty())
+                    .ok_or_else(|| malformed("no accessToken string".to_string()))?;
+                let expires_in = body
+                    .get("expiresInSeconds")
+                    .and_then(Value::as_i64)
+                    .filter(|secs| *secs > 0)
+                    .ok_or_else(|| malformed("no positive integer expiresInSeconds".to_string()))?;
+                self.exchanges.fetch_add(1, Ordering::SeqCst);
+                let expires_at = now + expires_in;
+                let margin = ((expires_in as f64 * self.margin_fraction).ceil() as i64)
+                    .max(self.min_margin_secs);
+                Ok(Cached {
+                    value: AccessToken {
+                        access_token: access_token.into(),
+                        expires_in_secs: expires_in,
+                        expires_at,
+                    },
+                    renew_at: expires_at - margin,
+                    valid_until: expires_at,
+                })
+            }
+            401 | 403 => Err(rejection(&self.url, &answer, &token, Service::Maps)),
+            429 => Err(quota(&self.url, &answer)),
+            status => Err(malformed(format!("unexpected HTTP {status}"))),
+        }
+    }
+}
