@@ -45,9 +45,9 @@ python3 -m venv "$fresh"
 
 step "Python tests (pytest), types (mypy --strict), lint (ruff)"
 (cd python/tests && "$OLDPWD/$fresh/bin/python" -m pytest -q .)
-(cd / && "$OLDPWD/$fresh/bin/python" -m mypy --strict "$OLDPWD/python/tests" "$OLDPWD/python/examples" "$OLDPWD/python/benchmarks")
-"$venv/bin/ruff" check python
-"$venv/bin/ruff" format --check python
+(cd / && MYPYPATH="$OLDPWD/tests/independent" "$OLDPWD/$fresh/bin/python" -m mypy --strict "$OLDPWD/python/tests" "$OLDPWD/python/examples" "$OLDPWD/python/benchmarks")
+"$venv/bin/ruff" check --config python/pyproject.toml python tests/independent
+"$venv/bin/ruff" format --check --config python/pyproject.toml python tests/independent
 "$fresh/bin/python" python/examples/typed_usage.py >/dev/null
 
 step "uniffi bindings: generated Kotlin and Swift are current"

@@ -17,13 +17,19 @@ from __future__ import annotations
 import enum
 
 from ._devtoken import (
+    AppleRejectedError,
     Claims,
     Finding,
     InvalidClaimsError,
     InvalidKeyError,
     InvalidOptionError,
+    MalformedResponseError,
     MalformedTokenError,
     ManualClock,
+    MapsTokenProvider,
+    NetworkError,
+    ProbeVerdict,
+    QuotaExceededError,
     RefreshTooSoonError,
     SignatureError,
     Signer,
@@ -33,18 +39,25 @@ from ._devtoken import (
     decode_token,
     generate_private_key_pem,
     inspect_token,
+    probe,
     service_names,
     verify_token,
 )
 
 __all__ = [
+    "AppleRejectedError",
     "Claims",
     "Finding",
     "InvalidClaimsError",
     "InvalidKeyError",
     "InvalidOptionError",
+    "MalformedResponseError",
     "MalformedTokenError",
     "ManualClock",
+    "MapsTokenProvider",
+    "NetworkError",
+    "ProbeVerdict",
+    "QuotaExceededError",
     "RefreshTooSoonError",
     "Service",
     "SignatureError",
@@ -55,6 +68,7 @@ __all__ = [
     "decode_token",
     "generate_private_key_pem",
     "inspect_token",
+    "probe",
     "service_names",
     "verify_token",
 ]

@@ -38,6 +38,29 @@ class RefreshTooSoonError(TokenError):
     wait_secs: int
     """Seconds until a refresh is allowed."""
 
+class AppleRejectedError(TokenError):
+    """Apple refused the token (HTTP 401/403)."""
+
+    status: int
+    message: str
+    """Apple's error message (or the raw body when it is not an ErrorResponse)."""
+    details: list[str]
+    findings: list[Finding]
+    """What inspect_token finds wrong with the token that was sent."""
+
+class QuotaExceededError(TokenError):
+    """Apple answered 429: the daily call quota is used up. Not retried."""
+
+    retry_after: int | None
+
+class NetworkError(TokenError):
+    """The server could not be reached, or kept answering 5xx, after every retry."""
+
+    attempts: int
+
+class MalformedResponseError(TokenError):
+    """A 2xx answer whose body is not what Apple documents."""
+
 class SignatureError(TokenError):
     """The signature is not a valid ES256 signature by the given key."""
 
@@ -134,14 +157,66 @@ class TokenProvider:
     ) -> None: ...
     def token(self) -> str: ...
     def force_refresh(self) -> str: ...
-    @property
     def expires_at(self) -> int | None: ...
-    @property
     def seconds_left(self) -> int | None: ...
     @property
     def claims(self) -> dict[str, Any] | None: ...
     @property
     def signature_count(self) -> int: ...
+
+@final
+class MapsTokenProvider:
+    """The Maps Server API access token from GET /v1/token, cached and renewed.
+
+    ``claims`` are Maps claims (issuer, optional origins); scope defaults to ``server_api``.
+    """
+
+    def __init__(
+        self,
+        signer: Signer,
+        claims: Claims,
+        base_url: str | None = None,
+        *,
+        margin_fraction: float = 0.1,
+        min_margin: int = 60,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 10.0,
+        user_agent: str | None = None,
+        extra_ca_pem: str | None = None,
+        max_retries: int = 2,
+        clock: ManualClock | None = None,
+    ) -> None: ...
+    def access_token(self) -> str: ...
+    def expires_at(self) -> int | None: ...
+    def maps_token(self) -> str: ...
+    @property
+    def exchange_count(self) -> int: ...
+
+@final
+class ProbeVerdict:
+    """What a service's test endpoint said of a token."""
+
+    @property
+    def accepted(self) -> bool: ...
+    @property
+    def status(self) -> int: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def findings(self) -> list[Finding]: ...
+
+def probe(
+    service: _ServiceLike,
+    token: str,
+    base_url: str | None = None,
+    *,
+    connect_timeout: float = 5.0,
+    read_timeout: float = 10.0,
+    extra_ca_pem: str | None = None,
+    max_retries: int = 2,
+) -> ProbeVerdict: ...
 
 @final
 class Finding:

@@ -53,6 +53,30 @@ create_exception!(
 );
 create_exception!(
     devtoken,
+    AppleRejectedError,
+    TokenError,
+    "Apple refused the token (401/403); see `.status`, `.message`, `.details`, `.findings`."
+);
+create_exception!(
+    devtoken,
+    QuotaExceededError,
+    TokenError,
+    "Apple answered 429: the daily quota is used up; see `.retry_after` (seconds or None)."
+);
+create_exception!(
+    devtoken,
+    NetworkError,
+    TokenError,
+    "The server could not be reached or kept failing; see `.attempts`."
+);
+create_exception!(
+    devtoken,
+    MalformedResponseError,
+    TokenError,
+    "A 2xx answer whose body is not what Apple documents."
+);
+create_exception!(
+    devtoken,
     SignatureError,
     TokenError,
     "The signature is not a valid ES256 signature by the given key."
@@ -69,6 +93,36 @@ fn to_py_err(error: Error) -> PyErr {
         Error::BadSignature { .. } => SignatureError::new_err(message),
         Error::Io { .. } => PyOSError::new_err(message),
         Error::InvalidOption { .. } => InvalidOptionError::new_err(message),
+        Error::AppleRejected {
+            status,
+            message: apple_message,
+            details,
+            findings,
+            ..
+        } => Python::attach(|py| {
+            let error = AppleRejectedError::new_err(message);
+            let value = error.value(py);
+            let findings: Vec<PyFinding> = findings.into_iter().map(PyFinding::from).collect();
+            // Setting plain attributes on a fresh exception instance cannot fail.
+            let _ = value.setattr("status", status);
+            let _ = value.setattr("message", apple_message);
+            let _ = value.setattr("details", details);
+            let _ = value.setattr("findings", findings);
+            error
+        }),
+        Error::QuotaExceeded {
+            retry_after_secs, ..
+        } => Python::attach(|py| {
+            let error = QuotaExceededError::new_err(message);
+            let _ = error.value(py).setattr("retry_after", retry_after_secs);
+            error
+        }),
+        Error::Network { attempts, .. } => Python::attach(|py| {
+            let error = NetworkError::new_err(message);
+            let _ = error.value(py).setattr("attempts", attempts);
+            error
+        }),
+        Error::MalformedResponse { .. } => MalformedResponseError::new_err(message),
         Error::RefreshTooSoon { wait_secs, .. } => Python::attach(|py| {
             let error = RefreshTooSoonError::new_err(message);
             // Setting a plain attribute on a fresh exception instance cannot fail.
@@ -499,12 +553,12 @@ impl PyTokenProvider {
             .map_err(to_py_err)
     }
 
-    #[getter]
+    /// When the current token expires (UNIX seconds), if one has been signed.
     fn expires_at(&self) -> Option<i64> {
         self.inner.expires_at()
     }
 
-    #[getter]
+    /// Seconds until the current token expires, if one has been signed.
     fn seconds_left(&self) -> Option<i64> {
         self.inner.seconds_left()
     }
@@ -530,6 +584,175 @@ impl PyTokenProvider {
     }
 }
 
+/// HTTP options from Python keyword arguments.
+fn http_options(
+    base_url: Option<String>,
+    connect_timeout: f64,
+    read_timeout: f64,
+    user_agent: Option<String>,
+    extra_ca_pem: Option<String>,
+    max_retries: u32,
+) -> PyResult<devtoken::HttpOptions> {
+    let seconds = |value: f64, name: &str| {
+        std::time::Duration::try_from_secs_f64(value).map_err(|_| {
+            PyValueError::new_err(format!("{name} must be a non-negative number of seconds"))
+        })
+    };
+    let defaults = devtoken::HttpOptions::default();
+    Ok(devtoken::HttpOptions {
+        base_url,
+        connect_timeout: seconds(connect_timeout, "connect_timeout")?,
+        read_timeout: seconds(read_timeout, "read_timeout")?,
+        user_agent: user_agent.unwrap_or(defaults.user_agent),
+        extra_ca_pem,
+        max_retries,
+        retry_backoff: defaults.retry_backoff,
+    })
+}
+
+/// The Maps Server API access token from `GET /v1/token`, cached and renewed.
+#[pyclass(frozen, module = "devtoken", name = "MapsTokenProvider")]
+struct PyMapsTokenProvider {
+    inner: devtoken::MapsTokenProvider,
+}
+
+#[pymethods]
+impl PyMapsTokenProvider {
+    #[new]
+    #[pyo3(signature = (signer, claims, base_url = None, *, margin_fraction = 0.1, min_margin = 60, connect_timeout = 5.0, read_timeout = 10.0, user_agent = None, extra_ca_pem = None, max_retries = 2, clock = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        signer: &Bound<'_, PySigner>,
+        claims: &Bound<'_, PyClaims>,
+        base_url: Option<String>,
+        margin_fraction: f64,
+        min_margin: u64,
+        connect_timeout: f64,
+        read_timeout: f64,
+        user_agent: Option<String>,
+        extra_ca_pem: Option<String>,
+        max_retries: u32,
+        clock: Option<&Bound<'_, PyManualClock>>,
+    ) -> PyResult<Self> {
+        let options = devtoken::MapsOptions {
+            margin_fraction,
+            min_margin_secs: min_margin,
+            http: http_options(
+                base_url,
+                connect_timeout,
+                read_timeout,
+                user_agent,
+                extra_ca_pem,
+                max_retries,
+            )?,
+        };
+        let clock: Arc<dyn Clock> = match clock {
+            Some(clock) => clock.get().inner.clone(),
+            None => Arc::new(SystemClock),
+        };
+        let inner = devtoken::MapsTokenProvider::with_clock(
+            Arc::clone(&signer.get().inner),
+            claims.get().inner.clone(),
+            options,
+            clock,
+        )
+        .map_err(to_py_err)?;
+        Ok(PyMapsTokenProvider { inner })
+    }
+
+    /// The access token to send to Maps Server API calls now.
+    fn access_token(&self, py: Python<'_>) -> PyResult<String> {
+        let inner = &self.inner;
+        py.detach(|| inner.access_token())
+            .map(|t| t.to_string())
+            .map_err(to_py_err)
+    }
+
+    /// When the current access token expires (UNIX seconds), if one has been obtained.
+    fn expires_at(&self) -> Option<i64> {
+        self.inner.expires_at()
+    }
+
+    /// The signed Maps token that is exchanged.
+    fn maps_token(&self, py: Python<'_>) -> PyResult<String> {
+        let inner = &self.inner;
+        py.detach(|| inner.maps_token())
+            .map(|t| t.to_string())
+            .map_err(to_py_err)
+    }
+
+    #[getter]
+    fn exchange_count(&self) -> u64 {
+        self.inner.exchange_count()
+    }
+}
+
+/// What a service's test endpoint said of a token.
+#[pyclass(frozen, module = "devtoken", name = "ProbeVerdict")]
+struct PyProbeVerdict {
+    #[pyo3(get)]
+    accepted: bool,
+    #[pyo3(get)]
+    status: u16,
+    #[pyo3(get)]
+    url: String,
+    #[pyo3(get)]
+    message: String,
+    findings: Vec<devtoken::Finding>,
+}
+
+#[pymethods]
+impl PyProbeVerdict {
+    #[getter]
+    fn findings(&self) -> Vec<PyFinding> {
+        self.findings.iter().cloned().map(PyFinding::from).collect()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "ProbeVerdict(accepted={}, status={}, url='{}')",
+            if self.accepted { "True" } else { "False" },
+            self.status,
+            self.url
+        )
+    }
+}
+
+/// Calls the service's documented test endpoint with `token` and reports the verdict.
+#[pyfunction]
+#[pyo3(signature = (service, token, base_url = None, *, connect_timeout = 5.0, read_timeout = 10.0, extra_ca_pem = None, max_retries = 2))]
+#[allow(clippy::too_many_arguments)]
+fn probe(
+    py: Python<'_>,
+    service: &Bound<'_, PyAny>,
+    token: String,
+    base_url: Option<String>,
+    connect_timeout: f64,
+    read_timeout: f64,
+    extra_ca_pem: Option<String>,
+    max_retries: u32,
+) -> PyResult<PyProbeVerdict> {
+    let service = service_from(service)?;
+    let options = http_options(
+        base_url,
+        connect_timeout,
+        read_timeout,
+        None,
+        extra_ca_pem,
+        max_retries,
+    )?;
+    let verdict = py
+        .detach(|| devtoken::probe(service, &token, options))
+        .map_err(to_py_err)?;
+    Ok(PyProbeVerdict {
+        accepted: verdict.accepted,
+        status: verdict.status,
+        url: verdict.url,
+        message: verdict.message,
+        findings: verdict.findings,
+    })
+}
+
 /// One observation of `inspect_token`.
 #[pyclass(frozen, eq, hash, module = "devtoken", name = "Finding")]
 #[derive(PartialEq, Eq, Hash)]
@@ -540,6 +763,16 @@ struct PyFinding {
     code: &'static str,
     #[pyo3(get)]
     message: String,
+}
+
+impl From<devtoken::Finding> for PyFinding {
+    fn from(finding: devtoken::Finding) -> Self {
+        PyFinding {
+            level: finding.level.as_str(),
+            code: finding.code,
+            message: finding.message,
+        }
+    }
 }
 
 #[pymethods]
@@ -669,6 +902,16 @@ fn _devtoken(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTokenProvider>()?;
     m.add("InvalidOptionError", py.get_type::<InvalidOptionError>())?;
     m.add("RefreshTooSoonError", py.get_type::<RefreshTooSoonError>())?;
+    m.add_class::<PyMapsTokenProvider>()?;
+    m.add_class::<PyProbeVerdict>()?;
+    m.add_function(wrap_pyfunction!(probe, m)?)?;
+    m.add("AppleRejectedError", py.get_type::<AppleRejectedError>())?;
+    m.add("QuotaExceededError", py.get_type::<QuotaExceededError>())?;
+    m.add("NetworkError", py.get_type::<NetworkError>())?;
+    m.add(
+        "MalformedResponseError",
+        py.get_type::<MalformedResponseError>(),
+    )?;
     m.add("TokenError", py.get_type::<TokenError>())?;
     m.add("InvalidKeyError", py.get_type::<InvalidKeyError>())?;
     m.add("InvalidClaimsError", py.get_type::<InvalidClaimsError>())?;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,9 @@ REPO = Path(__file__).resolve().parents[2]
 VECTORS: dict[str, Any] = json.loads((REPO / "tests" / "vectors" / "tokens.json").read_text())
 KEYS = REPO / "tests" / "vectors" / "keys"
 APPLE_TEST_KEY = REPO.parent / "shared" / "fixtures" / "apple-testSigningKey.p8"
+
+# The loopback stand-in for Apple's endpoints lives with the independent checks.
+sys.path.insert(0, str(REPO / "tests" / "independent"))
 
 
 @pytest.fixture

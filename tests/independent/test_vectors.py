@@ -32,7 +32,12 @@ def test_pyjwt_verifies_and_decodes(case):
         token,
         PUBLIC_KEY,
         algorithms=["ES256"],
-        options={"verify_exp": False, "verify_iat": False, "verify_aud": False, "verify_nbf": False},
+        options={
+            "verify_exp": False,
+            "verify_iat": False,
+            "verify_aud": False,
+            "verify_nbf": False,
+        },
     )
     assert claims == case["payload"]
     assert jwt.get_unverified_header(token) == case["header"]

@@ -465,6 +465,22 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
+    typealias FfiType = Int32
+    typealias SwiftType = Int32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int32, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
     typealias FfiType = Int64
     typealias SwiftType = Int64
@@ -735,6 +751,203 @@ public func FfiConverterTypeManualClock_lift(_ handle: UInt64) throws -> ManualC
 #endif
 public func FfiConverterTypeManualClock_lower(_ value: ManualClock) -> UInt64 {
     return FfiConverterTypeManualClock.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The Maps Server API access token from `GET /v1/token`, cached and renewed.
+ */
+public protocol MapsTokenProviderProtocol: AnyObject, Sendable {
+    
+    /**
+     * The access token to send to Maps Server API calls now.
+     */
+    func accessToken() throws  -> String
+    
+    /**
+     * How many exchanges succeeded.
+     */
+    func exchangeCount()  -> Int64
+    
+    /**
+     * When the current access token expires (UNIX seconds), if one has been obtained.
+     */
+    func expiresAt()  -> Int64?
+    
+    /**
+     * The signed Maps token that is exchanged.
+     */
+    func mapsToken() throws  -> String
+    
+}
+/**
+ * The Maps Server API access token from `GET /v1/token`, cached and renewed.
+ */
+open class MapsTokenProvider: MapsTokenProviderProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_devtoken_fn_clone_mapstokenprovider(self.handle, $0) }
+    }
+    /**
+     * A provider for Maps `claims` (issuer, optional origins; scope defaults to server_api).
+     */
+public convenience init(signer: Signer, claims: Claims, network: NetworkOptions? = nil, marginFraction: Double = Double(0.1), minMarginSecs: Int64 = Int64(60), clock: ManualClock? = nil)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_constructor_mapstokenprovider_new(
+        FfiConverterTypeSigner_lower(signer),
+        FfiConverterTypeClaims_lower(claims),
+        FfiConverterOptionTypeNetworkOptions.lower(network),
+        FfiConverterDouble.lower(marginFraction),
+        FfiConverterInt64.lower(minMarginSecs),
+        FfiConverterOptionTypeManualClock.lower(clock),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_devtoken_fn_free_mapstokenprovider(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The access token to send to Maps Server API calls now.
+     */
+open func accessToken()throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_mapstokenprovider_access_token(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * How many exchanges succeeded.
+     */
+open func exchangeCount() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_mapstokenprovider_exchange_count(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * When the current access token expires (UNIX seconds), if one has been obtained.
+     */
+open func expiresAt() -> Int64?  {
+    return try!  FfiConverterOptionInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_mapstokenprovider_expires_at(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The signed Maps token that is exchanged.
+     */
+open func mapsToken()throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_mapstokenprovider_maps_token(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMapsTokenProvider: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = MapsTokenProvider
+
+    public static func lift(_ handle: UInt64) throws -> MapsTokenProvider {
+        return MapsTokenProvider(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: MapsTokenProvider) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MapsTokenProvider {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: MapsTokenProvider, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMapsTokenProvider_lift(_ handle: UInt64) throws -> MapsTokenProvider {
+    return try FfiConverterTypeMapsTokenProvider.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMapsTokenProvider_lower(_ value: MapsTokenProvider) -> UInt64 {
+    return FfiConverterTypeMapsTokenProvider.lower(value)
 }
 
 
@@ -1437,6 +1650,214 @@ public func FfiConverterTypeFinding_lower(_ value: Finding) -> RustBuffer {
 
 
 /**
+ * How HTTP requests to Apple are made (all fields have defaults).
+ */
+public struct NetworkOptions: Equatable, Hashable {
+    /**
+     * Replaces Apple's base URL (e.g. a local test server).
+     */
+    public var baseUrl: String?
+    /**
+     * Time allowed to connect, in milliseconds.
+     */
+    public var connectTimeoutMs: Int64
+    /**
+     * Time allowed for the answer, in milliseconds.
+     */
+    public var readTimeoutMs: Int64
+    /**
+     * The User-Agent header (default devtoken/<version>).
+     */
+    public var userAgent: String?
+    /**
+     * Extra CA certificates (PEM) trusted besides Mozilla's root store.
+     */
+    public var extraCaPem: String?
+    /**
+     * Retries after a 5xx answer or a connection failure.
+     */
+    public var maxRetries: Int32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Replaces Apple's base URL (e.g. a local test server).
+         */baseUrl: String? = nil, 
+        /**
+         * Time allowed to connect, in milliseconds.
+         */connectTimeoutMs: Int64 = Int64(5000), 
+        /**
+         * Time allowed for the answer, in milliseconds.
+         */readTimeoutMs: Int64 = Int64(10000), 
+        /**
+         * The User-Agent header (default devtoken/<version>).
+         */userAgent: String? = nil, 
+        /**
+         * Extra CA certificates (PEM) trusted besides Mozilla's root store.
+         */extraCaPem: String? = nil, 
+        /**
+         * Retries after a 5xx answer or a connection failure.
+         */maxRetries: Int32 = 2) {
+        self.baseUrl = baseUrl
+        self.connectTimeoutMs = connectTimeoutMs
+        self.readTimeoutMs = readTimeoutMs
+        self.userAgent = userAgent
+        self.extraCaPem = extraCaPem
+        self.maxRetries = maxRetries
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NetworkOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNetworkOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NetworkOptions {
+        return
+            try NetworkOptions(
+                baseUrl: FfiConverterOptionString.read(from: &buf), 
+                connectTimeoutMs: FfiConverterInt64.read(from: &buf), 
+                readTimeoutMs: FfiConverterInt64.read(from: &buf), 
+                userAgent: FfiConverterOptionString.read(from: &buf), 
+                extraCaPem: FfiConverterOptionString.read(from: &buf), 
+                maxRetries: FfiConverterInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NetworkOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.baseUrl, into: &buf)
+        FfiConverterInt64.write(value.connectTimeoutMs, into: &buf)
+        FfiConverterInt64.write(value.readTimeoutMs, into: &buf)
+        FfiConverterOptionString.write(value.userAgent, into: &buf)
+        FfiConverterOptionString.write(value.extraCaPem, into: &buf)
+        FfiConverterInt32.write(value.maxRetries, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNetworkOptions_lift(_ buf: RustBuffer) throws -> NetworkOptions {
+    return try FfiConverterTypeNetworkOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNetworkOptions_lower(_ value: NetworkOptions) -> RustBuffer {
+    return FfiConverterTypeNetworkOptions.lower(value)
+}
+
+
+/**
+ * What a service's test endpoint said of a token.
+ */
+public struct ProbeVerdict: Equatable, Hashable {
+    /**
+     * True when the endpoint answered 2xx.
+     */
+    public var accepted: Bool
+    /**
+     * The HTTP status.
+     */
+    public var status: Int32
+    /**
+     * The URL that was called.
+     */
+    public var url: String
+    /**
+     * Apple's message on refusal.
+     */
+    public var message: String
+    /**
+     * On refusal, what inspect_token finds wrong with the token.
+     */
+    public var findings: [Finding]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * True when the endpoint answered 2xx.
+         */accepted: Bool, 
+        /**
+         * The HTTP status.
+         */status: Int32, 
+        /**
+         * The URL that was called.
+         */url: String, 
+        /**
+         * Apple's message on refusal.
+         */message: String, 
+        /**
+         * On refusal, what inspect_token finds wrong with the token.
+         */findings: [Finding]) {
+        self.accepted = accepted
+        self.status = status
+        self.url = url
+        self.message = message
+        self.findings = findings
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ProbeVerdict: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProbeVerdict: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProbeVerdict {
+        return
+            try ProbeVerdict(
+                accepted: FfiConverterBool.read(from: &buf), 
+                status: FfiConverterInt32.read(from: &buf), 
+                url: FfiConverterString.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf), 
+                findings: FfiConverterSequenceTypeFinding.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ProbeVerdict, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.accepted, into: &buf)
+        FfiConverterInt32.write(value.status, into: &buf)
+        FfiConverterString.write(value.url, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+        FfiConverterSequenceTypeFinding.write(value.findings, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProbeVerdict_lift(_ buf: RustBuffer) throws -> ProbeVerdict {
+    return try FfiConverterTypeProbeVerdict.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProbeVerdict_lower(_ value: ProbeVerdict) -> RustBuffer {
+    return FfiConverterTypeProbeVerdict.lower(value)
+}
+
+
+/**
  * How a `TokenProvider` renews (see the core's `ProviderOptions`).
  */
 public struct ProviderOptions: Equatable, Hashable {
@@ -1786,6 +2207,44 @@ enum TokenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          * Seconds until a refresh is allowed.
          */waitSecs: Int64
     )
+    /**
+     * Apple refused the token (HTTP 401/403).
+     */
+    case AppleRejected(reason: String, 
+        /**
+         * The HTTP status.
+         */status: Int32, 
+        /**
+         * Apple's error message.
+         */appleMessage: String, 
+        /**
+         * Apple's error details.
+         */details: [String], 
+        /**
+         * What inspect_token finds wrong with the token that was sent.
+         */findings: [Finding]
+    )
+    /**
+     * Apple answered 429: the daily quota is used up. Not retried.
+     */
+    case QuotaExceeded(reason: String, 
+        /**
+         * The Retry-After header in seconds, when Apple sent one.
+         */retryAfterSecs: Int64?
+    )
+    /**
+     * The server could not be reached, or kept answering 5xx, after every retry.
+     */
+    case Network(reason: String, 
+        /**
+         * How many requests were made.
+         */attempts: Int32
+    )
+    /**
+     * A 2xx answer whose body is not what Apple documents.
+     */
+    case MalformedResponse(reason: String
+    )
 
     
 
@@ -1839,6 +2298,24 @@ public struct FfiConverterTypeTokenError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf), 
             waitSecs: try FfiConverterInt64.read(from: &buf)
             )
+        case 8: return .AppleRejected(
+            reason: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterInt32.read(from: &buf), 
+            appleMessage: try FfiConverterString.read(from: &buf), 
+            details: try FfiConverterSequenceString.read(from: &buf), 
+            findings: try FfiConverterSequenceTypeFinding.read(from: &buf)
+            )
+        case 9: return .QuotaExceeded(
+            reason: try FfiConverterString.read(from: &buf), 
+            retryAfterSecs: try FfiConverterOptionInt64.read(from: &buf)
+            )
+        case 10: return .Network(
+            reason: try FfiConverterString.read(from: &buf), 
+            attempts: try FfiConverterInt32.read(from: &buf)
+            )
+        case 11: return .MalformedResponse(
+            reason: try FfiConverterString.read(from: &buf)
+            )
 
          default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -1887,6 +2364,32 @@ public struct FfiConverterTypeTokenError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(7))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterInt64.write(waitSecs, into: &buf)
+            
+        
+        case let .AppleRejected(reason,status,appleMessage,details,findings):
+            writeInt(&buf, Int32(8))
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterInt32.write(status, into: &buf)
+            FfiConverterString.write(appleMessage, into: &buf)
+            FfiConverterSequenceString.write(details, into: &buf)
+            FfiConverterSequenceTypeFinding.write(findings, into: &buf)
+            
+        
+        case let .QuotaExceeded(reason,retryAfterSecs):
+            writeInt(&buf, Int32(9))
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterOptionInt64.write(retryAfterSecs, into: &buf)
+            
+        
+        case let .Network(reason,attempts):
+            writeInt(&buf, Int32(10))
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterInt32.write(attempts, into: &buf)
+            
+        
+        case let .MalformedResponse(reason):
+            writeInt(&buf, Int32(11))
+            FfiConverterString.write(reason, into: &buf)
             
         }
     }
@@ -1974,6 +2477,30 @@ fileprivate struct FfiConverterOptionTypeManualClock: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeManualClock.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeNetworkOptions: FfiConverterRustBuffer {
+    typealias SwiftType = NetworkOptions?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeNetworkOptions.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeNetworkOptions.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2125,6 +2652,19 @@ public func inspectTokenAt(token: String, service: Service?, publicKeyPem: Strin
 })
 }
 /**
+ * Calls the service's documented test endpoint with `token` and reports the verdict.
+ */
+public func probe(service: Service, token: String, network: NetworkOptions? = nil)throws  -> ProbeVerdict  {
+    return try  FfiConverterTypeProbeVerdict_lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_func_probe(
+        FfiConverterTypeService_lower(service),
+        FfiConverterString.lower(token),
+        FfiConverterOptionTypeNetworkOptions.lower(network),uniffiCallStatus
+    )
+})
+}
+/**
  * The command-line names of every service, in rule-table order.
  */
 public func serviceNames() -> [String]  {
@@ -2174,6 +2714,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_func_inspect_token_at() != 3250) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_devtoken_checksum_func_probe() != 41277) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_devtoken_checksum_func_service_names() != 33474) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -2187,6 +2730,18 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_manualclock_set() != 13126) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_mapstokenprovider_access_token() != 33235) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_mapstokenprovider_exchange_count() != 12332) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_mapstokenprovider_expires_at() != 17662) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_mapstokenprovider_maps_token() != 60669) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_signer_key_id() != 60797) {
@@ -2220,6 +2775,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_constructor_manualclock_new() != 933) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_constructor_mapstokenprovider_new() != 34778) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_constructor_signer_from_file() != 37456) {

@@ -273,6 +273,41 @@ int64_t uniffi_devtoken_fn_method_manualclock_now(uint64_t ptr, RustCallStatus *
 void uniffi_devtoken_fn_method_manualclock_set(uint64_t ptr, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_MAPSTOKENPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_MAPSTOKENPROVIDER
+uint64_t uniffi_devtoken_fn_clone_mapstokenprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FREE_MAPSTOKENPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FREE_MAPSTOKENPROVIDER
+void uniffi_devtoken_fn_free_mapstokenprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_MAPSTOKENPROVIDER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_MAPSTOKENPROVIDER_NEW
+uint64_t uniffi_devtoken_fn_constructor_mapstokenprovider_new(uint64_t signer, RustBuffer claims, RustBuffer network, double margin_fraction, int64_t min_margin_secs, RustBuffer clock, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_ACCESS_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_ACCESS_TOKEN
+RustBuffer uniffi_devtoken_fn_method_mapstokenprovider_access_token(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_EXCHANGE_COUNT
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_EXCHANGE_COUNT
+int64_t uniffi_devtoken_fn_method_mapstokenprovider_exchange_count(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_EXPIRES_AT
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_EXPIRES_AT
+RustBuffer uniffi_devtoken_fn_method_mapstokenprovider_expires_at(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_MAPS_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_MAPS_TOKEN
+RustBuffer uniffi_devtoken_fn_method_mapstokenprovider_maps_token(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_SIGNER
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_SIGNER
 uint64_t uniffi_devtoken_fn_clone_signer(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -387,6 +422,11 @@ RustBuffer uniffi_devtoken_fn_func_inspect_token(RustBuffer token, RustBuffer se
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_INSPECT_TOKEN_AT
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_INSPECT_TOKEN_AT
 RustBuffer uniffi_devtoken_fn_func_inspect_token_at(RustBuffer token, RustBuffer service, RustBuffer public_key_pem, int64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_PROBE
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_PROBE
+RustBuffer uniffi_devtoken_fn_func_probe(RustBuffer service, RustBuffer token, RustBuffer network, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_SERVICE_NAMES
@@ -684,6 +724,12 @@ uint16_t uniffi_devtoken_checksum_func_inspect_token_at(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_PROBE
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_PROBE
+uint16_t uniffi_devtoken_checksum_func_probe(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_SERVICE_NAMES
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_SERVICE_NAMES
 uint16_t uniffi_devtoken_checksum_func_service_names(void
@@ -711,6 +757,30 @@ uint16_t uniffi_devtoken_checksum_method_manualclock_now(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_SET
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_SET
 uint16_t uniffi_devtoken_checksum_method_manualclock_set(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_ACCESS_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_ACCESS_TOKEN
+uint16_t uniffi_devtoken_checksum_method_mapstokenprovider_access_token(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_EXCHANGE_COUNT
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_EXCHANGE_COUNT
+uint16_t uniffi_devtoken_checksum_method_mapstokenprovider_exchange_count(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_EXPIRES_AT
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_EXPIRES_AT
+uint16_t uniffi_devtoken_checksum_method_mapstokenprovider_expires_at(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_MAPS_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_MAPS_TOKEN
+uint16_t uniffi_devtoken_checksum_method_mapstokenprovider_maps_token(void
     
 );
 #endif
@@ -777,6 +847,12 @@ uint16_t uniffi_devtoken_checksum_method_tokenprovider_token(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_MANUALCLOCK_NEW
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_MANUALCLOCK_NEW
 uint16_t uniffi_devtoken_checksum_constructor_manualclock_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_MAPSTOKENPROVIDER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_MAPSTOKENPROVIDER_NEW
+uint16_t uniffi_devtoken_checksum_constructor_mapstokenprovider_new(void
     
 );
 #endif

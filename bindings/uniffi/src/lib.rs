@@ -68,6 +68,16 @@ pub struct Finding {
     pub message: String,
 }
 
+impl From<core::Finding> for Finding {
+    fn from(finding: core::Finding) -> Self {
+        Finding {
+            level: finding.level,
+            code: finding.code.to_string(),
+            message: finding.message,
+        }
+    }
+}
+
 /// A token's header and claims as JSON object text (members in token order).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct DecodedToken {
@@ -112,6 +122,36 @@ pub enum TokenError {
         /// Seconds until a refresh is allowed.
         wait_secs: i64,
     },
+    /// Apple refused the token (HTTP 401/403).
+    #[error("{reason}")]
+    AppleRejected {
+        reason: String,
+        /// The HTTP status.
+        status: i32,
+        /// Apple's error message.
+        apple_message: String,
+        /// Apple's error details.
+        details: Vec<String>,
+        /// What inspect_token finds wrong with the token that was sent.
+        findings: Vec<Finding>,
+    },
+    /// Apple answered 429: the daily quota is used up. Not retried.
+    #[error("{reason}")]
+    QuotaExceeded {
+        reason: String,
+        /// The Retry-After header in seconds, when Apple sent one.
+        retry_after_secs: Option<i64>,
+    },
+    /// The server could not be reached, or kept answering 5xx, after every retry.
+    #[error("{reason}")]
+    Network {
+        reason: String,
+        /// How many requests were made.
+        attempts: i32,
+    },
+    /// A 2xx answer whose body is not what Apple documents.
+    #[error("{reason}")]
+    MalformedResponse { reason: String },
 }
 
 impl From<core::Error> for TokenError {
@@ -135,6 +175,31 @@ impl From<core::Error> for TokenError {
             core::Error::RefreshTooSoon { wait_secs, .. } => {
                 TokenError::RefreshTooSoon { reason, wait_secs }
             }
+            core::Error::AppleRejected {
+                status,
+                message,
+                details,
+                findings,
+                ..
+            } => TokenError::AppleRejected {
+                reason,
+                status: i32::from(status),
+                apple_message: message,
+                details,
+                findings: findings.into_iter().map(Finding::from).collect(),
+            },
+            core::Error::QuotaExceeded {
+                retry_after_secs, ..
+            } => TokenError::QuotaExceeded {
+                reason,
+                retry_after_secs: retry_after_secs.map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
+            },
+            core::Error::Network { attempts, .. } => TokenError::Network {
+                reason,
+                attempts: i32::try_from(attempts).unwrap_or(i32::MAX),
+            },
+            core::Error::MalformedResponse { .. } => TokenError::MalformedResponse { reason },
+            // `Io`, and any variant a later core adds before this face learns of it.
             _ => TokenError::Io { reason },
         }
     }
@@ -399,11 +464,7 @@ pub fn inspect_token_at(
         .transpose()?;
     Ok(core::inspect_token_at(&token, service, key.as_ref(), now)
         .into_iter()
-        .map(|f| Finding {
-            level: f.level,
-            code: f.code.to_string(),
-            message: f.message,
-        })
+        .map(Finding::from)
         .collect())
 }
 
@@ -420,4 +481,132 @@ pub fn service_names() -> Vec<String> {
         .iter()
         .map(|s| s.cli_name().to_string())
         .collect()
+}
+
+/// How HTTP requests to Apple are made (all fields have defaults).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NetworkOptions {
+    /// Replaces Apple's base URL (e.g. a local test server).
+    #[uniffi(default = None)]
+    pub base_url: Option<String>,
+    /// Time allowed to connect, in milliseconds.
+    #[uniffi(default = 5000)]
+    pub connect_timeout_ms: i64,
+    /// Time allowed for the answer, in milliseconds.
+    #[uniffi(default = 10000)]
+    pub read_timeout_ms: i64,
+    /// The User-Agent header (default devtoken/<version>).
+    #[uniffi(default = None)]
+    pub user_agent: Option<String>,
+    /// Extra CA certificates (PEM) trusted besides Mozilla's root store.
+    #[uniffi(default = None)]
+    pub extra_ca_pem: Option<String>,
+    /// Retries after a 5xx answer or a connection failure.
+    #[uniffi(default = 2)]
+    pub max_retries: i32,
+}
+
+fn http_options(options: Option<NetworkOptions>) -> Result<core::HttpOptions> {
+    let defaults = core::HttpOptions::default();
+    let Some(options) = options else {
+        return Ok(defaults);
+    };
+    let millis = |value: i64, option: &str| {
+        non_negative(value, option).map(std::time::Duration::from_millis)
+    };
+    Ok(core::HttpOptions {
+        base_url: options.base_url,
+        connect_timeout: millis(options.connect_timeout_ms, "connect_timeout_ms")?,
+        read_timeout: millis(options.read_timeout_ms, "read_timeout_ms")?,
+        user_agent: options.user_agent.unwrap_or(defaults.user_agent),
+        extra_ca_pem: options.extra_ca_pem,
+        max_retries: u32::try_from(non_negative(i64::from(options.max_retries), "max_retries")?)
+            .unwrap_or(u32::MAX),
+        retry_backoff: defaults.retry_backoff,
+    })
+}
+
+/// The Maps Server API access token from `GET /v1/token`, cached and renewed.
+#[derive(uniffi::Object)]
+pub struct MapsTokenProvider {
+    inner: core::MapsTokenProvider,
+}
+
+#[uniffi::export]
+impl MapsTokenProvider {
+    /// A provider for Maps `claims` (issuer, optional origins; scope defaults to server_api).
+    #[uniffi::constructor(default(network = None, margin_fraction = 0.1, min_margin_secs = 60, clock = None))]
+    pub fn new(
+        signer: Arc<Signer>,
+        claims: Claims,
+        network: Option<NetworkOptions>,
+        margin_fraction: f64,
+        min_margin_secs: i64,
+        clock: Option<Arc<ManualClock>>,
+    ) -> Result<Arc<Self>> {
+        let options = core::MapsOptions {
+            margin_fraction,
+            min_margin_secs: non_negative(min_margin_secs, "min_margin_secs")?,
+            http: http_options(network)?,
+        };
+        let clock: Arc<dyn core::clock::Clock> = match clock {
+            Some(clock) => clock.inner.clone(),
+            None => Arc::new(core::clock::SystemClock),
+        };
+        let inner =
+            core::MapsTokenProvider::with_clock(Arc::clone(&signer.inner), claims, options, clock)?;
+        Ok(Arc::new(MapsTokenProvider { inner }))
+    }
+
+    /// The access token to send to Maps Server API calls now.
+    pub fn access_token(&self) -> Result<String> {
+        Ok(self.inner.access_token()?.to_string())
+    }
+
+    /// When the current access token expires (UNIX seconds), if one has been obtained.
+    pub fn expires_at(&self) -> Option<i64> {
+        self.inner.expires_at()
+    }
+
+    /// The signed Maps token that is exchanged.
+    pub fn maps_token(&self) -> Result<String> {
+        Ok(self.inner.maps_token()?.to_string())
+    }
+
+    /// How many exchanges succeeded.
+    pub fn exchange_count(&self) -> i64 {
+        i64::try_from(self.inner.exchange_count()).unwrap_or(i64::MAX)
+    }
+}
+
+/// What a service's test endpoint said of a token.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ProbeVerdict {
+    /// True when the endpoint answered 2xx.
+    pub accepted: bool,
+    /// The HTTP status.
+    pub status: i32,
+    /// The URL that was called.
+    pub url: String,
+    /// Apple's message on refusal.
+    pub message: String,
+    /// On refusal, what inspect_token finds wrong with the token.
+    pub findings: Vec<Finding>,
+}
+
+/// Calls the service's documented test endpoint with `token` and reports the verdict.
+#[uniffi::export(default(network = None))]
+pub fn probe(
+    service: Service,
+    token: String,
+    network: Option<NetworkOptions>,
+) -> Result<ProbeVerdict> {
+    let verdict = core::probe(service, &token, http_options(network)?)?;
+    Ok(ProbeVerdict {
+        accepted: verdict.accepted,
+        status: i32::from(verdict.status),
+        url: verdict.url,
+        message: verdict.message,
+        findings: verdict.findings.into_iter().map(Finding::from).collect(),
+    })
 }

@@ -23,6 +23,12 @@ typealias ProviderOptions = dev.devtoken.ffi.ProviderOptions
 /** A clock that moves only when told to, for tests of [TokenProvider]. */
 typealias ManualClock = dev.devtoken.ffi.ManualClock
 
+/** How HTTP requests to Apple are made: base URL, timeouts, user agent, extra CA, retries. */
+typealias NetworkOptions = dev.devtoken.ffi.NetworkOptions
+
+/** What a service's test endpoint said of a token. */
+typealias ProbeVerdict = dev.devtoken.ffi.ProbeVerdict
+
 /** A token's header and claims as JSON object text. */
 typealias DecodedToken = dev.devtoken.ffi.DecodedToken
 
@@ -53,6 +59,36 @@ class KeyFileException(message: String) : DevTokenException(message)
 /** A [TokenProvider] option or claims template is not usable. */
 class InvalidOptionException(message: String) : DevTokenException(message)
 
+/** Apple refused the token (HTTP 401/403); [findings] explain what is wrong with it. */
+class AppleRejectedException(
+    message: String,
+    /** The HTTP status. */
+    val status: Int,
+    /** Apple's error message (or the raw body when it is not an ErrorResponse). */
+    val appleMessage: String,
+    /** Apple's error details. */
+    val details: List<String>,
+    /** What [inspectToken] finds wrong with the token that was sent. */
+    val findings: List<Finding>,
+) : DevTokenException(message)
+
+/** Apple answered 429: the daily quota is used up. Not retried. */
+class QuotaExceededException(
+    message: String,
+    /** The Retry-After header in seconds, when Apple sent one. */
+    val retryAfterSecs: Long?,
+) : DevTokenException(message)
+
+/** The server could not be reached, or kept answering 5xx, after every retry. */
+class NetworkException(
+    message: String,
+    /** How many requests were made. */
+    val attempts: Int,
+) : DevTokenException(message)
+
+/** A 2xx answer whose body is not what Apple documents. */
+class MalformedResponseException(message: String) : DevTokenException(message)
+
 /** A forced refresh would replace a provider token sooner than Apple allows. */
 class RefreshTooSoonException(
     message: String,
@@ -73,6 +109,11 @@ internal inline fun <T> translatingErrors(block: () -> T): T =
             is TokenException.Io -> KeyFileException(error.reason)
             is TokenException.InvalidOption -> InvalidOptionException(error.reason)
             is TokenException.RefreshTooSoon -> RefreshTooSoonException(error.reason, error.waitSecs)
+            is TokenException.AppleRejected ->
+                AppleRejectedException(error.reason, error.status, error.appleMessage, error.details, error.findings)
+            is TokenException.QuotaExceeded -> QuotaExceededException(error.reason, error.retryAfterSecs)
+            is TokenException.Network -> NetworkException(error.reason, error.attempts)
+            is TokenException.MalformedResponse -> MalformedResponseException(error.reason)
         }
     }
 
@@ -180,6 +221,51 @@ class TokenProvider
 
         override fun close() = native.close()
     }
+
+/**
+ * The Maps Server API access token from `GET /v1/token`, cached and exchanged again before it
+ * expires (10 % of its life, at least 60 s, by default). Thread-safe; fresh reads never lock.
+ *
+ * ```kotlin
+ * val maps = MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"))
+ * request.header("authorization", "Bearer ${maps.accessToken()}")
+ * ```
+ */
+class MapsTokenProvider
+    @JvmOverloads
+    constructor(
+        signer: Signer,
+        claims: Claims,
+        network: NetworkOptions = NetworkOptions(),
+        marginFraction: Double = 0.1,
+        minMarginSecs: Long = 60,
+        clock: ManualClock? = null,
+    ) : AutoCloseable {
+        private val native: dev.devtoken.ffi.MapsTokenProvider =
+            translatingErrors {
+                dev.devtoken.ffi.MapsTokenProvider(signer.native, claims, network, marginFraction, minMarginSecs, clock)
+            }
+
+        /** The access token to send to Maps Server API calls now. */
+        fun accessToken(): String = translatingErrors { native.accessToken() }
+
+        /** When the current access token expires (UNIX seconds), if one has been obtained. */
+        fun expiresAt(): Long? = native.expiresAt()
+
+        /** The signed Maps token that is exchanged. */
+        fun mapsToken(): String = translatingErrors { native.mapsToken() }
+
+        /** How many exchanges succeeded. */
+        val exchangeCount: Long
+            get() = native.exchangeCount()
+
+        override fun close() = native.close()
+    }
+
+/** Calls [service]'s documented test endpoint with [token] and reports whether it was accepted. */
+@JvmOverloads
+fun probe(service: Service, token: String, network: NetworkOptions = NetworkOptions()): ProbeVerdict =
+    translatingErrors { dev.devtoken.ffi.probe(service, token, network) }
 
 /** Checks a token's signature, alg and structure with [publicKeyPem]; returns header and claims. */
 fun verifyToken(token: String, publicKeyPem: String): DecodedToken =

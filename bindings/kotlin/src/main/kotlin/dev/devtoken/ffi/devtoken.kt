@@ -683,6 +683,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_devtoken_checksum_func_inspect_token_at(
     ): Int
+    external fun uniffi_devtoken_checksum_func_probe(
+    ): Int
     external fun uniffi_devtoken_checksum_func_service_names(
     ): Int
     external fun uniffi_devtoken_checksum_func_verify_token(
@@ -692,6 +694,14 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_devtoken_checksum_method_manualclock_now(
     ): Int
     external fun uniffi_devtoken_checksum_method_manualclock_set(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_mapstokenprovider_access_token(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_mapstokenprovider_exchange_count(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_mapstokenprovider_expires_at(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_mapstokenprovider_maps_token(
     ): Int
     external fun uniffi_devtoken_checksum_method_signer_key_id(
     ): Int
@@ -714,6 +724,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_devtoken_checksum_method_tokenprovider_token(
     ): Int
     external fun uniffi_devtoken_checksum_constructor_manualclock_new(
+    ): Int
+    external fun uniffi_devtoken_checksum_constructor_mapstokenprovider_new(
     ): Int
     external fun uniffi_devtoken_checksum_constructor_signer_from_file(
     ): Int
@@ -755,6 +767,20 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_devtoken_fn_method_manualclock_set(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_devtoken_fn_clone_mapstokenprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_free_mapstokenprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_devtoken_fn_constructor_mapstokenprovider_new(`signer`: Long,`claims`: RustBuffer.ByValue,`network`: RustBuffer.ByValue,`marginFraction`: Double,`minMarginSecs`: Long,`clock`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_method_mapstokenprovider_access_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_mapstokenprovider_exchange_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_method_mapstokenprovider_expires_at(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_mapstokenprovider_maps_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_clone_signer(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_devtoken_fn_free_signer(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -800,6 +826,8 @@ internal object UniffiLib {
     external fun uniffi_devtoken_fn_func_inspect_token(`token`: RustBuffer.ByValue,`service`: RustBuffer.ByValue,`publicKeyPem`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_inspect_token_at(`token`: RustBuffer.ByValue,`service`: RustBuffer.ByValue,`publicKeyPem`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_func_probe(`service`: RustBuffer.ByValue,`token`: RustBuffer.ByValue,`network`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_service_names(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -936,6 +964,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_devtoken_checksum_func_inspect_token_at() and 0xFFFF) != 3250) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_devtoken_checksum_func_probe() and 0xFFFF) != 41277) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_devtoken_checksum_func_service_names() and 0xFFFF) != 33474) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -949,6 +980,18 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_manualclock_set() and 0xFFFF) != 13126) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_access_token() and 0xFFFF) != 33235) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_exchange_count() and 0xFFFF) != 12332) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_expires_at() and 0xFFFF) != 17662) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_maps_token() and 0xFFFF) != 60669) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_signer_key_id() and 0xFFFF) != 60797) {
@@ -982,6 +1025,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_constructor_manualclock_new() and 0xFFFF) != 933) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_constructor_mapstokenprovider_new() and 0xFFFF) != 34778) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_constructor_signer_from_file() and 0xFFFF) != 37456) {
@@ -1151,6 +1197,29 @@ private class JavaLangRefCleanable(
     val cleanable: java.lang.ref.Cleaner.Cleanable
 ) : UniffiCleaner.Cleanable {
     override fun clean() = cleanable.clean()
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterInt: FfiConverter<Int, Int> {
+    override fun lift(value: Int): Int {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Int {
+        return buf.getInt()
+    }
+
+    override fun lower(value: Int): Int {
+        return value
+    }
+
+    override fun allocationSize(value: Int) = 4UL
+
+    override fun write(value: Int, buf: ByteBuffer) {
+        buf.putInt(value)
+    }
 }
 
 /**
@@ -1596,6 +1665,355 @@ public object FfiConverterTypeManualClock: FfiConverter<ManualClock, Long> {
     override fun allocationSize(value: ManualClock) = 8UL
 
     override fun write(value: ManualClock, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The Maps Server API access token from `GET /v1/token`, cached and renewed.
+ */
+public interface MapsTokenProviderInterface {
+    
+    /**
+     * The access token to send to Maps Server API calls now.
+     */
+    fun `accessToken`(): kotlin.String
+    
+    /**
+     * How many exchanges succeeded.
+     */
+    fun `exchangeCount`(): kotlin.Long
+    
+    /**
+     * When the current access token expires (UNIX seconds), if one has been obtained.
+     */
+    fun `expiresAt`(): kotlin.Long?
+    
+    /**
+     * The signed Maps token that is exchanged.
+     */
+    fun `mapsToken`(): kotlin.String
+    
+    companion object
+}
+
+/**
+ * The Maps Server API access token from `GET /v1/token`, cached and renewed.
+ */
+open class MapsTokenProvider: Disposable, AutoCloseable, MapsTokenProviderInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * A provider for Maps `claims` (issuer, optional origins; scope defaults to server_api).
+     */
+    constructor(`signer`: Signer, `claims`: Claims, `network`: NetworkOptions? = null, `marginFraction`: kotlin.Double = 0.1, `minMarginSecs`: kotlin.Long = 60L, `clock`: ManualClock? = null) :
+        this(UniffiWithHandle, 
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_constructor_mapstokenprovider_new(
+    
+        
+        FfiConverterTypeSigner.lower(`signer`),
+        FfiConverterTypeClaims.lower(`claims`),
+        FfiConverterOptionalTypeNetworkOptions.lower(`network`),
+        FfiConverterDouble.lower(`marginFraction`),
+        FfiConverterLong.lower(`minMarginSecs`),
+        FfiConverterOptionalTypeManualClock.lower(`clock`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_devtoken_fn_free_mapstokenprovider(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_devtoken_fn_clone_mapstokenprovider(handle, status)
+        }
+    }
+
+    
+    /**
+     * The access token to send to Maps Server API calls now.
+     */
+    @Throws(TokenException::class)override fun `accessToken`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_mapstokenprovider_access_token(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * How many exchanges succeeded.
+     */override fun `exchangeCount`(): kotlin.Long {
+            return FfiConverterLong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_mapstokenprovider_exchange_count(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * When the current access token expires (UNIX seconds), if one has been obtained.
+     */override fun `expiresAt`(): kotlin.Long? {
+            return FfiConverterOptionalLong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_mapstokenprovider_expires_at(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The signed Maps token that is exchanged.
+     */
+    @Throws(TokenException::class)override fun `mapsToken`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_mapstokenprovider_maps_token(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMapsTokenProvider: FfiConverter<MapsTokenProvider, Long> {
+    override fun lower(value: MapsTokenProvider): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): MapsTokenProvider {
+        return MapsTokenProvider(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): MapsTokenProvider {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: MapsTokenProvider) = 8UL
+
+    override fun write(value: MapsTokenProvider, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -2566,6 +2984,156 @@ public object FfiConverterTypeFinding: FfiConverterRustBuffer<Finding> {
 
 
 /**
+ * How HTTP requests to Apple are made (all fields have defaults).
+ */
+data class NetworkOptions (
+    /**
+     * Replaces Apple's base URL (e.g. a local test server).
+     */
+    var `baseUrl`: kotlin.String? = null 
+    , 
+    /**
+     * Time allowed to connect, in milliseconds.
+     */
+    var `connectTimeoutMs`: kotlin.Long = 5000L 
+    , 
+    /**
+     * Time allowed for the answer, in milliseconds.
+     */
+    var `readTimeoutMs`: kotlin.Long = 10000L 
+    , 
+    /**
+     * The User-Agent header (default devtoken/<version>).
+     */
+    var `userAgent`: kotlin.String? = null 
+    , 
+    /**
+     * Extra CA certificates (PEM) trusted besides Mozilla's root store.
+     */
+    var `extraCaPem`: kotlin.String? = null 
+    , 
+    /**
+     * Retries after a 5xx answer or a connection failure.
+     */
+    var `maxRetries`: kotlin.Int = 2 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeNetworkOptions: FfiConverterRustBuffer<NetworkOptions> {
+    override fun read(buf: ByteBuffer): NetworkOptions {
+        return NetworkOptions(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: NetworkOptions) = (
+            FfiConverterOptionalString.allocationSize(value.`baseUrl`) +
+            FfiConverterLong.allocationSize(value.`connectTimeoutMs`) +
+            FfiConverterLong.allocationSize(value.`readTimeoutMs`) +
+            FfiConverterOptionalString.allocationSize(value.`userAgent`) +
+            FfiConverterOptionalString.allocationSize(value.`extraCaPem`) +
+            FfiConverterInt.allocationSize(value.`maxRetries`)
+    )
+
+    override fun write(value: NetworkOptions, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`baseUrl`, buf)
+            FfiConverterLong.write(value.`connectTimeoutMs`, buf)
+            FfiConverterLong.write(value.`readTimeoutMs`, buf)
+            FfiConverterOptionalString.write(value.`userAgent`, buf)
+            FfiConverterOptionalString.write(value.`extraCaPem`, buf)
+            FfiConverterInt.write(value.`maxRetries`, buf)
+    }
+}
+
+
+
+/**
+ * What a service's test endpoint said of a token.
+ */
+data class ProbeVerdict (
+    /**
+     * True when the endpoint answered 2xx.
+     */
+    var `accepted`: kotlin.Boolean
+    , 
+    /**
+     * The HTTP status.
+     */
+    var `status`: kotlin.Int
+    , 
+    /**
+     * The URL that was called.
+     */
+    var `url`: kotlin.String
+    , 
+    /**
+     * Apple's message on refusal.
+     */
+    var `message`: kotlin.String
+    , 
+    /**
+     * On refusal, what inspect_token finds wrong with the token.
+     */
+    var `findings`: List<Finding>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeProbeVerdict: FfiConverterRustBuffer<ProbeVerdict> {
+    override fun read(buf: ByteBuffer): ProbeVerdict {
+        return ProbeVerdict(
+            FfiConverterBoolean.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeFinding.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ProbeVerdict) = (
+            FfiConverterBoolean.allocationSize(value.`accepted`) +
+            FfiConverterInt.allocationSize(value.`status`) +
+            FfiConverterString.allocationSize(value.`url`) +
+            FfiConverterString.allocationSize(value.`message`) +
+            FfiConverterSequenceTypeFinding.allocationSize(value.`findings`)
+    )
+
+    override fun write(value: ProbeVerdict, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`accepted`, buf)
+            FfiConverterInt.write(value.`status`, buf)
+            FfiConverterString.write(value.`url`, buf)
+            FfiConverterString.write(value.`message`, buf)
+            FfiConverterSequenceTypeFinding.write(value.`findings`, buf)
+    }
+}
+
+
+
+/**
  * How a `TokenProvider` renews (see the core's `ProviderOptions`).
  */
 data class ProviderOptions (
@@ -2812,6 +3380,80 @@ sealed class TokenException: kotlin.Exception() {
             get() = "reason=${ `reason` }, waitSecs=${ `waitSecs` }"
     }
     
+    /**
+     * Apple refused the token (HTTP 401/403).
+     */
+    class AppleRejected(
+        
+        val `reason`: kotlin.String, 
+        
+        /**
+         * The HTTP status.
+         */
+        val `status`: kotlin.Int, 
+        
+        /**
+         * Apple's error message.
+         */
+        val `appleMessage`: kotlin.String, 
+        
+        /**
+         * Apple's error details.
+         */
+        val `details`: List<kotlin.String>, 
+        
+        /**
+         * What inspect_token finds wrong with the token that was sent.
+         */
+        val `findings`: List<Finding>
+        ) : TokenException() {
+        override val message
+            get() = "reason=${ `reason` }, status=${ `status` }, appleMessage=${ `appleMessage` }, details=${ `details` }, findings=${ `findings` }"
+    }
+    
+    /**
+     * Apple answered 429: the daily quota is used up. Not retried.
+     */
+    class QuotaExceeded(
+        
+        val `reason`: kotlin.String, 
+        
+        /**
+         * The Retry-After header in seconds, when Apple sent one.
+         */
+        val `retryAfterSecs`: kotlin.Long?
+        ) : TokenException() {
+        override val message
+            get() = "reason=${ `reason` }, retryAfterSecs=${ `retryAfterSecs` }"
+    }
+    
+    /**
+     * The server could not be reached, or kept answering 5xx, after every retry.
+     */
+    class Network(
+        
+        val `reason`: kotlin.String, 
+        
+        /**
+         * How many requests were made.
+         */
+        val `attempts`: kotlin.Int
+        ) : TokenException() {
+        override val message
+            get() = "reason=${ `reason` }, attempts=${ `attempts` }"
+    }
+    
+    /**
+     * A 2xx answer whose body is not what Apple documents.
+     */
+    class MalformedResponse(
+        
+        val `reason`: kotlin.String
+        ) : TokenException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
 
     
 
@@ -2854,6 +3496,24 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
             7 -> TokenException.RefreshTooSoon(
                 FfiConverterString.read(buf),
                 FfiConverterLong.read(buf),
+                )
+            8 -> TokenException.AppleRejected(
+                FfiConverterString.read(buf),
+                FfiConverterInt.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterSequenceString.read(buf),
+                FfiConverterSequenceTypeFinding.read(buf),
+                )
+            9 -> TokenException.QuotaExceeded(
+                FfiConverterString.read(buf),
+                FfiConverterOptionalLong.read(buf),
+                )
+            10 -> TokenException.Network(
+                FfiConverterString.read(buf),
+                FfiConverterInt.read(buf),
+                )
+            11 -> TokenException.MalformedResponse(
+                FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
         }
@@ -2899,6 +3559,32 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 + FfiConverterString.allocationSize(value.`reason`)
                 + FfiConverterLong.allocationSize(value.`waitSecs`)
             )
+            is TokenException.AppleRejected -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterInt.allocationSize(value.`status`)
+                + FfiConverterString.allocationSize(value.`appleMessage`)
+                + FfiConverterSequenceString.allocationSize(value.`details`)
+                + FfiConverterSequenceTypeFinding.allocationSize(value.`findings`)
+            )
+            is TokenException.QuotaExceeded -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterOptionalLong.allocationSize(value.`retryAfterSecs`)
+            )
+            is TokenException.Network -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterInt.allocationSize(value.`attempts`)
+            )
+            is TokenException.MalformedResponse -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
         }
     }
 
@@ -2940,6 +3626,32 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 buf.putInt(7)
                 FfiConverterString.write(value.`reason`, buf)
                 FfiConverterLong.write(value.`waitSecs`, buf)
+                Unit
+            }
+            is TokenException.AppleRejected -> {
+                buf.putInt(8)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterInt.write(value.`status`, buf)
+                FfiConverterString.write(value.`appleMessage`, buf)
+                FfiConverterSequenceString.write(value.`details`, buf)
+                FfiConverterSequenceTypeFinding.write(value.`findings`, buf)
+                Unit
+            }
+            is TokenException.QuotaExceeded -> {
+                buf.putInt(9)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterOptionalLong.write(value.`retryAfterSecs`, buf)
+                Unit
+            }
+            is TokenException.Network -> {
+                buf.putInt(10)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterInt.write(value.`attempts`, buf)
+                Unit
+            }
+            is TokenException.MalformedResponse -> {
+                buf.putInt(11)
+                FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -3039,6 +3751,38 @@ public object FfiConverterOptionalTypeManualClock: FfiConverterRustBuffer<Manual
         } else {
             buf.put(1)
             FfiConverterTypeManualClock.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeNetworkOptions: FfiConverterRustBuffer<NetworkOptions?> {
+    override fun read(buf: ByteBuffer): NetworkOptions? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeNetworkOptions.read(buf)
+    }
+
+    override fun allocationSize(value: NetworkOptions?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeNetworkOptions.allocationSize(value)
+        }
+    }
+
+    override fun write(value: NetworkOptions?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeNetworkOptions.write(value, buf)
         }
     }
 }
@@ -3221,6 +3965,23 @@ public object FfiConverterSequenceTypeFinding: FfiConverterRustBuffer<List<Findi
         FfiConverterOptionalTypeService.lower(`service`),
         FfiConverterOptionalString.lower(`publicKeyPem`),
         FfiConverterLong.lower(`now`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Calls the service's documented test endpoint with `token` and reports the verdict.
+         */
+    @Throws(TokenException::class) fun `probe`(`service`: Service, `token`: kotlin.String, `network`: NetworkOptions? = null): ProbeVerdict {
+            return FfiConverterTypeProbeVerdict.lift(
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_func_probe(
+    
+        
+        FfiConverterTypeService.lower(`service`),
+        FfiConverterString.lower(`token`),
+        FfiConverterOptionalTypeNetworkOptions.lower(`network`),_status)
 }
     )
     }

@@ -1,0 +1,139 @@
+package dev.devtoken
+
+import com.nimbusds.jose.JWSObject
+import com.nimbusds.jose.crypto.ECDSAVerifier
+import com.sun.net.httpserver.HttpServer
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+import java.net.InetSocketAddress
+import java.security.KeyFactory
+import java.security.interfaces.ECPublicKey
+import java.security.spec.X509EncodedKeySpec
+import java.util.Base64
+import java.util.Collections
+import java.util.concurrent.ConcurrentLinkedQueue
+import java.util.concurrent.CyclicBarrier
+import java.util.concurrent.Executors
+import java.util.concurrent.atomic.AtomicInteger
+
+/**
+ * A loopback stand-in for Apple's /v1/token and /v1/test: verifies the bearer token with Nimbus
+ * (independent of devtoken), serves scripted answers first, counts requests.
+ */
+class AppleStandIn(publicKeyPem: String) : AutoCloseable {
+    data class Answer(val status: Int, val body: String, val headers: Map<String, String> = emptyMap())
+
+    private val verifier =
+        ECDSAVerifier(
+            KeyFactory.getInstance("EC").generatePublic(
+                X509EncodedKeySpec(Base64.getMimeDecoder().decode(publicKeyPem.lines().filterNot { it.startsWith("-----") }.joinToString(""))),
+            ) as ECPublicKey,
+        )
+    val script = ConcurrentLinkedQueue<Answer>()
+    val requests = AtomicInteger()
+    private val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+
+    init {
+        server.createContext("/") { exchange ->
+            val number = requests.incrementAndGet()
+            val answer =
+                script.poll() ?: run {
+                    val token = exchange.requestHeaders.getFirst("Authorization")?.removePrefix("Bearer ") ?: ""
+                    val valid = runCatching { JWSObject.parse(token).verify(verifier) }.getOrDefault(false)
+                    when {
+                        !valid -> Answer(401, """{"error":{"message":"Not Authorized","details":["bad signature"]}}""")
+                        exchange.requestURI.path == "/v1/token" -> Answer(200, """{"accessToken":"access-$number","expiresInSeconds":1800}""")
+                        else -> Answer(200, """{"data":[]}""")
+                    }
+                }
+            val bytes = answer.body.toByteArray()
+            answer.headers.forEach { (name, value) -> exchange.responseHeaders.add(name, value) }
+            exchange.responseHeaders.add("Content-Type", "application/json")
+            exchange.sendResponseHeaders(answer.status, bytes.size.toLong())
+            exchange.responseBody.use { it.write(bytes) }
+        }
+        server.executor = Executors.newFixedThreadPool(4)
+        server.start()
+    }
+
+    val baseUrl: String = "http://127.0.0.1:${server.address.port}"
+
+    override fun close() = server.stop(0)
+}
+
+/** The Maps token exchange and probe from Kotlin, against the loopback stand-in. */
+class MapsTest {
+    private val signer = Signer.generate("ABC123DEFG")
+    private val apple = AppleStandIn(signer.publicKeyPem())
+
+    @AfterEach
+    fun stop() = apple.close()
+
+    @Test
+    fun accessTokenInThreeLines() {
+        val maps = MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), NetworkOptions(baseUrl = apple.baseUrl))
+        assertEquals("access-1", maps.accessToken())
+        assertEquals("access-1", maps.accessToken())
+        assertEquals(1, apple.requests.get())
+        assertTrue(decodeToken(maps.mapsToken()).claimsJson.contains("\"scope\":\"server_api\""))
+    }
+
+    @Test
+    fun sixteenThreadsAcrossARenewalMakeOneExchange() {
+        val clock = ManualClock(System.currentTimeMillis() / 1000)
+        val maps = MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), NetworkOptions(baseUrl = apple.baseUrl), clock = clock)
+        maps.accessToken()
+        clock.advance(1700)
+        val barrier = CyclicBarrier(16)
+        val seen = Collections.synchronizedSet(mutableSetOf<String>())
+        (0 until 16).map { Thread { barrier.await(); repeat(10) { seen.add(maps.accessToken()) } }.apply { start() } }.forEach { it.join() }
+        assertEquals(2, apple.requests.get())
+        assertTrue(seen.all { it == "access-1" || it == "access-2" })
+    }
+
+    @Test
+    fun errorsAreTyped() {
+        apple.script.add(AppleStandIn.Answer(500, """{"error":{"message":"boom"}}"""))
+        val options = NetworkOptions(baseUrl = apple.baseUrl)
+        assertEquals("access-2", MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), options).accessToken())
+
+        apple.script.add(AppleStandIn.Answer(429, """{"error":{"message":"quota"}}""", mapOf("Retry-After" to "60")))
+        val quota = assertThrows<QuotaExceededException> { MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), options).accessToken() }
+        assertEquals(60L, quota.retryAfterSecs)
+
+        repeat(3) { apple.script.add(AppleStandIn.Answer(500, "down")) }
+        val network = assertThrows<NetworkException> { MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), options).accessToken() }
+        assertEquals(3, network.attempts)
+
+        apple.script.add(AppleStandIn.Answer(200, "not json"))
+        assertThrows<MalformedResponseException> { MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), options).accessToken() }
+
+        val stranger = MapsTokenProvider(Signer.generate("ABC123DEFG"), Claims(issuer = "DEF123GHIJ"), options)
+        val rejected = assertThrows<AppleRejectedException> { stranger.accessToken() }
+        assertEquals(401, rejected.status)
+        assertEquals("Not Authorized", rejected.appleMessage)
+        assertEquals(listOf("bad signature"), rejected.details)
+        assertTrue(rejected.findings.any { it.code == "signature_not_checked" })
+        assertFalse(rejected.message!!.contains(stranger.mapsToken()))
+    }
+
+    @Test
+    fun probeEachEndpoint() {
+        val options = NetworkOptions(baseUrl = apple.baseUrl)
+        val stranger = Signer.generate("ABC123DEFG")
+        for ((service, claims) in listOf(
+            Service.MAPS to Claims(issuer = "DEF123GHIJ", scope = listOf("server_api")),
+            Service.APPLE_MUSIC to Claims(issuer = "DEF123GHIJ"),
+            Service.APPS_AND_BOOKS to Claims(issuer = "DEF123GHIJ"),
+        )) {
+            assertTrue(probe(service, signer.signToken(service, claims), options).accepted, "$service")
+            val rejected = probe(service, stranger.signToken(service, claims), options)
+            assertFalse(rejected.accepted)
+            assertEquals(401, rejected.status)
+        }
+    }
+}

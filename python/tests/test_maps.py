@@ -1,0 +1,140 @@
+"""The Maps /v1/token exchange and probe from Python, against the loopback stand-in of
+tests/independent/apple_stand_in.py, which verifies tokens with pyca/cryptography (independent of
+devtoken). No test leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from apple_stand_in import AppleStandIn
+
+import devtoken
+from devtoken import (
+    AppleRejectedError,
+    Claims,
+    MalformedResponseError,
+    ManualClock,
+    MapsTokenProvider,
+    NetworkError,
+    QuotaExceededError,
+    Service,
+    Signer,
+    TokenError,
+)
+
+
+@pytest.fixture
+def signer() -> Signer:
+    return Signer.generate("ABC123DEFG")
+
+
+@pytest.fixture
+def server(signer: Signer) -> Iterator[AppleStandIn]:
+    server = AppleStandIn(signer.public_key_pem()).start()
+    yield server
+    server.shutdown()
+
+
+def test_access_token_in_three_lines(signer: Signer, server: AppleStandIn) -> None:
+    maps = MapsTokenProvider(signer, Claims(issuer="DEF123GHIJ"), base_url=server.base_url)
+    assert maps.access_token() == "access-1"
+    assert maps.access_token() == "access-1"
+    assert server.requests == 1
+    expires_at = maps.expires_at()
+    assert expires_at is not None
+    claims = devtoken.decode_token(maps.maps_token())["claims"]
+    assert claims["scope"] == "server_api"
+
+
+def test_renewal_with_sixteen_threads_is_one_exchange(signer: Signer, server: AppleStandIn) -> None:
+    now = devtoken.decode_token(signer.sign_token(Service.APNS, Claims("DEF123GHIJ")))["claims"][
+        "iat"
+    ]
+    clock = ManualClock(now + 60)
+    maps = MapsTokenProvider(
+        signer, Claims(issuer="DEF123GHIJ"), base_url=server.base_url, clock=clock
+    )
+    maps.access_token()
+    clock.advance(1700)
+    barrier = threading.Barrier(16)
+    seen: set[str] = set()
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            tokens = {maps.access_token() for _ in range(10)}
+        except BaseException as error:  # noqa: BLE001
+            with lock:
+                failures.append(error)
+            return
+        with lock:
+            seen.update(tokens)
+
+    threads = [threading.Thread(target=worker) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert server.requests == 2
+    assert seen <= {"access-1", "access-2"}
+
+
+def test_errors_are_typed(signer: Signer, server: AppleStandIn) -> None:
+    server.script.append((500, '{"error": {"message": "boom"}}', {}))
+    maps = MapsTokenProvider(signer, Claims(issuer="DEF123GHIJ"), base_url=server.base_url)
+    assert maps.access_token() == "access-2"  # one retry
+
+    server.script.append((429, '{"error": {"message": "quota"}}', {"Retry-After": "60"}))
+    quota = MapsTokenProvider(signer, Claims(issuer="DEF123GHIJ"), base_url=server.base_url)
+    with pytest.raises(QuotaExceededError) as raised:
+        quota.access_token()
+    assert raised.value.retry_after == 60
+    assert isinstance(raised.value, TokenError)
+
+    server.script.extend([(500, "down", {})] * 3)
+    with pytest.raises(NetworkError, match="after 3 attempt") as network:
+        MapsTokenProvider(
+            signer, Claims(issuer="DEF123GHIJ"), base_url=server.base_url
+        ).access_token()
+    assert network.value.attempts == 3
+
+    server.script.append((200, "not json", {}))
+    with pytest.raises(MalformedResponseError):
+        MapsTokenProvider(
+            signer, Claims(issuer="DEF123GHIJ"), base_url=server.base_url
+        ).access_token()
+
+
+def test_rejection_lists_findings(server: AppleStandIn) -> None:
+    stranger = Signer.generate("ABC123DEFG")
+    maps = MapsTokenProvider(stranger, Claims(issuer="DEF123GHIJ"), base_url=server.base_url)
+    with pytest.raises(AppleRejectedError) as raised:
+        maps.access_token()
+    error = raised.value
+    assert error.status == 401
+    assert error.message == "Not Authorized"
+    assert error.details == ["bad signature"]
+    assert any(f.code == "signature_not_checked" for f in error.findings)
+    assert maps.maps_token() not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("service", "claims"),
+    [
+        (Service.MAPS, Claims("DEF123GHIJ", scope="server_api")),
+        (Service.APPLE_MUSIC, Claims("DEF123GHIJ")),
+        (Service.APPS_AND_BOOKS, Claims("DEF123GHIJ")),
+    ],
+)
+def test_probe(signer: Signer, server: AppleStandIn, service: Service, claims: Claims) -> None:
+    accepted = devtoken.probe(service, signer.sign_token(service, claims), server.base_url)
+    assert accepted.accepted and accepted.status == 200
+    stranger = Signer.generate("ABC123DEFG")
+    rejected = devtoken.probe(service, stranger.sign_token(service, claims), server.base_url)
+    assert not rejected.accepted and rejected.status == 401
+    assert "Not Authorized" in rejected.message
