@@ -35,6 +35,24 @@ fn benches(c: &mut Criterion) {
             black_box(signature)
         })
     });
+    group.bench_function("fast_comb_sign", |b| {
+        b.iter(|| {
+            black_box(devtoken::fast_sign::sign_fast(
+                &raw_key,
+                black_box(signing_input.as_bytes()),
+            ))
+        })
+    });
+    let stock_signer = signer
+        .clone()
+        .with_backend(devtoken::SigningBackend::StockP256);
+    group.bench_function("sign_token_stock_p256", |b| {
+        b.iter(|| {
+            stock_signer
+                .sign_token_at(black_box(Service::AppStoreServer), black_box(&claims), NOW)
+                .unwrap()
+        })
+    });
     group.bench_function("sign_token", |b| {
         b.iter(|| {
             signer

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::keys::{PrivateKey, PublicKey};
+use crate::signer::SigningBackend;
 
 /// The header and claims of a token, decoded (and, from [`verify_token`], verified).
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +35,7 @@ pub(crate) fn encode_and_sign(
     header: &Map<String, Value>,
     payload: &Map<String, Value>,
     key: &PrivateKey,
+    backend: SigningBackend,
 ) -> String {
     // Serializing a map of strings and integers cannot fail.
     let header_json = serde_json::to_vec(header).unwrap_or_default();
@@ -43,8 +45,13 @@ pub(crate) fn encode_and_sign(
     URL_SAFE_NO_PAD.encode_string(&header_json, &mut token);
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(&payload_json, &mut token);
-    // RFC 6979 deterministic ECDSA over SHA-256, constant-time in p256.
-    let signature: Signature = key.signing_key().sign(token.as_bytes());
+    // RFC 6979 deterministic ECDSA over SHA-256, constant time; both backends give the same bytes.
+    let signature: Signature = match backend {
+        SigningBackend::FixedBaseComb => {
+            crate::fast_sign::sign_fast(key.signing_key(), token.as_bytes())
+        }
+        SigningBackend::StockP256 => key.signing_key().sign(token.as_bytes()),
+    };
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(signature.to_bytes(), &mut token);
     token

@@ -31,6 +31,7 @@ pub mod claims;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod fast_sign;
 #[cfg(feature = "http")]
 pub mod http;
 mod identifiers;
@@ -54,4 +55,4 @@ pub use keys::{PrivateKey, PublicKey};
 pub use maps::{AccessToken, MapsOptions, MapsTokenProvider};
 pub use provider::{ProviderOptions, TokenProvider};
 pub use service::{Lifetime, ReusePolicy, Service, ServiceRules};
-pub use signer::{unix_now, Signer, DEFAULT_CLOCK_SKEW_SECS};
+pub use signer::{unix_now, Signer, SigningBackend, DEFAULT_CLOCK_SKEW_SECS};

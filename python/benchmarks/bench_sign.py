@@ -38,6 +38,7 @@ def main() -> None:
 
     pem = devtoken.generate_private_key_pem()
     signer = Signer.from_pem(pem, "ABC123DEFG")
+    stock = Signer.from_pem(pem, "ABC123DEFG", stock_p256=True)
     key = serialization.load_pem_private_key(pem.encode(), password=None)
     assert isinstance(key, ec.EllipticCurvePrivateKey)
     claims = Claims(issuer=ISSUER, bundle_id="com.example.app", issued_at=NOW, ttl=300)
@@ -59,6 +60,9 @@ def main() -> None:
     results = {
         "devtoken sign_token (Python call)": median_us(
             lambda: signer.sign_token(service, claims, now=NOW), args.number, args.repeat
+        ),
+        "devtoken sign_token, stock p256 backend": median_us(
+            lambda: stock.sign_token(service, claims, now=NOW), args.number, args.repeat
         ),
         "devtoken core (Rust, same process)": statistics.median(
             signer._time_core_signing(service, claims, args.number, now=NOW) / args.number * 1e6

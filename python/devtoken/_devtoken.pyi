@@ -104,13 +104,19 @@ class Signer:
     """Signs ES256 developer tokens with one parsed key; safe to share between threads."""
 
     @staticmethod
-    def from_pem(pem: str | bytes, key_id: str, *, clock_skew: int = 60) -> Signer: ...
-    @staticmethod
-    def from_file(
-        path: str | PathLike[str], key_id: str | None = None, *, clock_skew: int = 60
+    def from_pem(
+        pem: str | bytes, key_id: str, *, clock_skew: int = 60, stock_p256: bool = False
     ) -> Signer: ...
     @staticmethod
-    def generate(key_id: str, *, clock_skew: int = 60) -> Signer: ...
+    def from_file(
+        path: str | PathLike[str],
+        key_id: str | None = None,
+        *,
+        clock_skew: int = 60,
+        stock_p256: bool = False,
+    ) -> Signer: ...
+    @staticmethod
+    def generate(key_id: str, *, clock_skew: int = 60, stock_p256: bool = False) -> Signer: ...
     @property
     def key_id(self) -> str: ...
     @property

@@ -365,6 +365,15 @@ impl PyClaims {
     }
 }
 
+/// `stock_p256=True` selects p256's own signer (for comparison); the default is the comb.
+fn backend(stock_p256: bool) -> devtoken::SigningBackend {
+    if stock_p256 {
+        devtoken::SigningBackend::StockP256
+    } else {
+        devtoken::SigningBackend::FixedBaseComb
+    }
+}
+
 /// Signs ES256 developer tokens with one parsed key; safe to share between threads.
 #[pyclass(frozen, module = "devtoken", name = "Signer")]
 struct PySigner {
@@ -374,29 +383,45 @@ struct PySigner {
 #[pymethods]
 impl PySigner {
     #[staticmethod]
-    #[pyo3(signature = (pem, key_id, *, clock_skew = devtoken::DEFAULT_CLOCK_SKEW_SECS))]
-    fn from_pem(pem: &Bound<'_, PyAny>, key_id: &str, clock_skew: u64) -> PyResult<Self> {
+    #[pyo3(signature = (pem, key_id, *, clock_skew = devtoken::DEFAULT_CLOCK_SKEW_SECS, stock_p256 = false))]
+    fn from_pem(
+        pem: &Bound<'_, PyAny>,
+        key_id: &str,
+        clock_skew: u64,
+        stock_p256: bool,
+    ) -> PyResult<Self> {
         let key = pem_text(pem)?.private_key().map_err(to_py_err)?;
-        let signer = devtoken::Signer::new(key, key_id).map_err(to_py_err)?;
+        let signer = devtoken::Signer::new(key, key_id)
+            .map_err(to_py_err)?
+            .with_backend(backend(stock_p256));
         Ok(PySigner {
             inner: Arc::new(signer.with_clock_skew(clock_skew)),
         })
     }
 
     #[staticmethod]
-    #[pyo3(signature = (path, key_id = None, *, clock_skew = devtoken::DEFAULT_CLOCK_SKEW_SECS))]
-    fn from_file(path: PathBuf, key_id: Option<&str>, clock_skew: u64) -> PyResult<Self> {
-        let signer = devtoken::Signer::from_file(path, key_id).map_err(to_py_err)?;
+    #[pyo3(signature = (path, key_id = None, *, clock_skew = devtoken::DEFAULT_CLOCK_SKEW_SECS, stock_p256 = false))]
+    fn from_file(
+        path: PathBuf,
+        key_id: Option<&str>,
+        clock_skew: u64,
+        stock_p256: bool,
+    ) -> PyResult<Self> {
+        let signer = devtoken::Signer::from_file(path, key_id)
+            .map_err(to_py_err)?
+            .with_backend(backend(stock_p256));
         Ok(PySigner {
             inner: Arc::new(signer.with_clock_skew(clock_skew)),
         })
     }
 
     #[staticmethod]
-    #[pyo3(signature = (key_id, *, clock_skew = devtoken::DEFAULT_CLOCK_SKEW_SECS))]
-    fn generate(key_id: &str, clock_skew: u64) -> PyResult<Self> {
+    #[pyo3(signature = (key_id, *, clock_skew = devtoken::DEFAULT_CLOCK_SKEW_SECS, stock_p256 = false))]
+    fn generate(key_id: &str, clock_skew: u64, stock_p256: bool) -> PyResult<Self> {
         let key = devtoken::PrivateKey::generate().map_err(to_py_err)?;
-        let signer = devtoken::Signer::new(key, key_id).map_err(to_py_err)?;
+        let signer = devtoken::Signer::new(key, key_id)
+            .map_err(to_py_err)?
+            .with_backend(backend(stock_p256));
         Ok(PySigner {
             inner: Arc::new(signer.with_clock_skew(clock_skew)),
         })
