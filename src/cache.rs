@@ -38,33 +38,40 @@ impl<T: Clone> RenewingCache<T> {
         }
     }
 
-    /// The value to use at `now`, calling `renew` (in one caller at a time) when it is stale.
-    pub fn get(&self, now: i64, renew: impl FnOnce() -> Result<Cached<T>>) -> Result<T> {
+    /// What `read` makes of the value to use at `now`, calling `renew` (in one caller at a
+    /// time) when it is stale. `read` sees the value in place: a fresh read copies out only
+    /// what the caller needs and writes to no memory shared with other readers.
+    pub fn get<R>(
+        &self,
+        now: i64,
+        read: impl Fn(&T) -> R,
+        renew: impl FnOnce() -> Result<Cached<T>>,
+    ) -> Result<R> {
         let current = self.current.load();
         if let Some(cached) = current.as_deref() {
             if now < cached.renew_at {
-                return Ok(cached.value.clone());
+                return Ok(read(&cached.value));
             }
         }
         let still_valid = current
             .as_deref()
             .filter(|cached| now < cached.valid_until)
-            .map(|cached| cached.value.clone());
+            .map(|cached| read(&cached.value));
         drop(current);
         match still_valid {
             // Stale but valid: one caller renews, the others keep the old value meanwhile.
             Some(old) => match self.renewing.try_lock() {
-                Ok(_guard) => self.renew_if_stale(now, renew),
+                Ok(_guard) => self.renew_if_stale(now, read, renew),
                 Err(TryLockError::WouldBlock) => Ok(old),
                 Err(TryLockError::Poisoned(poisoned)) => {
                     let _guard = poisoned.into_inner();
-                    self.renew_if_stale(now, renew)
+                    self.renew_if_stale(now, read, renew)
                 }
             },
             // Nothing valid to hand out: wait for the renewer (or become it).
             None => {
                 let _guard = self.lock();
-                self.renew_if_stale(now, renew)
+                self.renew_if_stale(now, read, renew)
             }
         }
     }
@@ -77,7 +84,7 @@ impl<T: Clone> RenewingCache<T> {
     ) -> Result<T> {
         let _guard = self.lock();
         allow(self.current.load().as_deref())?;
-        self.store(renew()?)
+        Ok(self.replace(renew()?))
     }
 
     /// Stores a value without looking at the current one (e.g. a token for every call).
@@ -100,16 +107,20 @@ impl<T: Clone> RenewingCache<T> {
     }
 
     /// Called with the lock held: another caller may have renewed while we waited.
-    fn renew_if_stale(&self, now: i64, renew: impl FnOnce() -> Result<Cached<T>>) -> Result<T> {
+    fn renew_if_stale<R>(
+        &self,
+        now: i64,
+        read: impl Fn(&T) -> R,
+        renew: impl FnOnce() -> Result<Cached<T>>,
+    ) -> Result<R> {
         if let Some(cached) = self.current.load().as_deref() {
             if now < cached.renew_at {
-                return Ok(cached.value.clone());
+                return Ok(read(&cached.value));
             }
         }
-        self.store(renew()?)
-    }
-
-    fn store(&self, cached: Cached<T>) -> Result<T> {
-        Ok(self.replace(cached))
+        let cached = renew()?;
+        let value = read(&cached.value);
+        self.current.store(Some(Arc::new(cached)));
+        Ok(value)
     }
 }

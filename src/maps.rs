@@ -44,7 +44,7 @@ impl Default for MapsOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessToken {
     /// The `accessToken` to send as `Authorization: Bearer` to Maps Server API calls.
-    pub access_token: Arc<str>,
+    pub access_token: String,
     /// `expiresInSeconds` as Apple sent it.
     pub expires_in_secs: i64,
     /// When it expires (UNIX seconds, by this provider's clock).
@@ -116,11 +116,10 @@ impl MapsTokenProvider {
     }
 
     /// The access token to send now: the cached one while fresh, else a new exchange.
-    pub fn access_token(&self) -> Result<Arc<str>> {
+    pub fn access_token(&self) -> Result<String> {
         let now = self.clock.now();
         self.cache
-            .get(now, || self.exchange(now))
-            .map(|t| t.access_token)
+            .get(now, |t| t.access_token.clone(), || self.exchange(now))
     }
 
     /// The current access token with its expiry, if one has been obtained.
@@ -139,7 +138,7 @@ impl MapsTokenProvider {
     }
 
     /// The signed Maps token that is exchanged (reused per the rule table).
-    pub fn maps_token(&self) -> Result<Arc<str>> {
+    pub fn maps_token(&self) -> Result<String> {
         self.maps_tokens.token()
     }
 
@@ -172,7 +171,7 @@ impl MapsTokenProvider {
                     .max(self.min_margin_secs);
                 Ok(Cached {
                     value: AccessToken {
-                        access_token: access_token.into(),
+                        access_token: access_token.to_string(),
                         expires_in_secs: expires_in,
                         expires_at,
                     },

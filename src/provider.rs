@@ -59,7 +59,7 @@ impl Default for ProviderOptions {
 /// The token a provider currently hands out, with what its accessors report.
 #[derive(Debug, Clone)]
 struct TokenInfo {
-    token: Arc<str>,
+    token: String,
     claims: Arc<Map<String, Value>>,
     /// `now` when it was signed (not `iat`, which is back-dated).
     signed_at: i64,
@@ -190,20 +190,19 @@ impl TokenProvider {
     }
 
     /// The token to send now: the cached one while it is fresh, else a new one.
-    pub fn token(&self) -> Result<Arc<str>> {
+    pub fn token(&self) -> Result<String> {
         let now = self.clock.now();
         if let Renewal::EveryCall = self.renewal {
             return Ok(self.cache.replace(self.sign(now)?).token);
         }
         self.cache
-            .get(now, || self.sign(now))
-            .map(|info| info.token)
+            .get(now, |info| info.token.clone(), || self.sign(now))
     }
 
     /// Signs a new token now, for a caller whose token Apple refused (401/403). For provider
     /// tokens the 20-minute floor still holds: a refresh within it is an
     /// [`Error::RefreshTooSoon`].
-    pub fn force_refresh(&self) -> Result<Arc<str>> {
+    pub fn force_refresh(&self) -> Result<String> {
         let now = self.clock.now();
         let allow = |current: Option<&Cached<TokenInfo>>| match (self.renewal, current) {
             (Renewal::ProviderToken { floor, .. }, Some(cached))
@@ -254,10 +253,9 @@ impl TokenProvider {
 
     /// Signs a token at `now` and works out when to renew it.
     fn sign(&self, now: i64) -> Result<Cached<TokenInfo>> {
-        let token: Arc<str> = self
+        let token = self
             .signer
-            .sign_token_at(self.service, &self.template, now)?
-            .into();
+            .sign_token_at(self.service, &self.template, now)?;
         self.signatures.fetch_add(1, Ordering::SeqCst);
         let claims = decode_token(&token)?.claims;
         let iat = claims.get("iat").and_then(Value::as_i64).unwrap_or(now);
