@@ -57,10 +57,13 @@ object SigningBenchmark {
             medianMicros(rounds, perRound / 4) {
                 SignedJWT(header, claimsSet).apply { sign(nimbusSigner) }.serialize()
             }
+        // The cost of crossing uniffi + JNA alone: a call that returns a short string.
+        val ffiRoundTrip = medianMicros(rounds, perRound * 10) { signer.keyId }
         val java = System.getProperty("java.runtime.version")
         println("JDK $java; medians of $rounds rounds")
         println("devtoken signToken             %8.1f µs".format(devtoken))
         println("Nimbus JOSE+JWT ES256 sign     %8.1f µs".format(nimbus))
         println("Nimbus / devtoken              %8.2f".format(nimbus / devtoken))
+        println("uniffi/JNA round trip (keyId)  %8.1f µs".format(ffiRoundTrip))
     }
 }
