@@ -11,7 +11,36 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use arc_swap::ArcSwapOption;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+
+/// When to renew a value that expires: a fraction of its lifetime, with a floor in seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Margin {
+    fraction: f64,
+    min_secs: i64,
+}
+
+impl Margin {
+    /// Checks that `fraction` lies in [0, 1).
+    pub fn new(fraction: f64, min_secs: u64) -> Result<Self> {
+        if !(0.0..1.0).contains(&fraction) {
+            return Err(Error::InvalidOption {
+                option: "margin_fraction",
+                message: format!("{fraction} is not in [0, 1)"),
+            });
+        }
+        Ok(Margin {
+            fraction,
+            min_secs: min_secs.min(i64::MAX as u64) as i64,
+        })
+    }
+
+    /// The renewal time of a value living `lifetime` seconds up to `expires_at`.
+    pub fn renew_at(self, expires_at: i64, lifetime: i64) -> i64 {
+        let margin = ((lifetime as f64 * self.fraction).ceil() as i64).max(self.min_secs);
+        expires_at - margin
+    }
+}
 
 /// A cached value and the times that govern it (UNIX seconds).
 #[derive(Debug)]

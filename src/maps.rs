@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::cache::{Cached, RenewingCache};
+use crate::cache::{Cached, Margin, RenewingCache};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::http::{quota, rejection, HttpClient, HttpOptions};
@@ -61,8 +61,7 @@ pub struct MapsTokenProvider {
     client: HttpClient,
     url: String,
     clock: Arc<dyn Clock>,
-    margin_fraction: f64,
-    min_margin_secs: i64,
+    margin: Margin,
     cache: RenewingCache<AccessToken>,
     exchanges: AtomicU64,
 }
@@ -85,12 +84,7 @@ impl MapsTokenProvider {
         options: MapsOptions,
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
-        if !(0.0..1.0).contains(&options.margin_fraction) {
-            return Err(Error::InvalidOption {
-                option: "margin_fraction",
-                message: format!("{} is not in [0, 1)", options.margin_fraction),
-            });
-        }
+        let margin = Margin::new(options.margin_fraction, options.min_margin_secs)?;
         if claims.scope.is_empty() {
             claims.scope.push("server_api".to_string());
         }
@@ -108,8 +102,7 @@ impl MapsTokenProvider {
             client,
             url,
             clock,
-            margin_fraction: options.margin_fraction,
-            min_margin_secs: options.min_margin_secs.min(i64::MAX as u64) as i64,
+            margin,
             cache: RenewingCache::new(),
             exchanges: AtomicU64::new(0),
         })
@@ -167,15 +160,13 @@ impl MapsTokenProvider {
                     .ok_or_else(|| malformed("no positive integer expiresInSeconds".to_string()))?;
                 self.exchanges.fetch_add(1, Ordering::SeqCst);
                 let expires_at = now + expires_in;
-                let margin = ((expires_in as f64 * self.margin_fraction).ceil() as i64)
-                    .max(self.min_margin_secs);
                 Ok(Cached {
                     value: AccessToken {
                         access_token: access_token.to_string(),
                         expires_in_secs: expires_in,
                         expires_at,
                     },
-                    renew_at: expires_at - margin,
+                    renew_at: self.margin.renew_at(expires_at, expires_in),
                     valid_until: expires_at,
                 })
             }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use crate::cache::{Cached, RenewingCache};
+use crate::cache::{Cached, Margin, RenewingCache};
 use crate::claims::build_token_json;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
@@ -71,7 +71,7 @@ enum Renewal {
     /// A new token on every call.
     EveryCall,
     /// Reuse until a margin before `exp`.
-    BeforeExpiry { fraction: f64, min_margin: i64 },
+    BeforeExpiry(Margin),
     /// Provider token: renew `after` seconds after signing, never within `floor` seconds.
     ProviderToken {
         after: i64,
@@ -137,19 +137,11 @@ impl TokenProvider {
                 message: "a provider signs at the time of each renewal: leave issued_at and expires_at unset (ttl sets the lifetime)".to_string(),
             });
         }
-        if !(0.0..1.0).contains(&options.margin_fraction) {
-            return Err(Error::InvalidOption {
-                option: "margin_fraction",
-                message: format!("{} is not in [0, 1)", options.margin_fraction),
-            });
-        }
+        let margin = Margin::new(options.margin_fraction, options.min_margin_secs)?;
         let rules = service.rules();
         let renewal = match rules.reuse {
             ReusePolicy::PerRequest if !options.reuse_per_request_tokens => Renewal::EveryCall,
-            ReusePolicy::PerRequest | ReusePolicy::UntilMargin => Renewal::BeforeExpiry {
-                fraction: options.margin_fraction,
-                min_margin: options.min_margin_secs.min(i64::MAX as u64) as i64,
-            },
+            ReusePolicy::PerRequest | ReusePolicy::UntilMargin => Renewal::BeforeExpiry(margin),
             ReusePolicy::ProviderToken {
                 renew_after_secs,
                 min_interval_secs,
@@ -262,18 +254,7 @@ impl TokenProvider {
         let exp = claims.get("exp").and_then(Value::as_i64);
         let (renew_at, valid_until) = match (self.renewal, exp, self.service.rules().lifetime) {
             (Renewal::EveryCall, Some(exp), _) => (now, exp),
-            (
-                Renewal::BeforeExpiry {
-                    fraction,
-                    min_margin,
-                },
-                Some(exp),
-                _,
-            ) => {
-                let lifetime = exp - iat;
-                let margin = ((lifetime as f64 * fraction).ceil() as i64).max(min_margin);
-                (exp - margin, exp)
-            }
+            (Renewal::BeforeExpiry(margin), Some(exp), _) => (margin.renew_at(exp, exp - iat), exp),
             (Renewal::ProviderToken { after, max_age, .. }, _, _) => {
                 ((now + after).min(iat + max_age), iat + max_age)
             }
