@@ -294,13 +294,17 @@ impl PublicKey {
 
     /// Reads a public or private key file, PEM or DER.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
-        let bytes = read_secret_file(path.as_ref())?;
+        Self::from_bytes(&read_secret_file(path.as_ref())?)
+    }
+
+    /// Parses bytes: PEM text (as [`from_pem`](Self::from_pem)) or DER.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         if bytes.first() == Some(&0x30) {
-            return Self::from_der(&bytes);
+            return Self::from_der(bytes);
         }
-        match std::str::from_utf8(&bytes) {
+        match std::str::from_utf8(bytes) {
             Ok(text) => Self::from_pem(text),
-            Err(_) => Self::from_der(&bytes),
+            Err(_) => Self::from_der(bytes),
         }
     }
 

@@ -59,15 +59,8 @@ enum Command {
     },
     /// Exchange a signed Maps token at GET /v1/token; print Apple's TokenResponse JSON.
     MapsToken {
-        /// The `.p8` key file (`-` reads stdin). Default: the PEM in $DEVTOKEN_KEY.
-        #[arg(long, conflicts_with = "demo")]
-        key: Option<String>,
-        /// Sign with the public DEMO key (only a local test server accepts it).
-        #[arg(long)]
-        demo: bool,
-        /// The 10-character key id (default: from the file name, or $DEVTOKEN_KEY_ID).
-        #[arg(long, env = "DEVTOKEN_KEY_ID")]
-        key_id: Option<String>,
+        #[command(flatten)]
+        key: KeyArgs,
         /// Your Team ID.
         #[arg(long)]
         issuer: String,
@@ -94,21 +87,29 @@ enum Command {
     },
 }
 
+/// Where the signing key comes from.
+#[derive(Args)]
+struct KeyArgs {
+    /// The `.p8` key file (`-` reads stdin). Default: the PEM in $DEVTOKEN_KEY.
+    #[arg(long, conflicts_with = "demo")]
+    key: Option<String>,
+    /// Sign with devtoken's public DEMO key (Apple rejects it; for trying the tool out or a
+    /// local test server).
+    #[arg(long)]
+    demo: bool,
+    /// The 10-character key id; default: from a file named AuthKey_KEYID.p8, or $DEVTOKEN_KEY_ID.
+    #[arg(long, env = "DEVTOKEN_KEY_ID")]
+    key_id: Option<String>,
+}
+
 #[derive(Args)]
 struct SignArgs {
     /// The service: maps, apple-music, app-store-server, external-purchase-server, apps-and-books,
     /// app-store-connect, enterprise-program, weatherkit, sign-in-with-apple, apns, device-check.
     #[arg(long, value_parser = parse_service)]
     service: Service,
-    /// The `.p8` key file (`-` reads stdin). Default: the PEM in $DEVTOKEN_KEY.
-    #[arg(long, conflicts_with = "demo")]
-    key: Option<String>,
-    /// Sign with devtoken's public DEMO key (Apple rejects it; for trying the tool out).
-    #[arg(long)]
-    demo: bool,
-    /// The 10-character key id; default: from a file named AuthKey_KEYID.p8, or $DEVTOKEN_KEY_ID.
-    #[arg(long, env = "DEVTOKEN_KEY_ID")]
-    key_id: Option<String>,
+    #[command(flatten)]
+    key: KeyArgs,
     /// `iss`: Team ID, or issuer ID (UUID) for the App Store Connect family.
     #[arg(long)]
     issuer: Option<String>,
@@ -250,19 +251,10 @@ fn run(command: Command) -> Result<u8, Failure> {
         }
         Command::MapsToken {
             key,
-            demo,
-            key_id,
             issuer,
             origin,
             base_url,
-        } => maps_token(
-            demo,
-            key.as_deref(),
-            key_id.as_deref(),
-            issuer,
-            origin,
-            base_url,
-        ),
+        } => maps_token(&key, issuer, origin, base_url),
         Command::Probe { sign, base_url } => probe(sign, base_url),
         Command::Services { json } => {
             print_services(json);
@@ -272,15 +264,16 @@ fn run(command: Command) -> Result<u8, Failure> {
 }
 
 /// The signer from --demo, --key FILE, --key - (stdin) or $DEVTOKEN_KEY.
-fn load_signer(demo: bool, key: Option<&str>, key_id: Option<&str>) -> Result<Signer, Failure> {
-    if demo {
+fn load_signer(args: &KeyArgs) -> Result<Signer, Failure> {
+    let key_id = args.key_id.as_deref();
+    if args.demo {
         eprintln!(
             "devtoken: signing with the public DEMO key (kid {}); Apple will reject this token",
             demo::DEMO_KEY_ID
         );
         return Ok(demo::demo_signer()?);
     }
-    Ok(match key {
+    Ok(match args.key.as_deref() {
         Some("-") => Signer::new(
             PrivateKey::from_bytes(&read_stdin()?)?,
             &require_key_id(key_id)?,
@@ -304,8 +297,7 @@ fn sign(args: SignArgs) -> Result<u8, Failure> {
 }
 
 fn sign_with(args: SignArgs) -> Result<String, Failure> {
-    let signer = load_signer(args.demo, args.key.as_deref(), args.key_id.as_deref())?
-        .with_clock_skew(args.clock_skew);
+    let signer = load_signer(&args.key)?.with_clock_skew(args.clock_skew);
     let claims = Claims {
         issuer: args.issuer,
         issued_at: args.issued_at,
@@ -320,14 +312,12 @@ fn sign_with(args: SignArgs) -> Result<String, Failure> {
 }
 
 fn maps_token(
-    demo: bool,
-    key: Option<&str>,
-    key_id: Option<&str>,
+    key: &KeyArgs,
     issuer: String,
     origin: Option<String>,
     base_url: Option<String>,
 ) -> Result<u8, Failure> {
-    let signer = load_signer(demo, key, key_id)?;
+    let signer = load_signer(key)?;
     let mut claims = Claims::new(issuer);
     claims.origins.extend(origin);
     let options = MapsOptions {
@@ -400,11 +390,7 @@ fn read_argument(value: &str) -> Result<String, Failure> {
 
 fn read_public_key(source: &str) -> Result<PublicKey, Failure> {
     if source == "-" {
-        let bytes = read_stdin()?;
-        return Ok(match std::str::from_utf8(&bytes) {
-            Ok(text) if !bytes.starts_with(&[0x30]) => PublicKey::from_pem(text)?,
-            _ => PublicKey::from_der(&bytes)?,
-        });
+        return Ok(PublicKey::from_bytes(&read_stdin()?)?);
     }
     Ok(PublicKey::from_file(source)?)
 }

@@ -182,10 +182,7 @@ impl PemInput {
     fn public_key(&self) -> devtoken::Result<devtoken::PublicKey> {
         match self {
             PemInput::Text(text) => devtoken::PublicKey::from_pem(text),
-            PemInput::Bytes(bytes) => match std::str::from_utf8(bytes) {
-                Ok(text) if bytes.first() != Some(&0x30) => devtoken::PublicKey::from_pem(text),
-                _ => devtoken::PublicKey::from_der(bytes),
-            },
+            PemInput::Bytes(bytes) => devtoken::PublicKey::from_bytes(bytes),
         }
     }
 }
@@ -520,6 +517,14 @@ impl PyManualClock {
     }
 }
 
+/// The given manual clock, or the system clock.
+fn clock_or_system(clock: Option<&Bound<'_, PyManualClock>>) -> Arc<dyn Clock> {
+    match clock {
+        Some(clock) => clock.get().inner.clone(),
+        None => Arc::new(SystemClock),
+    }
+}
+
 /// A cached, self-renewing token following the service's reuse rule.
 #[pyclass(frozen, module = "devtoken", name = "TokenProvider")]
 struct PyTokenProvider {
@@ -547,10 +552,7 @@ impl PyTokenProvider {
             renew_after_secs: renew_after,
             reuse_per_request_tokens,
         };
-        let clock: Arc<dyn Clock> = match clock {
-            Some(clock) => clock.get().inner.clone(),
-            None => Arc::new(SystemClock),
-        };
+        let clock = clock_or_system(clock);
         let provider = devtoken::TokenProvider::with_clock(
             Arc::clone(&signer.get().inner),
             service_from(service)?,
@@ -671,10 +673,7 @@ impl PyMapsTokenProvider {
                 max_retries,
             )?,
         };
-        let clock: Arc<dyn Clock> = match clock {
-            Some(clock) => clock.get().inner.clone(),
-            None => Arc::new(SystemClock),
-        };
+        let clock = clock_or_system(clock);
         let inner = devtoken::MapsTokenProvider::with_clock(
             Arc::clone(&signer.get().inner),
             claims.get().inner.clone(),

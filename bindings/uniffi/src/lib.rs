@@ -318,6 +318,14 @@ impl ManualClock {
     }
 }
 
+/// The given manual clock, or the system clock.
+fn clock_or_system(clock: Option<Arc<ManualClock>>) -> Arc<dyn core::clock::Clock> {
+    match clock {
+        Some(clock) => clock.inner.clone(),
+        None => Arc::new(core::clock::SystemClock),
+    }
+}
+
 /// How a `TokenProvider` renews (see the core's `ProviderOptions`).
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ProviderOptions {
@@ -373,10 +381,7 @@ impl TokenProvider {
                 .transpose()?,
             reuse_per_request_tokens: options.reuse_per_request_tokens,
         };
-        let clock: Arc<dyn core::clock::Clock> = match clock {
-            Some(clock) => clock.inner.clone(),
-            None => Arc::new(core::clock::SystemClock),
-        };
+        let clock = clock_or_system(clock);
         let inner = core::TokenProvider::with_clock(
             Arc::clone(&signer.inner),
             service,
@@ -549,10 +554,7 @@ impl MapsTokenProvider {
             min_margin_secs: non_negative(min_margin_secs, "min_margin_secs")?,
             http: http_options(network)?,
         };
-        let clock: Arc<dyn core::clock::Clock> = match clock {
-            Some(clock) => clock.inner.clone(),
-            None => Arc::new(core::clock::SystemClock),
-        };
+        let clock = clock_or_system(clock);
         let inner =
             core::MapsTokenProvider::with_clock(Arc::clone(&signer.inner), claims, options, clock)?;
         Ok(Arc::new(MapsTokenProvider { inner }))
