@@ -481,6 +481,22 @@ fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
+    typealias FfiType = UInt64
+    typealias SwiftType = UInt64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
     typealias FfiType = Int64
     typealias SwiftType = Int64
@@ -966,6 +982,13 @@ public protocol SignerProtocol: AnyObject, Sendable {
     func keyId()  -> String
     
     /**
+     * This signer's id for `devtoken_lean_sign_token`, the allocation-free entry point the
+     * Kotlin layer signs through (uniffi calls cost more than a signature over JNA). Valid
+     * until the signer is closed; other bindings can ignore it.
+     */
+    func leanCallId()  -> UInt64
+    
+    /**
      * The public key as SPKI PEM.
      */
     func publicKeyPem()  -> String
@@ -1085,6 +1108,20 @@ open func keyId() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_devtoken_fn_method_signer_key_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This signer's id for `devtoken_lean_sign_token`, the allocation-free entry point the
+     * Kotlin layer signs through (uniffi calls cost more than a signature over JNA). Valid
+     * until the signer is closed; other bindings can ignore it.
+     */
+open func leanCallId() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_signer_lean_call_id(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -2745,6 +2782,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_signer_key_id() != 60797) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_signer_lean_call_id() != 23521) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_signer_public_key_pem() != 47684) {

@@ -338,6 +338,11 @@ uint64_t uniffi_devtoken_fn_constructor_signer_generate(RustBuffer key_id, int64
 RustBuffer uniffi_devtoken_fn_method_signer_key_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_LEAN_CALL_ID
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_LEAN_CALL_ID
+uint64_t uniffi_devtoken_fn_method_signer_lean_call_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_PUBLIC_KEY_PEM
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_PUBLIC_KEY_PEM
 RustBuffer uniffi_devtoken_fn_method_signer_public_key_pem(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -787,6 +792,12 @@ uint16_t uniffi_devtoken_checksum_method_mapstokenprovider_maps_token(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_KEY_ID
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_KEY_ID
 uint16_t uniffi_devtoken_checksum_method_signer_key_id(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_LEAN_CALL_ID
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_LEAN_CALL_ID
+uint16_t uniffi_devtoken_checksum_method_signer_lean_call_id(void
     
 );
 #endif

@@ -10,6 +10,8 @@ use devtoken_core as core;
 use devtoken_core::{Claims, Level, Service};
 use zeroize::Zeroizing;
 
+mod lean;
+
 uniffi::setup_scaffolding!("devtoken");
 
 /// An Apple server API that takes an ES256 developer token.
@@ -220,6 +222,7 @@ fn clock_skew(secs: i64) -> Result<u64> {
 #[uniffi::export(Display)]
 pub struct Signer {
     inner: Arc<core::Signer>,
+    lean: lean::Registration<core::Signer>,
 }
 
 impl std::fmt::Display for Signer {
@@ -230,8 +233,10 @@ impl std::fmt::Display for Signer {
 
 impl Signer {
     fn wrap(signer: core::Signer, clock_skew_secs: i64) -> Result<Arc<Self>> {
+        let inner = Arc::new(signer.with_clock_skew(clock_skew(clock_skew_secs)?));
         Ok(Arc::new(Signer {
-            inner: Arc::new(signer.with_clock_skew(clock_skew(clock_skew_secs)?)),
+            lean: lean::SIGNERS.register(Arc::clone(&inner)),
+            inner,
         }))
     }
 }
@@ -268,6 +273,13 @@ impl Signer {
     /// The key id sent as `kid`.
     pub fn key_id(&self) -> String {
         self.inner.key_id().to_string()
+    }
+
+    /// This signer's id for `devtoken_lean_sign_token`, the allocation-free entry point the
+    /// Kotlin layer signs through (uniffi calls cost more than a signature over JNA). Valid
+    /// until the signer is closed; other bindings can ignore it.
+    pub fn lean_call_id(&self) -> u64 {
+        self.lean.id()
     }
 
     /// The public key as SPKI PEM.

@@ -165,9 +165,15 @@ class Signer private constructor(internal val native: dev.devtoken.ffi.Signer) :
      */
     @JvmOverloads
     fun signToken(service: Service, claims: Claims, now: Long? = null): String =
-        translatingErrors {
-            if (now == null) native.signToken(service, claims) else native.signTokenAt(service, claims, now)
-        }
+        LeanCalls.signToken(leanCallId, service, claims, now)
+            ?: translatingErrors {
+                // The lean call declined: this call reports the typed error (or signs a token
+                // too long for the lean call's buffer).
+                if (now == null) native.signToken(service, claims) else native.signTokenAt(service, claims, now)
+            }
+
+    /** This signer's id for [LeanCalls]. */
+    internal val leanCallId: Long = native.leanCallId().toLong()
 
     override fun close() = native.close()
 

@@ -53,17 +53,28 @@ object SigningBenchmark {
                 .build()
 
         val devtoken = medianMicros(rounds, perRound) { signer.signToken(Service.APP_STORE_SERVER, claims, now = NOW) }
+        if (args.getOrNull(2) == "devtoken-only") {
+            // For a profiler (perf, JFR): nothing but devtoken signing.
+            println("devtoken signToken             %8.1f µs".format(devtoken))
+            return
+        }
         val nimbus =
             medianMicros(rounds, perRound / 4) {
                 SignedJWT(header, claimsSet).apply { sign(nimbusSigner) }.serialize()
             }
         // The cost of crossing uniffi + JNA alone: a call that returns a short string.
         val ffiRoundTrip = medianMicros(rounds, perRound * 10) { signer.keyId }
+        // The lean path's own crossing: an unknown signer id is refused before any work.
+        val request = ByteArray(64)
+        val out = ByteArray(2048)
+        val leanRoundTrip =
+            medianMicros(rounds, perRound * 10) { LeanCalls.devtoken_lean_sign_token(0, request, request.size, out, out.size) }
         val java = System.getProperty("java.runtime.version")
         println("JDK $java; medians of $rounds rounds")
         println("devtoken signToken             %8.1f µs".format(devtoken))
         println("Nimbus JOSE+JWT ES256 sign     %8.1f µs".format(nimbus))
         println("Nimbus / devtoken              %8.2f".format(nimbus / devtoken))
         println("uniffi/JNA round trip (keyId)  %8.1f µs".format(ffiRoundTrip))
+        println("lean JNA round trip            %8.2f µs".format(leanRoundTrip))
     }
 }

@@ -705,6 +705,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_devtoken_checksum_method_signer_key_id(
     ): Int
+    external fun uniffi_devtoken_checksum_method_signer_lean_call_id(
+    ): Int
     external fun uniffi_devtoken_checksum_method_signer_public_key_pem(
     ): Int
     external fun uniffi_devtoken_checksum_method_signer_sign_token(
@@ -793,6 +795,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_devtoken_fn_method_signer_key_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_signer_lean_call_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_devtoken_fn_method_signer_public_key_pem(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_signer_sign_token(`ptr`: Long,`service`: RustBuffer.ByValue,`claims`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -995,6 +999,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_signer_key_id() and 0xFFFF) != 60797) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_signer_lean_call_id() and 0xFFFF) != 23521) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_signer_public_key_pem() and 0xFFFF) != 47684) {
@@ -1219,6 +1226,29 @@ public object FfiConverterInt: FfiConverter<Int, Int> {
 
     override fun write(value: Int, buf: ByteBuffer) {
         buf.putInt(value)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterULong: FfiConverter<ULong, Long> {
+    override fun lift(value: Long): ULong {
+        return value.toULong()
+    }
+
+    override fun read(buf: ByteBuffer): ULong {
+        return lift(buf.getLong())
+    }
+
+    override fun lower(value: ULong): Long {
+        return value.toLong()
+    }
+
+    override fun allocationSize(value: ULong) = 8UL
+
+    override fun write(value: ULong, buf: ByteBuffer) {
+        buf.putLong(value.toLong())
     }
 }
 
@@ -2125,6 +2155,13 @@ public interface SignerInterface {
     fun `keyId`(): kotlin.String
     
     /**
+     * This signer's id for `devtoken_lean_sign_token`, the allocation-free entry point the
+     * Kotlin layer signs through (uniffi calls cost more than a signature over JNA). Valid
+     * until the signer is closed; other bindings can ignore it.
+     */
+    fun `leanCallId`(): kotlin.ULong
+    
+    /**
      * The public key as SPKI PEM.
      */
     fun `publicKeyPem`(): kotlin.String
@@ -2254,6 +2291,24 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_devtoken_fn_method_signer_key_id(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * This signer's id for `devtoken_lean_sign_token`, the allocation-free entry point the
+     * Kotlin layer signs through (uniffi calls cost more than a signature over JNA). Valid
+     * until the signer is closed; other bindings can ignore it.
+     */override fun `leanCallId`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_signer_lean_call_id(
         it,
         _status)
 }

@@ -1,0 +1,60 @@
+package dev.devtoken
+
+import com.sun.jna.Native
+import dev.devtoken.ffi.Claims
+import dev.devtoken.ffi.FfiConverterOptionalLong
+import dev.devtoken.ffi.FfiConverterTypeClaims
+import dev.devtoken.ffi.FfiConverterTypeService
+import dev.devtoken.ffi.Service
+import java.nio.ByteBuffer
+import java.nio.ByteOrder
+
+/**
+ * The hot calls through JNA's direct mapping with only integers and byte arrays.
+ *
+ * A generated uniffi call allocates several JNA `Structure`s, each backed by native memory that
+ * JNA registers in a global map and frees from a cleaner thread; on JDK 17 that costs more than
+ * the signature. These entry points (`bindings/uniffi/src/lean.rs`) skip all of it. They only
+ * accelerate: any outcome but success returns [FALL_BACK], and the caller then makes the
+ * ordinary uniffi call, which raises the typed error. Arguments are encoded with the generated
+ * converters, so both sides agree on the format by construction.
+ */
+internal object LeanCalls {
+    /** What a lean entry point returns when the caller must make the ordinary uniffi call. */
+    const val FALL_BACK = -1
+
+    /** Room for any token short of a very long `origin` list; longer ones take the uniffi path. */
+    private const val TOKEN_CAPACITY = 2048
+
+    init {
+        // The same library, resolved the same way, as the generated UniffiLib.
+        Native.register(
+            LeanCalls::class.java,
+            System.getProperty("uniffi.component.devtoken.libraryOverride") ?: "devtoken",
+        )
+    }
+
+    external fun devtoken_lean_sign_token(
+        signerId: Long,
+        request: ByteArray,
+        requestLen: Int,
+        out: ByteArray,
+        outCapacity: Int,
+    ): Int
+
+    /** The token signed by signer [signerId], or null when the uniffi call must be made. */
+    fun signToken(signerId: Long, service: Service, claims: Claims, now: Long?): String? {
+        val size =
+            FfiConverterTypeService.allocationSize(service) +
+                FfiConverterTypeClaims.allocationSize(claims) +
+                FfiConverterOptionalLong.allocationSize(now)
+        val request = ByteBuffer.allocate(size.toInt()).order(ByteOrder.BIG_ENDIAN)
+        FfiConverterTypeService.write(service, request)
+        FfiConverterTypeClaims.write(claims, request)
+        FfiConverterOptionalLong.write(now, request)
+        // allocationSize is an upper bound (three bytes per UTF-16 unit): send what was written.
+        val out = ByteArray(TOKEN_CAPACITY)
+        val length = devtoken_lean_sign_token(signerId, request.array(), request.position(), out, out.size)
+        return if (length == FALL_BACK) null else String(out, 0, length, Charsets.US_ASCII)
+    }
+}

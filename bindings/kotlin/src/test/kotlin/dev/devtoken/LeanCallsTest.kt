@@ -1,0 +1,78 @@
+package dev.devtoken
+
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNotEquals
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/**
+ * The lean JNA path that `Signer.signToken` takes first: it signs exactly what the uniffi path
+ * signs, and declines (so the uniffi path reports the typed error) whenever it cannot.
+ */
+class LeanCallsTest {
+    private val signer = Signer.fromPem(Fixtures.vectorKey["pem"] as String, Fixtures.vectorKey["key_id"] as String, 60)
+
+    @Suppress("UNCHECKED_CAST")
+    @Test
+    fun `every token vector comes from the lean path, byte for byte`() {
+        for (case in Fixtures.cases("tokens")) {
+            val vectorSigner =
+                Signer.fromPem(
+                    Fixtures.vectorKey["pem"] as String,
+                    Fixtures.vectorKey["key_id"] as String,
+                    (case["clock_skew"] as Number).toLong(),
+                )
+            val service = Fixtures.service(case["service"] as String)
+            val claims = Fixtures.claimsFrom(case["claims"] as Map<String, Any?>)
+            val now = (case["now"] as Number).toLong()
+            val lean = LeanCalls.signToken(vectorSigner.leanCallId, service, claims, now)
+            assertEquals(case["token"], lean, case["name"] as String)
+            assertEquals(vectorSigner.native.signTokenAt(service, claims, now), lean)
+        }
+    }
+
+    @Suppress("UNCHECKED_CAST")
+    @Test
+    fun `a broken rule declines, and signToken still throws the typed error`() {
+        for (case in Fixtures.cases("errors")) {
+            val service = Fixtures.service(case["service"] as String)
+            val claims = Fixtures.claimsFrom(case["claims"] as Map<String, Any?>)
+            val now = (case["now"] as Number).toLong()
+            assertNull(LeanCalls.signToken(signer.leanCallId, service, claims, now), case["name"] as String)
+            assertThrows<InvalidClaimsException> { signer.signToken(service, claims, now) }
+        }
+    }
+
+    @Test
+    fun `the system clock is used when no time is given`() {
+        val claims = Claims(issuer = "57246542-96fe-1a63-e053-0824d011072a", ttl = 600, bundleId = "com.example.app")
+        val token = LeanCalls.signToken(signer.leanCallId, Service.APP_STORE_SERVER, claims, null)!!
+        val payload = Fixtures.nimbusVerified(token, signer.publicKeyPem()).payload.toJSONObject()
+        val iat = (payload["iat"] as Number).toLong()
+        assert(kotlin.math.abs(iat + 60 - System.currentTimeMillis() / 1000) < 30) { "iat $iat" }
+    }
+
+    @Test
+    fun `an unknown or closed signer declines, and the closed one then fails loudly`() {
+        val closing = Signer.generate("ABC123DEFG")
+        val id = closing.leanCallId
+        val claims = Claims(issuer = "DEF123GHIJ", ttl = 600)
+        assertNotEquals(null, LeanCalls.signToken(id, Service.APPLE_MUSIC, claims, 1_700_000_000))
+        closing.close()
+        assertNull(LeanCalls.signToken(id, Service.APPLE_MUSIC, claims, 1_700_000_000))
+        assertNull(LeanCalls.signToken(0, Service.APPLE_MUSIC, claims, 1_700_000_000))
+        assertNull(LeanCalls.signToken(Long.MAX_VALUE, Service.APPLE_MUSIC, claims, 1_700_000_000))
+        assertThrows<IllegalStateException> { closing.signToken(Service.APPLE_MUSIC, claims, 1_700_000_000) }
+    }
+
+    @Test
+    fun `a token longer than the lean buffer is signed by the uniffi path`() {
+        val scope = (1..200).map { "scope-$it" }
+        val claims = Claims(issuer = "DEF123GHIJ", ttl = 600, scope = scope)
+        assertNull(LeanCalls.signToken(signer.leanCallId, Service.MAPS, claims, 1_700_000_000))
+        val token = signer.signToken(Service.MAPS, claims, 1_700_000_000)
+        val payload = Fixtures.nimbusVerified(token, signer.publicKeyPem()).payload.toJSONObject()
+        assertEquals(scope.joinToString(" "), payload["scope"])
+    }
+}

@@ -1,0 +1,150 @@
+//! Allocation-free entry points for the hot calls from the JVM.
+//!
+//! Every uniffi call from Kotlin builds JNA `Structure`s (a `RustCallStatus`, a `RustBuffer` per
+//! compound argument and per result). Each one allocates native memory that JNA tracks in a
+//! global map and frees from a cleaner thread; profiled on JDK 17 this costs tens of
+//! microseconds per call, more than the signature itself. The functions here take and return
+//! only integers and byte arrays, which JNA's direct mapping passes without any of that.
+//!
+//! They are an accelerator, never the only way in: each returns [`FALL_BACK`] for anything but
+//! plain success (unknown handle, undecodable request, a rule broken, output too small), and the
+//! Kotlin layer then makes the ordinary uniffi call, which reports the typed error. So errors
+//! have one source, and the arguments are encoded with uniffi's own converters on both sides.
+//!
+//! Objects are reached through ids from [`Registry`], not through raw pointers: a stale or forged
+//! id finds nothing and falls back, it cannot reach freed memory.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use devtoken_core as core;
+use devtoken_core::{Claims, Service};
+use uniffi::Lift;
+
+use crate::UniFfiTag;
+
+/// Returned by every lean entry point when the caller must make the ordinary uniffi call.
+pub const FALL_BACK: i32 = -1;
+
+/// Objects that lean calls may reach, by id. Ids are never reused.
+pub(crate) struct Registry<T> {
+    next_id: AtomicU64,
+    entries: RwLock<BTreeMap<u64, Arc<T>>>,
+}
+
+impl<T> Registry<T> {
+    const fn new() -> Self {
+        Registry {
+            next_id: AtomicU64::new(1),
+            entries: RwLock::new(BTreeMap::new()),
+        }
+    }
+
+    /// Makes `object` reachable until the returned registration is dropped.
+    pub(crate) fn register(&'static self, object: Arc<T>) -> Registration<T> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.entries
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(id, object);
+        Registration { id, registry: self }
+    }
+
+    fn get(&self, id: u64) -> Option<Arc<T>> {
+        self.entries
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&id)
+            .cloned()
+    }
+}
+
+/// An object's place in a [`Registry`]; dropping it (with the uniffi object that owns it)
+/// makes the id unknown from then on.
+pub(crate) struct Registration<T: 'static> {
+    id: u64,
+    registry: &'static Registry<T>,
+}
+
+impl<T> Registration<T> {
+    /// The id the foreign side passes to lean calls.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+impl<T> Drop for Registration<T> {
+    fn drop(&mut self) {
+        self.registry
+            .entries
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&self.id);
+    }
+}
+
+/// Signers reachable from [`devtoken_lean_sign_token`].
+pub(crate) static SIGNERS: Registry<core::Signer> = Registry::new();
+
+/// Signs like `Signer.signTokenAt` / `Signer.signToken`, writing the ASCII token into `out`.
+///
+/// `request` holds, in uniffi's serialization, a `Service`, a `Claims` and an `Option<i64>`
+/// time (`None`: the system clock), exactly as the generated Kotlin converters write them, and
+/// nothing after them: `request_len` is the length written, not the array's size.
+/// Returns the token's length, or [`FALL_BACK`]; never panics across the boundary.
+///
+/// # Safety
+///
+/// `request` must point to `request_len` readable bytes and `out` to `out_capacity` writable
+/// bytes that nothing else touches during the call, as JNA guarantees for byte[] arguments.
+#[no_mangle]
+pub unsafe extern "C" fn devtoken_lean_sign_token(
+    signer_id: u64,
+    request: *const u8,
+    request_len: i32,
+    out: *mut u8,
+    out_capacity: i32,
+) -> i32 {
+    let (Some(request_len), Some(out_capacity)) =
+        (length(request, request_len), length(out, out_capacity))
+    else {
+        return FALL_BACK;
+    };
+    // SAFETY: JNA passes a Java byte[] argument as a pointer to the array's bytes, which stay
+    // valid, and are not aliased by anything else, until this call returns; the Kotlin caller
+    // passes a length no larger than the array, and `length` has refused null and negatives.
+    let request = unsafe { std::slice::from_raw_parts(request, request_len) };
+    // SAFETY: as above, for the separate output array, which is writable.
+    let out = unsafe { std::slice::from_raw_parts_mut(out, out_capacity) };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        sign_into(signer_id, request, out).unwrap_or(FALL_BACK)
+    }))
+    .unwrap_or(FALL_BACK)
+}
+
+/// A buffer's length as `usize` when the pointer is usable.
+fn length(pointer: *const u8, length: i32) -> Option<usize> {
+    if pointer.is_null() {
+        return None;
+    }
+    usize::try_from(length).ok()
+}
+
+fn sign_into(signer_id: u64, mut request: &[u8], out: &mut [u8]) -> Option<i32> {
+    let signer = SIGNERS.get(signer_id)?;
+    let service = <Service as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
+    let claims = <Claims as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
+    let now = <Option<i64> as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
+    if !request.is_empty() {
+        return None;
+    }
+    let token = match now {
+        Some(now) => signer.sign_token_at(service, &claims, now),
+        None => signer.sign_token(service, &claims),
+    }
+    .ok()?;
+    let written = out.get_mut(..token.len())?;
+    written.copy_from_slice(token.as_bytes());
+    i32::try_from(token.len()).ok()
+}
