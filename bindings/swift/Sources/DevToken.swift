@@ -1250,6 +1250,13 @@ public protocol TokenProviderProtocol: AnyObject, Sendable {
     func forceRefresh() throws  -> String
     
     /**
+     * This provider's id for `devtoken_lean_provider_token`, the allocation-free entry point
+     * the Kotlin layer reads tokens through. Valid until the provider is closed; other bindings
+     * can ignore it.
+     */
+    func leanCallId()  -> UInt64
+    
+    /**
      * Seconds until the current token expires, if one has been signed.
      */
     func secondsLeft()  -> Int64?
@@ -1368,6 +1375,20 @@ open func forceRefresh()throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
         uniffiCallStatus in
     uniffi_devtoken_fn_method_tokenprovider_force_refresh(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This provider's id for `devtoken_lean_provider_token`, the allocation-free entry point
+     * the Kotlin layer reads tokens through. Valid until the provider is closed; other bindings
+     * can ignore it.
+     */
+open func leanCallId() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_tokenprovider_lean_call_id(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -2803,6 +2824,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_tokenprovider_force_refresh() != 19394) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() != 13780) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_tokenprovider_seconds_left() != 28325) {

@@ -393,6 +393,11 @@ RustBuffer uniffi_devtoken_fn_method_tokenprovider_expires_at(uint64_t ptr, Rust
 RustBuffer uniffi_devtoken_fn_method_tokenprovider_force_refresh(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_LEAN_CALL_ID
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_LEAN_CALL_ID
+uint64_t uniffi_devtoken_fn_method_tokenprovider_lean_call_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_SECONDS_LEFT
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_SECONDS_LEFT
 RustBuffer uniffi_devtoken_fn_method_tokenprovider_seconds_left(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -834,6 +839,12 @@ uint16_t uniffi_devtoken_checksum_method_tokenprovider_expires_at(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_FORCE_REFRESH
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_FORCE_REFRESH
 uint16_t uniffi_devtoken_checksum_method_tokenprovider_force_refresh(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_LEAN_CALL_ID
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_LEAN_CALL_ID
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_lean_call_id(void
     
 );
 #endif

@@ -1,4 +1,5 @@
-//! Allocation-free entry points for the hot calls from the JVM.
+//! Allocation-free entry points for the hot calls from the JVM: `Signer.signToken` and
+//! `TokenProvider.token`.
 //!
 //! Every uniffi call from Kotlin builds JNA `Structure`s (a `RustCallStatus`, a `RustBuffer` per
 //! compound argument and per result). Each one allocates native memory that JNA tracks in a
@@ -87,6 +88,9 @@ impl<T> Drop for Registration<T> {
 /// Signers reachable from [`devtoken_lean_sign_token`].
 pub(crate) static SIGNERS: Registry<core::Signer> = Registry::new();
 
+/// Token providers reachable from [`devtoken_lean_provider_token`].
+pub(crate) static PROVIDERS: Registry<core::TokenProvider> = Registry::new();
+
 /// Signs like `Signer.signTokenAt` / `Signer.signToken`, writing the ASCII token into `out`.
 ///
 /// `request` holds, in uniffi's serialization, a `Service`, a `Claims` and an `Option<i64>`
@@ -106,45 +110,82 @@ pub unsafe extern "C" fn devtoken_lean_sign_token(
     out: *mut u8,
     out_capacity: i32,
 ) -> i32 {
-    let (Some(request_len), Some(out_capacity)) =
-        (length(request, request_len), length(out, out_capacity))
-    else {
+    // SAFETY: this function's own contract, passed on.
+    let (Some(mut request), Some(out)) = (unsafe { input(request, request_len) }, unsafe {
+        output(out, out_capacity)
+    }) else {
         return FALL_BACK;
     };
-    // SAFETY: JNA passes a Java byte[] argument as a pointer to the array's bytes, which stay
-    // valid, and are not aliased by anything else, until this call returns; the Kotlin caller
-    // passes a length no larger than the array, and `length` has refused null and negatives.
-    let request = unsafe { std::slice::from_raw_parts(request, request_len) };
-    // SAFETY: as above, for the separate output array, which is writable.
-    let out = unsafe { std::slice::from_raw_parts_mut(out, out_capacity) };
+    answer(out, || {
+        let signer = SIGNERS.get(signer_id)?;
+        let service = <Service as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
+        let claims = <Claims as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
+        let now = <Option<i64> as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
+        if !request.is_empty() {
+            return None;
+        }
+        match now {
+            Some(now) => signer.sign_token_at(service, &claims, now),
+            None => signer.sign_token(service, &claims),
+        }
+        .ok()
+    })
+}
+
+/// `TokenProvider.token()`: the cached token, or a newly signed one when it is due, written
+/// into `out`. Returns the token's length, or [`FALL_BACK`]; never panics across the boundary.
+///
+/// # Safety
+///
+/// `out` must point to `out_capacity` writable bytes that nothing else touches during the call,
+/// as JNA guarantees for a byte[] argument.
+#[no_mangle]
+pub unsafe extern "C" fn devtoken_lean_provider_token(
+    provider_id: u64,
+    out: *mut u8,
+    out_capacity: i32,
+) -> i32 {
+    // SAFETY: this function's own contract, passed on.
+    let Some(out) = (unsafe { output(out, out_capacity) }) else {
+        return FALL_BACK;
+    };
+    answer(out, || PROVIDERS.get(provider_id)?.token().ok())
+}
+
+/// The bytes a foreign caller passed, when the pointer and length are usable.
+///
+/// # Safety
+///
+/// A non-null `pointer` must point to `length` readable bytes that stay valid and unchanged for
+/// the rest of the call (JNA's guarantee for a byte[] argument; the Kotlin caller passes a length
+/// no larger than the array).
+unsafe fn input<'call>(pointer: *const u8, length: i32) -> Option<&'call [u8]> {
+    let length = usize::try_from(length).ok()?;
+    // SAFETY: null was refused, and the caller vouches for `length` bytes.
+    (!pointer.is_null()).then(|| unsafe { std::slice::from_raw_parts(pointer, length) })
+}
+
+/// The buffer a foreign caller passed for the answer, when the pointer and length are usable.
+///
+/// # Safety
+///
+/// As for [`input`], and the bytes must be writable and touched by nothing else meanwhile.
+unsafe fn output<'call>(pointer: *mut u8, length: i32) -> Option<&'call mut [u8]> {
+    let length = usize::try_from(length).ok()?;
+    // SAFETY: null was refused, and the caller vouches for `length` writable, unaliased bytes.
+    (!pointer.is_null()).then(|| unsafe { std::slice::from_raw_parts_mut(pointer, length) })
+}
+
+/// Writes the token `produce` returns into `out` and returns its length; [`FALL_BACK`] when it
+/// returns nothing, the token does not fit, or it panics (which the core never should).
+fn answer(out: &mut [u8], produce: impl FnOnce() -> Option<String>) -> i32 {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        sign_into(signer_id, request, out).unwrap_or(FALL_BACK)
+        let token = produce()?;
+        out.get_mut(..token.len())?
+            .copy_from_slice(token.as_bytes());
+        i32::try_from(token.len()).ok()
     }))
+    .ok()
+    .flatten()
     .unwrap_or(FALL_BACK)
-}
-
-/// A buffer's length as `usize` when the pointer is usable.
-fn length(pointer: *const u8, length: i32) -> Option<usize> {
-    if pointer.is_null() {
-        return None;
-    }
-    usize::try_from(length).ok()
-}
-
-fn sign_into(signer_id: u64, mut request: &[u8], out: &mut [u8]) -> Option<i32> {
-    let signer = SIGNERS.get(signer_id)?;
-    let service = <Service as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
-    let claims = <Claims as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
-    let now = <Option<i64> as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
-    if !request.is_empty() {
-        return None;
-    }
-    let token = match now {
-        Some(now) => signer.sign_token_at(service, &claims, now),
-        None => signer.sign_token(service, &claims),
-    }
-    .ok()?;
-    let written = out.get_mut(..token.len())?;
-    written.copy_from_slice(token.as_bytes());
-    i32::try_from(token.len()).ok()
 }

@@ -364,7 +364,8 @@ fn non_negative(value: i64, option: &str) -> Result<u64> {
 /// A cached, self-renewing token following the service's reuse rule.
 #[derive(uniffi::Object)]
 pub struct TokenProvider {
-    inner: core::TokenProvider,
+    inner: Arc<core::TokenProvider>,
+    lean: lean::Registration<core::TokenProvider>,
 }
 
 #[uniffi::export]
@@ -401,7 +402,18 @@ impl TokenProvider {
             core_options,
             clock,
         )?;
-        Ok(Arc::new(TokenProvider { inner }))
+        let inner = Arc::new(inner);
+        Ok(Arc::new(TokenProvider {
+            lean: lean::PROVIDERS.register(Arc::clone(&inner)),
+            inner,
+        }))
+    }
+
+    /// This provider's id for `devtoken_lean_provider_token`, the allocation-free entry point
+    /// the Kotlin layer reads tokens through. Valid until the provider is closed; other bindings
+    /// can ignore it.
+    pub fn lean_call_id(&self) -> u64 {
+        self.lean.id()
     }
 
     /// The token to send now.

@@ -204,7 +204,10 @@ class TokenProvider
             translatingErrors { dev.devtoken.ffi.TokenProvider(signer.native, service, claims, options, clock) }
 
         /** The token to send now. */
-        fun token(): String = translatingErrors { native.token() }
+        fun token(): String = LeanCalls.providerToken(leanCallId) ?: translatingErrors { native.token() }
+
+        /** This provider's id for [LeanCalls]. */
+        internal val leanCallId: Long = native.leanCallId().toLong()
 
         /** Signs a new token now, after Apple refused one (the APNs 20-minute floor still holds). */
         fun forceRefresh(): String = translatingErrors { native.forceRefresh() }

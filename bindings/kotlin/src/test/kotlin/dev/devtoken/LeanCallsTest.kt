@@ -68,11 +68,29 @@ class LeanCallsTest {
 
     @Test
     fun `a token longer than the lean buffer is signed by the uniffi path`() {
-        val scope = (1..200).map { "scope-$it" }
+        val scope = (1..500).map { "scope-$it" }
         val claims = Claims(issuer = "DEF123GHIJ", ttl = 600, scope = scope)
         assertNull(LeanCalls.signToken(signer.leanCallId, Service.MAPS, claims, 1_700_000_000))
         val token = signer.signToken(Service.MAPS, claims, 1_700_000_000)
         val payload = Fixtures.nimbusVerified(token, signer.publicKeyPem()).payload.toJSONObject()
         assertEquals(scope.joinToString(" "), payload["scope"])
+    }
+
+    @Test
+    fun `a provider's cached token comes from the lean path and is signed once`() {
+        val clock = ManualClock(1_700_000_000)
+        val provider = TokenProvider(signer, Service.APNS, Claims(issuer = "DEF123GHIJ"), clock = clock)
+        val first = LeanCalls.providerToken(provider.leanCallId)!!
+        repeat(100) { assertEquals(first, LeanCalls.providerToken(provider.leanCallId)) }
+        assertEquals(first, provider.token())
+        assertEquals(1L, provider.signatureCount)
+        Fixtures.nimbusVerified(first, signer.publicKeyPem())
+        clock.advance(2401)
+        assertNotEquals(first, LeanCalls.providerToken(provider.leanCallId))
+        assertEquals(2L, provider.signatureCount)
+        val id = provider.leanCallId
+        provider.close()
+        assertNull(LeanCalls.providerToken(id))
+        assertThrows<IllegalStateException> { provider.token() }
     }
 }

@@ -62,6 +62,9 @@ object SigningBenchmark {
             medianMicros(rounds, perRound / 4) {
                 SignedJWT(header, claimsSet).apply { sign(nimbusSigner) }.serialize()
             }
+        // A cached provider token: the lean path's crossing plus a lock-free read.
+        val provider = TokenProvider(signer, Service.APPLE_MUSIC, Claims(issuer = "DEF123GHIJ"))
+        val cachedToken = medianMicros(rounds, perRound * 10) { provider.token() }
         // The cost of crossing uniffi + JNA alone: a call that returns a short string.
         val ffiRoundTrip = medianMicros(rounds, perRound * 10) { signer.keyId }
         // The lean path's own crossing: an unknown signer id is refused before any work.
@@ -74,6 +77,7 @@ object SigningBenchmark {
         println("devtoken signToken             %8.1f µs".format(devtoken))
         println("Nimbus JOSE+JWT ES256 sign     %8.1f µs".format(nimbus))
         println("Nimbus / devtoken              %8.2f".format(nimbus / devtoken))
+        println("TokenProvider.token(), cached  %8.2f µs".format(cachedToken))
         println("uniffi/JNA round trip (keyId)  %8.1f µs".format(ffiRoundTrip))
         println("lean JNA round trip            %8.2f µs".format(leanRoundTrip))
     }

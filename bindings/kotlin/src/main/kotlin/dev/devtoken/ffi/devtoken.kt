@@ -719,6 +719,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_devtoken_checksum_method_tokenprovider_force_refresh(
     ): Int
+    external fun uniffi_devtoken_checksum_method_tokenprovider_lean_call_id(
+    ): Int
     external fun uniffi_devtoken_checksum_method_tokenprovider_seconds_left(
     ): Int
     external fun uniffi_devtoken_checksum_method_tokenprovider_signature_count(
@@ -817,6 +819,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_tokenprovider_force_refresh(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_tokenprovider_lean_call_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_devtoken_fn_method_tokenprovider_seconds_left(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_tokenprovider_signature_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1020,6 +1024,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_tokenprovider_force_refresh() and 0xFFFF) != 19394) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() and 0xFFFF) != 13780) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_tokenprovider_seconds_left() and 0xFFFF) != 28325) {
@@ -2590,6 +2597,13 @@ public interface TokenProviderInterface {
     fun `forceRefresh`(): kotlin.String
     
     /**
+     * This provider's id for `devtoken_lean_provider_token`, the allocation-free entry point
+     * the Kotlin layer reads tokens through. Valid until the provider is closed; other bindings
+     * can ignore it.
+     */
+    fun `leanCallId`(): kotlin.ULong
+    
+    /**
      * Seconds until the current token expires, if one has been signed.
      */
     fun `secondsLeft`(): kotlin.Long?
@@ -2768,6 +2782,24 @@ open class TokenProvider: Disposable, AutoCloseable, TokenProviderInterface
     callWithHandle {
     uniffiRustCallWithError(TokenException) { _status ->
     UniffiLib.uniffi_devtoken_fn_method_tokenprovider_force_refresh(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * This provider's id for `devtoken_lean_provider_token`, the allocation-free entry point
+     * the Kotlin layer reads tokens through. Valid until the provider is closed; other bindings
+     * can ignore it.
+     */override fun `leanCallId`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_tokenprovider_lean_call_id(
         it,
         _status)
 }
