@@ -1061,27 +1061,30 @@ open class Signer: SignerProtocol, @unchecked Sendable, CustomStringConvertible 
     /**
      * Reads a key file; the key id comes from an `AuthKey_<KEYID>.p8` name when not given.
      */
-public static func fromFile(path: String, keyId: String? = nil, clockSkewSecs: Int64 = Int64(60))throws  -> Signer  {
+public static func fromFile(path: String, keyId: String? = nil, clockSkewSecs: Int64 = Int64(60), backend: SigningBackend? = nil)throws  -> Signer  {
     return try  FfiConverterTypeSigner_lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
         uniffiCallStatus in
     uniffi_devtoken_fn_constructor_signer_from_file(
         FfiConverterString.lower(path),
         FfiConverterOptionString.lower(keyId),
-        FfiConverterInt64.lower(clockSkewSecs),uniffiCallStatus
+        FfiConverterInt64.lower(clockSkewSecs),
+        FfiConverterOptionTypeSigningBackend.lower(backend),uniffiCallStatus
     )
 })
 }
     
     /**
      * Parses a PEM (any pasted form: CRLF, literal `\n`, one line, SEC1 or PKCS#8).
+     * `backend`: None (or `FixedBaseComb`) for the default signer, `StockP256` to compare.
      */
-public static func fromPem(pem: String, keyId: String, clockSkewSecs: Int64 = Int64(60))throws  -> Signer  {
+public static func fromPem(pem: String, keyId: String, clockSkewSecs: Int64 = Int64(60), backend: SigningBackend? = nil)throws  -> Signer  {
     return try  FfiConverterTypeSigner_lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
         uniffiCallStatus in
     uniffi_devtoken_fn_constructor_signer_from_pem(
         FfiConverterString.lower(pem),
         FfiConverterString.lower(keyId),
-        FfiConverterInt64.lower(clockSkewSecs),uniffiCallStatus
+        FfiConverterInt64.lower(clockSkewSecs),
+        FfiConverterOptionTypeSigningBackend.lower(backend),uniffiCallStatus
     )
 })
 }
@@ -1089,12 +1092,13 @@ public static func fromPem(pem: String, keyId: String, clockSkewSecs: Int64 = In
     /**
      * A signer over a fresh random key (for tests and local use).
      */
-public static func generate(keyId: String, clockSkewSecs: Int64 = Int64(60))throws  -> Signer  {
+public static func generate(keyId: String, clockSkewSecs: Int64 = Int64(60), backend: SigningBackend? = nil)throws  -> Signer  {
     return try  FfiConverterTypeSigner_lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
         uniffiCallStatus in
     uniffi_devtoken_fn_constructor_signer_generate(
         FfiConverterString.lower(keyId),
-        FfiConverterInt64.lower(clockSkewSecs),uniffiCallStatus
+        FfiConverterInt64.lower(clockSkewSecs),
+        FfiConverterOptionTypeSigningBackend.lower(backend),uniffiCallStatus
     )
 })
 }
@@ -2213,6 +2217,81 @@ public func FfiConverterTypeService_lower(_ value: Service) -> RustBuffer {
 
 
 /**
+ * How the ECDSA signature is computed; both give the same bytes in constant time.
+ */
+
+public enum SigningBackend: Equatable, Hashable {
+    
+    /**
+     * p256's arithmetic with a precomputed fixed-base comb for k·G; the default.
+     */
+    case fixedBaseComb
+    /**
+     * p256's own `SigningKey::sign`, kept selectable for comparison.
+     */
+    case stockP256
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SigningBackend: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSigningBackend: FfiConverterRustBuffer {
+    typealias SwiftType = SigningBackend
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SigningBackend {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .fixedBaseComb
+        
+        case 2: return .stockP256
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SigningBackend, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .fixedBaseComb:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .stockP256:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSigningBackend_lift(_ buf: RustBuffer) throws -> SigningBackend {
+    return try FfiConverterTypeSigningBackend.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSigningBackend_lower(_ value: SigningBackend) -> RustBuffer {
+    return FfiConverterTypeSigningBackend.lower(value)
+}
+
+
+
+/**
  * Every devtoken failure; `reason` is the core's full sentence (named so that it does not
  * clash with the `message` of Kotlin and Swift errors).
  */
@@ -2615,6 +2694,30 @@ fileprivate struct FfiConverterOptionTypeService: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeSigningBackend: FfiConverterRustBuffer {
+    typealias SwiftType = SigningBackend?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSigningBackend.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSigningBackend.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -2844,13 +2947,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_constructor_mapstokenprovider_new() != 34778) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_constructor_signer_from_file() != 37456) {
+    if (uniffi_devtoken_checksum_constructor_signer_from_file() != 39951) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_constructor_signer_from_pem() != 11970) {
+    if (uniffi_devtoken_checksum_constructor_signer_from_pem() != 52846) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_constructor_signer_generate() != 61618) {
+    if (uniffi_devtoken_checksum_constructor_signer_generate() != 31035) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_constructor_tokenprovider_new() != 35443) {

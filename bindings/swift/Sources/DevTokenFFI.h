@@ -320,17 +320,17 @@ void uniffi_devtoken_fn_free_signer(uint64_t handle, RustCallStatus *_Nonnull ou
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_FILE
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_FILE
-uint64_t uniffi_devtoken_fn_constructor_signer_from_file(RustBuffer path, RustBuffer key_id, int64_t clock_skew_secs, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_devtoken_fn_constructor_signer_from_file(RustBuffer path, RustBuffer key_id, int64_t clock_skew_secs, RustBuffer backend, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_PEM
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_PEM
-uint64_t uniffi_devtoken_fn_constructor_signer_from_pem(RustBuffer pem, RustBuffer key_id, int64_t clock_skew_secs, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_devtoken_fn_constructor_signer_from_pem(RustBuffer pem, RustBuffer key_id, int64_t clock_skew_secs, RustBuffer backend, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_GENERATE
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_GENERATE
-uint64_t uniffi_devtoken_fn_constructor_signer_generate(RustBuffer key_id, int64_t clock_skew_secs, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_devtoken_fn_constructor_signer_generate(RustBuffer key_id, int64_t clock_skew_secs, RustBuffer backend, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_KEY_ID

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use devtoken_core as core;
-use devtoken_core::{Claims, Level, Service};
+use devtoken_core::{Claims, Level, Service, SigningBackend};
 use zeroize::Zeroizing;
 
 mod lean;
@@ -49,6 +49,15 @@ pub struct Claims {
     pub subject: Option<String>,
     #[uniffi(default)]
     pub scope: Vec<String>,
+}
+
+/// How the ECDSA signature is computed; both give the same bytes in constant time.
+#[uniffi::remote(Enum)]
+pub enum SigningBackend {
+    /// p256's arithmetic with a precomputed fixed-base comb for k·G; the default.
+    FixedBaseComb,
+    /// p256's own `SigningKey::sign`, kept selectable for comparison.
+    StockP256,
 }
 
 /// How serious a finding is.
@@ -232,8 +241,16 @@ impl std::fmt::Display for Signer {
 }
 
 impl Signer {
-    fn wrap(signer: core::Signer, clock_skew_secs: i64) -> Result<Arc<Self>> {
-        let inner = Arc::new(signer.with_clock_skew(clock_skew(clock_skew_secs)?));
+    fn wrap(
+        signer: core::Signer,
+        clock_skew_secs: i64,
+        backend: Option<SigningBackend>,
+    ) -> Result<Arc<Self>> {
+        let inner = Arc::new(
+            signer
+                .with_clock_skew(clock_skew(clock_skew_secs)?)
+                .with_backend(backend.unwrap_or_default()),
+        );
         Ok(Arc::new(Signer {
             lean: lean::SIGNERS.register(Arc::clone(&inner)),
             inner,
@@ -244,30 +261,46 @@ impl Signer {
 #[uniffi::export]
 impl Signer {
     /// Parses a PEM (any pasted form: CRLF, literal `\n`, one line, SEC1 or PKCS#8).
-    #[uniffi::constructor(default(clock_skew_secs = 60))]
-    pub fn from_pem(pem: String, key_id: String, clock_skew_secs: i64) -> Result<Arc<Self>> {
+    /// `backend`: None (or `FixedBaseComb`) for the default signer, `StockP256` to compare.
+    #[uniffi::constructor(default(clock_skew_secs = 60, backend = None))]
+    pub fn from_pem(
+        pem: String,
+        key_id: String,
+        clock_skew_secs: i64,
+        backend: Option<SigningBackend>,
+    ) -> Result<Arc<Self>> {
         let pem = Zeroizing::new(pem);
-        Self::wrap(core::Signer::from_pem(&pem, &key_id)?, clock_skew_secs)
+        Self::wrap(
+            core::Signer::from_pem(&pem, &key_id)?,
+            clock_skew_secs,
+            backend,
+        )
     }
 
     /// Reads a key file; the key id comes from an `AuthKey_<KEYID>.p8` name when not given.
-    #[uniffi::constructor(default(key_id = None, clock_skew_secs = 60))]
+    #[uniffi::constructor(default(key_id = None, clock_skew_secs = 60, backend = None))]
     pub fn from_file(
         path: String,
         key_id: Option<String>,
         clock_skew_secs: i64,
+        backend: Option<SigningBackend>,
     ) -> Result<Arc<Self>> {
         Self::wrap(
             core::Signer::from_file(path, key_id.as_deref())?,
             clock_skew_secs,
+            backend,
         )
     }
 
     /// A signer over a fresh random key (for tests and local use).
-    #[uniffi::constructor(default(clock_skew_secs = 60))]
-    pub fn generate(key_id: String, clock_skew_secs: i64) -> Result<Arc<Self>> {
+    #[uniffi::constructor(default(clock_skew_secs = 60, backend = None))]
+    pub fn generate(
+        key_id: String,
+        clock_skew_secs: i64,
+        backend: Option<SigningBackend>,
+    ) -> Result<Arc<Self>> {
         let key = core::PrivateKey::generate()?;
-        Self::wrap(core::Signer::new(key, &key_id)?, clock_skew_secs)
+        Self::wrap(core::Signer::new(key, &key_id)?, clock_skew_secs, backend)
     }
 
     /// The key id sent as `kid`.

@@ -14,6 +14,9 @@ typealias Claims = dev.devtoken.ffi.Claims
 /** One reason (or note) why Apple would reject a token. */
 typealias Finding = dev.devtoken.ffi.Finding
 
+/** How the signature is computed: the default comb, or p256's own signer for comparison. */
+typealias SigningBackend = dev.devtoken.ffi.SigningBackend
+
 /** How serious a [Finding] is. */
 typealias Level = dev.devtoken.ffi.Level
 
@@ -127,29 +130,47 @@ internal inline fun <T> translatingErrors(block: () -> T): T =
  */
 class Signer private constructor(internal val native: dev.devtoken.ffi.Signer) : AutoCloseable {
     companion object {
-        /** Parses a PEM in any pasted form (CRLF, literal `\n`, one line, PKCS#8 or SEC1). */
+        /**
+         * Parses a PEM in any pasted form (CRLF, literal `\n`, one line, PKCS#8 or SEC1).
+         * [backend] `STOCK_P256` selects p256's own signer, for comparison; both sign the same bytes.
+         */
         @JvmStatic
         @JvmOverloads
-        fun fromPem(pem: String, keyId: String, clockSkewSecs: Long = 60): Signer =
-            translatingErrors { Signer(dev.devtoken.ffi.Signer.fromPem(pem, keyId, clockSkewSecs)) }
+        fun fromPem(
+            pem: String,
+            keyId: String,
+            clockSkewSecs: Long = 60,
+            backend: SigningBackend = SigningBackend.FIXED_BASE_COMB,
+        ): Signer = translatingErrors { Signer(dev.devtoken.ffi.Signer.fromPem(pem, keyId, clockSkewSecs, backend)) }
 
         /** Reads a key file; without [keyId], the id comes from an `AuthKey_<KEYID>.p8` name. */
         @JvmStatic
         @JvmOverloads
-        fun fromFile(path: String, keyId: String? = null, clockSkewSecs: Long = 60): Signer =
-            translatingErrors { Signer(dev.devtoken.ffi.Signer.fromFile(path, keyId, clockSkewSecs)) }
+        fun fromFile(
+            path: String,
+            keyId: String? = null,
+            clockSkewSecs: Long = 60,
+            backend: SigningBackend = SigningBackend.FIXED_BASE_COMB,
+        ): Signer = translatingErrors { Signer(dev.devtoken.ffi.Signer.fromFile(path, keyId, clockSkewSecs, backend)) }
 
         /** Like [fromFile] for a [Path]. */
         @JvmStatic
         @JvmOverloads
-        fun fromFile(path: Path, keyId: String? = null, clockSkewSecs: Long = 60): Signer =
-            fromFile(path.toString(), keyId, clockSkewSecs)
+        fun fromFile(
+            path: Path,
+            keyId: String? = null,
+            clockSkewSecs: Long = 60,
+            backend: SigningBackend = SigningBackend.FIXED_BASE_COMB,
+        ): Signer = fromFile(path.toString(), keyId, clockSkewSecs, backend)
 
         /** A signer over a fresh random key, for tests and local use. */
         @JvmStatic
         @JvmOverloads
-        fun generate(keyId: String, clockSkewSecs: Long = 60): Signer =
-            translatingErrors { Signer(dev.devtoken.ffi.Signer.generate(keyId, clockSkewSecs)) }
+        fun generate(
+            keyId: String,
+            clockSkewSecs: Long = 60,
+            backend: SigningBackend = SigningBackend.FIXED_BASE_COMB,
+        ): Signer = translatingErrors { Signer(dev.devtoken.ffi.Signer.generate(keyId, clockSkewSecs, backend)) }
     }
 
     /** The key id sent as `kid`. */

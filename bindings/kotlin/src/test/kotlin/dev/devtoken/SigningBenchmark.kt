@@ -53,6 +53,8 @@ object SigningBenchmark {
                 .build()
 
         val devtoken = medianMicros(rounds, perRound) { signer.signToken(Service.APP_STORE_SERVER, claims, now = NOW) }
+        val stockSigner = Signer.fromPem(pem, "ABC123DEFG", backend = SigningBackend.STOCK_P256)
+        val stock = medianMicros(rounds, perRound) { stockSigner.signToken(Service.APP_STORE_SERVER, claims, now = NOW) }
         if (args.getOrNull(2) == "devtoken-only") {
             // For a profiler (perf, JFR): nothing but devtoken signing.
             println("devtoken signToken             %8.1f µs".format(devtoken))
@@ -75,8 +77,10 @@ object SigningBenchmark {
         val java = System.getProperty("java.runtime.version")
         println("JDK $java; medians of $rounds rounds")
         println("devtoken signToken             %8.1f µs".format(devtoken))
+        println("devtoken signToken, stock p256 %8.1f µs".format(stock))
         println("Nimbus JOSE+JWT ES256 sign     %8.1f µs".format(nimbus))
         println("Nimbus / devtoken              %8.2f".format(nimbus / devtoken))
+        println("Nimbus / devtoken stock p256   %8.2f".format(nimbus / stock))
         println("TokenProvider.token(), cached  %8.2f µs".format(cachedToken))
         println("uniffi/JNA round trip (keyId)  %8.1f µs".format(ffiRoundTrip))
         println("lean JNA round trip            %8.2f µs".format(leanRoundTrip))

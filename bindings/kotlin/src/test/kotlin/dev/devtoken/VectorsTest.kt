@@ -32,6 +32,28 @@ class VectorsTest {
 
     @Suppress("UNCHECKED_CAST")
     @TestFactory
+    fun stockP256SignsTheSameBytes(): List<DynamicTest> =
+        Fixtures.cases("tokens").map { case ->
+            DynamicTest.dynamicTest(case["name"] as String) {
+                val stock =
+                    Signer.fromPem(
+                        Fixtures.vectorKey["pem"] as String,
+                        Fixtures.vectorKey["key_id"] as String,
+                        (case["clock_skew"] as Number).toLong(),
+                        SigningBackend.STOCK_P256,
+                    )
+                val token =
+                    stock.signToken(
+                        Fixtures.service(case["service"] as String),
+                        Fixtures.claimsFrom(case["claims"] as Map<String, Any?>),
+                        now = (case["now"] as Number).toLong(),
+                    )
+                assertEquals(case["token"], token)
+            }
+        }
+
+    @Suppress("UNCHECKED_CAST")
+    @TestFactory
     fun errorVectors(): List<DynamicTest> =
         Fixtures.cases("errors").map { case ->
             DynamicTest.dynamicTest(case["name"] as String) {

@@ -789,11 +789,11 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_devtoken_fn_free_signer(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_devtoken_fn_constructor_signer_from_file(`path`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`clockSkewSecs`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_devtoken_fn_constructor_signer_from_file(`path`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`clockSkewSecs`: Long,`backend`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_devtoken_fn_constructor_signer_from_pem(`pem`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`clockSkewSecs`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_devtoken_fn_constructor_signer_from_pem(`pem`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`clockSkewSecs`: Long,`backend`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_devtoken_fn_constructor_signer_generate(`keyId`: RustBuffer.ByValue,`clockSkewSecs`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_devtoken_fn_constructor_signer_generate(`keyId`: RustBuffer.ByValue,`clockSkewSecs`: Long,`backend`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_devtoken_fn_method_signer_key_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1044,13 +1044,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_devtoken_checksum_constructor_mapstokenprovider_new() and 0xFFFF) != 34778) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_constructor_signer_from_file() and 0xFFFF) != 37456) {
+    if ((lib.uniffi_devtoken_checksum_constructor_signer_from_file() and 0xFFFF) != 39951) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_constructor_signer_from_pem() and 0xFFFF) != 11970) {
+    if ((lib.uniffi_devtoken_checksum_constructor_signer_from_pem() and 0xFFFF) != 52846) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_constructor_signer_generate() and 0xFFFF) != 61618) {
+    if ((lib.uniffi_devtoken_checksum_constructor_signer_generate() and 0xFFFF) != 31035) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_constructor_tokenprovider_new() and 0xFFFF) != 35443) {
@@ -2402,7 +2402,7 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
     /**
      * Reads a key file; the key id comes from an `AuthKey_<KEYID>.p8` name when not given.
      */
-    @Throws(TokenException::class) fun `fromFile`(`path`: kotlin.String, `keyId`: kotlin.String? = null, `clockSkewSecs`: kotlin.Long = 60L): Signer {
+    @Throws(TokenException::class) fun `fromFile`(`path`: kotlin.String, `keyId`: kotlin.String? = null, `clockSkewSecs`: kotlin.Long = 60L, `backend`: SigningBackend? = null): Signer {
             return FfiConverterTypeSigner.lift(
     uniffiRustCallWithError(TokenException) { _status ->
     UniffiLib.uniffi_devtoken_fn_constructor_signer_from_file(
@@ -2410,7 +2410,8 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
         
         FfiConverterString.lower(`path`),
         FfiConverterOptionalString.lower(`keyId`),
-        FfiConverterLong.lower(`clockSkewSecs`),_status)
+        FfiConverterLong.lower(`clockSkewSecs`),
+        FfiConverterOptionalTypeSigningBackend.lower(`backend`),_status)
 }
     )
     }
@@ -2419,8 +2420,9 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
         
     /**
      * Parses a PEM (any pasted form: CRLF, literal `\n`, one line, SEC1 or PKCS#8).
+     * `backend`: None (or `FixedBaseComb`) for the default signer, `StockP256` to compare.
      */
-    @Throws(TokenException::class) fun `fromPem`(`pem`: kotlin.String, `keyId`: kotlin.String, `clockSkewSecs`: kotlin.Long = 60L): Signer {
+    @Throws(TokenException::class) fun `fromPem`(`pem`: kotlin.String, `keyId`: kotlin.String, `clockSkewSecs`: kotlin.Long = 60L, `backend`: SigningBackend? = null): Signer {
             return FfiConverterTypeSigner.lift(
     uniffiRustCallWithError(TokenException) { _status ->
     UniffiLib.uniffi_devtoken_fn_constructor_signer_from_pem(
@@ -2428,7 +2430,8 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
         
         FfiConverterString.lower(`pem`),
         FfiConverterString.lower(`keyId`),
-        FfiConverterLong.lower(`clockSkewSecs`),_status)
+        FfiConverterLong.lower(`clockSkewSecs`),
+        FfiConverterOptionalTypeSigningBackend.lower(`backend`),_status)
 }
     )
     }
@@ -2438,14 +2441,15 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
     /**
      * A signer over a fresh random key (for tests and local use).
      */
-    @Throws(TokenException::class) fun `generate`(`keyId`: kotlin.String, `clockSkewSecs`: kotlin.Long = 60L): Signer {
+    @Throws(TokenException::class) fun `generate`(`keyId`: kotlin.String, `clockSkewSecs`: kotlin.Long = 60L, `backend`: SigningBackend? = null): Signer {
             return FfiConverterTypeSigner.lift(
     uniffiRustCallWithError(TokenException) { _status ->
     UniffiLib.uniffi_devtoken_fn_constructor_signer_generate(
     
         
         FfiConverterString.lower(`keyId`),
-        FfiConverterLong.lower(`clockSkewSecs`),_status)
+        FfiConverterLong.lower(`clockSkewSecs`),
+        FfiConverterOptionalTypeSigningBackend.lower(`backend`),_status)
 }
     )
     }
@@ -3367,6 +3371,49 @@ public object FfiConverterTypeService: FfiConverterRustBuffer<Service> {
 
 
 
+/**
+ * How the ECDSA signature is computed; both give the same bytes in constant time.
+ */
+
+enum class SigningBackend {
+    
+    /**
+     * p256's arithmetic with a precomputed fixed-base comb for k·G; the default.
+     */
+    FIXED_BASE_COMB,
+    /**
+     * p256's own `SigningKey::sign`, kept selectable for comparison.
+     */
+    STOCK_P256;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSigningBackend: FfiConverterRustBuffer<SigningBackend> {
+    override fun read(buf: ByteBuffer) = try {
+        SigningBackend.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: SigningBackend) = 4UL
+
+    override fun write(value: SigningBackend, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 
 
 /**
@@ -3934,6 +3981,38 @@ public object FfiConverterOptionalTypeService: FfiConverterRustBuffer<Service?> 
         } else {
             buf.put(1)
             FfiConverterTypeService.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSigningBackend: FfiConverterRustBuffer<SigningBackend?> {
+    override fun read(buf: ByteBuffer): SigningBackend? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSigningBackend.read(buf)
+    }
+
+    override fun allocationSize(value: SigningBackend?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSigningBackend.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SigningBackend?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSigningBackend.write(value, buf)
         }
     }
 }
