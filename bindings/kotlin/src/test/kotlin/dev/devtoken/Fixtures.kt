@@ -40,6 +40,26 @@ object Fixtures {
             scope = (json["scope"] as List<String>?) ?: emptyList(),
         )
 
+    /** A signer over the vectors' key with [case]'s clock skew. */
+    fun vectorSigner(case: Map<String, Any?>, backend: SigningBackend = SigningBackend.FIXED_BASE_COMB): Signer =
+        Signer.fromPem(
+            vectorKey["pem"] as String,
+            vectorKey["key_id"] as String,
+            (case["clock_skew"] as Number).toLong(),
+            backend,
+        )
+
+    /** What a vector [case] signs: its service, claims and time. */
+    data class VectorRequest(val service: Service, val claims: Claims, val now: Long)
+
+    @Suppress("UNCHECKED_CAST")
+    fun vectorRequest(case: Map<String, Any?>): VectorRequest =
+        VectorRequest(
+            service(case["service"] as String),
+            claimsFrom(case["claims"] as Map<String, Any?>),
+            (case["now"] as Number).toLong(),
+        )
+
     /** The service whose command-line name is [cliName]. */
     fun service(cliName: String): Service = Service.entries[serviceNames().indexOf(cliName)]
 

@@ -13,32 +13,21 @@ import org.junit.jupiter.api.assertThrows
 class LeanCallsTest {
     private val signer = Signer.fromPem(Fixtures.vectorKey["pem"] as String, Fixtures.vectorKey["key_id"] as String, 60)
 
-    @Suppress("UNCHECKED_CAST")
     @Test
     fun `every token vector comes from the lean path, byte for byte`() {
         for (case in Fixtures.cases("tokens")) {
-            val vectorSigner =
-                Signer.fromPem(
-                    Fixtures.vectorKey["pem"] as String,
-                    Fixtures.vectorKey["key_id"] as String,
-                    (case["clock_skew"] as Number).toLong(),
-                )
-            val service = Fixtures.service(case["service"] as String)
-            val claims = Fixtures.claimsFrom(case["claims"] as Map<String, Any?>)
-            val now = (case["now"] as Number).toLong()
+            val vectorSigner = Fixtures.vectorSigner(case)
+            val (service, claims, now) = Fixtures.vectorRequest(case)
             val lean = LeanCalls.signToken(vectorSigner.leanCallId, service, claims, now)
             assertEquals(case["token"], lean, case["name"] as String)
             assertEquals(vectorSigner.native.signTokenAt(service, claims, now), lean)
         }
     }
 
-    @Suppress("UNCHECKED_CAST")
     @Test
     fun `a broken rule declines, and signToken still throws the typed error`() {
         for (case in Fixtures.cases("errors")) {
-            val service = Fixtures.service(case["service"] as String)
-            val claims = Fixtures.claimsFrom(case["claims"] as Map<String, Any?>)
-            val now = (case["now"] as Number).toLong()
+            val (service, claims, now) = Fixtures.vectorRequest(case)
             assertNull(LeanCalls.signToken(signer.leanCallId, service, claims, now), case["name"] as String)
             assertThrows<InvalidClaimsException> { signer.signToken(service, claims, now) }
         }
