@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::claims::check_key_id;
 use crate::identifiers::{self, IdentifierShape};
-use crate::jwt::{check_signature, signature_shape_problem, split_token};
+use crate::jwt::{check_signature, split_token, SignatureShapeProblem};
 use crate::keys::PublicKey;
 use crate::service::{
     IssuerRule, Lifetime, OriginRule, Presence, ScopeRule, Service, ServiceRules, SubjectRule,
@@ -128,14 +128,9 @@ pub fn inspect_token_at(
         Some(other) => report.error("kid_format", format!("kid is {other}; it must be a string")),
     }
 
-    let shape_problem = signature_shape_problem(&parts.signature);
-    if let Some(problem) = &shape_problem {
-        let code = if parts.signature.first() == Some(&0x30) && parts.signature.len() > 64 {
-            "signature_der"
-        } else {
-            "signature_length"
-        };
-        report.error(code, problem.clone());
+    let shape_problem = SignatureShapeProblem::of(&parts.signature);
+    if let Some(problem) = shape_problem {
+        report.error(problem.code(), problem.to_string());
     }
     match public_key {
         Some(key) if shape_problem.is_none() => match check_signature(&parts, key) {

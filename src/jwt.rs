@@ -124,21 +124,43 @@ pub fn decode_token(token: &str) -> Result<DecodedToken> {
     split_token(token).map(|parts| parts.decoded)
 }
 
-/// Describes a signature that is not 64-byte r||s, or `None` when it is.
-pub(crate) fn signature_shape_problem(signature: &[u8]) -> Option<String> {
-    if signature.len() == 64 {
-        return None;
+/// Why a token's signature is not the 64-byte r||s that ES256 takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SignatureShapeProblem {
+    /// An ASN.1 DER `SEQUENCE` (what most crypto libraries return): the classic JOSE mistake.
+    Der { len: usize },
+    /// Any other length.
+    WrongLength { len: usize },
+}
+
+impl SignatureShapeProblem {
+    /// The problem with `signature`, or `None` when it is 64 bytes.
+    pub(crate) fn of(signature: &[u8]) -> Option<Self> {
+        let len = signature.len();
+        match signature.first() {
+            _ if len == 64 => None,
+            // A DER ECDSA P-256 signature is a SEQUENCE (0x30) of 8 to 72 bytes.
+            Some(0x30) if (8..=72).contains(&len) => Some(Self::Der { len }),
+            _ => Some(Self::WrongLength { len }),
+        }
     }
-    if (8..=72).contains(&signature.len()) && signature[0] == 0x30 {
-        return Some(format!(
-            "the signature is {} bytes of DER (ASN.1); ES256 needs the 64-byte r||s form (convert it, or sign with a JOSE library)",
-            signature.len()
-        ));
+
+    /// The `inspect_token` finding code.
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Self::Der { .. } => "signature_der",
+            Self::WrongLength { .. } => "signature_length",
+        }
     }
-    Some(format!(
-        "the signature is {} bytes; ES256 needs exactly 64 bytes (r||s)",
-        signature.len()
-    ))
+}
+
+impl std::fmt::Display for SignatureShapeProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Der { len } => write!(f, "the signature is {len} bytes of DER (ASN.1); ES256 needs the 64-byte r||s form (convert it, or sign with a JOSE library)"),
+            Self::WrongLength { len } => write!(f, "the signature is {len} bytes; ES256 needs exactly 64 bytes (r||s)"),
+        }
+    }
 }
 
 /// Checks a token's structure, `alg` and ES256 signature; returns its header and claims.
@@ -169,8 +191,8 @@ pub(crate) fn check_signature(parts: &TokenParts<'_>, public_key: &PublicKey) ->
         }
         None => return Err(Error::signature("the header has no alg; ES256 is required")),
     }
-    if let Some(problem) = signature_shape_problem(&parts.signature) {
-        return Err(Error::signature(problem));
+    if let Some(problem) = SignatureShapeProblem::of(&parts.signature) {
+        return Err(Error::signature(problem.to_string()));
     }
     let signature = Signature::from_slice(&parts.signature)
         .map_err(|_| Error::signature("r or s is zero or not below the group order"))?;
@@ -180,4 +202,37 @@ pub(crate) fn check_signature(parts: &TokenParts<'_>, public_key: &PublicKey) ->
         .map_err(|_| {
             Error::signature("the signature does not match this public key (wrong key, or the token was altered)")
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SignatureShapeProblem;
+
+    #[test]
+    fn signature_shapes_are_told_apart() {
+        assert_eq!(SignatureShapeProblem::of(&[0x30; 64]), None);
+        assert_eq!(SignatureShapeProblem::of(&[7; 64]), None);
+        for len in [8, 62, 63, 70, 71, 72] {
+            let mut der = vec![0x02; len];
+            der[0] = 0x30;
+            let problem = SignatureShapeProblem::of(&der).unwrap();
+            assert_eq!(problem, SignatureShapeProblem::Der { len });
+            assert_eq!(problem.code(), "signature_der");
+            assert!(problem.to_string().contains("DER"), "{problem}");
+        }
+        for bytes in [
+            vec![],
+            vec![0x30; 7],
+            vec![0x30; 73],
+            vec![1; 63],
+            vec![1; 65],
+        ] {
+            let problem = SignatureShapeProblem::of(&bytes).unwrap();
+            assert_eq!(problem.code(), "signature_length", "{} bytes", bytes.len());
+            assert!(
+                problem.to_string().contains("exactly 64 bytes"),
+                "{problem}"
+            );
+        }
+    }
 }
