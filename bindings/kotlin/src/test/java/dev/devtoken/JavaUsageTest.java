@@ -15,8 +15,10 @@ class JavaUsageTest {
     @Test
     void signVerifyAndCatchFromJava() {
         Signer signer = Signer.generate("ABC123DEFG");
-        Claims claims = new Claims("57246542-96fe-1a63-e053-0824d011072a", null, null, 300L,
-                List.of(), "com.example.app", null, List.of());
+        Claims claims = new Claims();
+        claims.setIssuer("57246542-96fe-1a63-e053-0824d011072a");
+        claims.setTtl(300L);
+        claims.setBundleId("com.example.app");
         String token = signer.signToken(Service.APP_STORE_SERVER, claims);
         assertTrue(DevToken.verifyToken(token, signer.publicKeyPem()).getClaimsJson().contains("\"bid\":\"com.example.app\""));
         List<Finding> findings = DevToken.inspectToken(token, Service.APP_STORE_SERVER);
