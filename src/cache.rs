@@ -67,6 +67,16 @@ impl<T: Clone> RenewingCache<T> {
         }
     }
 
+    /// What `read` makes of the value while it is fresh at `now` (before its renewal time);
+    /// `None` otherwise. Never renews and never waits.
+    pub fn fresh<R>(&self, now: i64, read: impl Fn(&T) -> R) -> Option<R> {
+        self.current
+            .load()
+            .as_deref()
+            .filter(|cached| now < cached.renew_at)
+            .map(|cached| read(&cached.value))
+    }
+
     /// What `read` makes of the value to use at `now`, calling `renew` (in one caller at a
     /// time) when it is stale. `read` sees the value in place: a fresh read copies out only
     /// what the caller needs and writes to no memory shared with other readers.

@@ -115,6 +115,14 @@ impl MapsTokenProvider {
             .get(now, |t| t.access_token.clone(), || self.exchange(now))
     }
 
+    /// The cached access token while it is fresh, else `None`; never exchanges, never waits.
+    /// For a caller that takes a fast path first and calls [`access_token`](Self::access_token)
+    /// otherwise, so a failing exchange is attempted once, not twice.
+    pub fn fresh_access_token(&self) -> Option<String> {
+        self.cache
+            .fresh(self.clock.now(), |t| t.access_token.clone())
+    }
+
     /// The current access token with its expiry, if one has been obtained.
     pub fn current(&self) -> Option<AccessToken> {
         self.cache.current().map(|cached| cached.value.clone())

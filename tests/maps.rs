@@ -54,13 +54,18 @@ fn provider(
 fn exchanges_once_and_reuses_until_the_margin() {
     let (signer, server, clock) = setup();
     let maps = provider(&signer, &server, &clock);
+    assert_eq!(maps.fresh_access_token(), None);
     let first = maps.access_token().unwrap();
     assert_eq!(&*first, "access-1");
     assert_eq!(maps.expires_at(), Some(clock.now() + 1800));
     // 10 % of 1800 s is 180 s.
     clock.advance(1800 - 181);
     assert_eq!(maps.access_token().unwrap(), first);
+    assert_eq!(maps.fresh_access_token().as_deref(), Some(&*first));
     clock.advance(1);
+    // Due for renewal: the fresh read declines and does not exchange.
+    assert_eq!(maps.fresh_access_token(), None);
+    assert_eq!(server.requests(), 1);
     assert_eq!(&*maps.access_token().unwrap(), "access-2");
     assert_eq!((server.requests(), maps.exchange_count()), (2, 2));
     assert_eq!(server.paths(), ["/v1/token", "/v1/token"]);

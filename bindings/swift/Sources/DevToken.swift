@@ -795,6 +795,13 @@ public protocol MapsTokenProviderProtocol: AnyObject, Sendable {
     func expiresAt()  -> Int64?
     
     /**
+     * This provider's id for `devtoken_lean_maps_access_token`, the allocation-free entry point
+     * the Kotlin layer reads fresh access tokens through. Valid until the provider is closed;
+     * other bindings can ignore it.
+     */
+    func leanCallId()  -> UInt64
+    
+    /**
      * The signed Maps token that is exchanged.
      */
     func mapsToken() throws  -> String
@@ -904,6 +911,20 @@ open func expiresAt() -> Int64?  {
     return try!  FfiConverterOptionInt64.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_devtoken_fn_method_mapstokenprovider_expires_at(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This provider's id for `devtoken_lean_maps_access_token`, the allocation-free entry point
+     * the Kotlin layer reads fresh access tokens through. Valid until the provider is closed;
+     * other bindings can ignore it.
+     */
+open func leanCallId() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_mapstokenprovider_lean_call_id(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -2900,6 +2921,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_mapstokenprovider_expires_at() != 17662) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_mapstokenprovider_lean_call_id() != 39532) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_mapstokenprovider_maps_token() != 60669) {

@@ -1,5 +1,5 @@
-//! Allocation-free entry points for the hot calls from the JVM: `Signer.signToken` and
-//! `TokenProvider.token`.
+//! Allocation-free entry points for the hot calls from the JVM: `Signer.signToken`,
+//! `TokenProvider.token` and a fresh `MapsTokenProvider.accessToken`.
 //!
 //! Every uniffi call from Kotlin builds JNA `Structure`s (a `RustCallStatus`, a `RustBuffer` per
 //! compound argument and per result). Each one allocates native memory that JNA tracks in a
@@ -91,6 +91,9 @@ pub(crate) static SIGNERS: Registry<core::Signer> = Registry::new();
 /// Token providers reachable from [`devtoken_lean_provider_token`].
 pub(crate) static PROVIDERS: Registry<core::TokenProvider> = Registry::new();
 
+/// Maps providers reachable from [`devtoken_lean_maps_access_token`].
+pub(crate) static MAPS_PROVIDERS: Registry<core::MapsTokenProvider> = Registry::new();
+
 /// Signs like `Signer.signTokenAt` / `Signer.signToken`, writing the ASCII token into `out`.
 ///
 /// `request` holds, in uniffi's serialization, a `Service`, a `Claims` and an `Option<i64>`
@@ -111,25 +114,26 @@ pub unsafe extern "C" fn devtoken_lean_sign_token(
     out_capacity: i32,
 ) -> i32 {
     // SAFETY: this function's own contract, passed on.
-    let (Some(mut request), Some(out)) = (unsafe { input(request, request_len) }, unsafe {
-        output(out, out_capacity)
-    }) else {
+    let Some(mut request) = (unsafe { input(request, request_len) }) else {
         return FALL_BACK;
     };
-    answer(out, || {
-        let signer = SIGNERS.get(signer_id)?;
-        let service = <Service as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
-        let claims = <Claims as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
-        let now = <Option<i64> as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
-        if !request.is_empty() {
-            return None;
-        }
-        match now {
-            Some(now) => signer.sign_token_at(service, &claims, now),
-            None => signer.sign_token(service, &claims),
-        }
-        .ok()
-    })
+    // SAFETY: as above.
+    unsafe {
+        answer(out, out_capacity, || {
+            let signer = SIGNERS.get(signer_id)?;
+            let service = <Service as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
+            let claims = <Claims as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
+            let now = <Option<i64> as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
+            if !request.is_empty() {
+                return None;
+            }
+            match now {
+                Some(now) => signer.sign_token_at(service, &claims, now),
+                None => signer.sign_token(service, &claims),
+            }
+            .ok()
+        })
+    }
 }
 
 /// `TokenProvider.token()`: the cached token, or a newly signed one when it is due, written
@@ -146,10 +150,32 @@ pub unsafe extern "C" fn devtoken_lean_provider_token(
     out_capacity: i32,
 ) -> i32 {
     // SAFETY: this function's own contract, passed on.
-    let Some(out) = (unsafe { output(out, out_capacity) }) else {
-        return FALL_BACK;
-    };
-    answer(out, || PROVIDERS.get(provider_id)?.token().ok())
+    unsafe {
+        answer(out, out_capacity, || {
+            PROVIDERS.get(provider_id)?.token().ok()
+        })
+    }
+}
+
+/// `MapsTokenProvider.accessToken()` while the cached access token is fresh, written into
+/// `out`. Returns its length, or [`FALL_BACK`] when an exchange is due (the uniffi call makes
+/// it, so a failing exchange is attempted once); never panics across the boundary.
+///
+/// # Safety
+///
+/// As for [`devtoken_lean_provider_token`].
+#[no_mangle]
+pub unsafe extern "C" fn devtoken_lean_maps_access_token(
+    provider_id: u64,
+    out: *mut u8,
+    out_capacity: i32,
+) -> i32 {
+    // SAFETY: this function's own contract, passed on.
+    unsafe {
+        answer(out, out_capacity, || {
+            MAPS_PROVIDERS.get(provider_id)?.fresh_access_token()
+        })
+    }
 }
 
 /// The bytes a foreign caller passed, when the pointer and length are usable.
@@ -176,9 +202,18 @@ unsafe fn output<'call>(pointer: *mut u8, length: i32) -> Option<&'call mut [u8]
     (!pointer.is_null()).then(|| unsafe { std::slice::from_raw_parts_mut(pointer, length) })
 }
 
-/// Writes the token `produce` returns into `out` and returns its length; [`FALL_BACK`] when it
-/// returns nothing, the token does not fit, or it panics (which the core never should).
-fn answer(out: &mut [u8], produce: impl FnOnce() -> Option<String>) -> i32 {
+/// Writes the token `produce` returns into the caller's buffer and returns its length;
+/// [`FALL_BACK`] when the buffer is unusable, `produce` returns nothing, the token does not fit,
+/// or `produce` panics (which the core never should).
+///
+/// # Safety
+///
+/// As for [`output`].
+unsafe fn answer(out: *mut u8, out_capacity: i32, produce: impl FnOnce() -> Option<String>) -> i32 {
+    // SAFETY: the caller's contract, passed on.
+    let Some(out) = (unsafe { output(out, out_capacity) }) else {
+        return FALL_BACK;
+    };
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let token = produce()?;
         out.get_mut(..token.len())?

@@ -591,7 +591,8 @@ fn http_options(options: Option<NetworkOptions>) -> Result<core::HttpOptions> {
 /// The Maps Server API access token from `GET /v1/token`, cached and renewed.
 #[derive(uniffi::Object)]
 pub struct MapsTokenProvider {
-    inner: core::MapsTokenProvider,
+    inner: Arc<core::MapsTokenProvider>,
+    lean: lean::Registration<core::MapsTokenProvider>,
 }
 
 #[uniffi::export]
@@ -612,9 +613,23 @@ impl MapsTokenProvider {
             http: http_options(network)?,
         };
         let clock = clock_or_system(clock);
-        let inner =
-            core::MapsTokenProvider::with_clock(Arc::clone(&signer.inner), claims, options, clock)?;
-        Ok(Arc::new(MapsTokenProvider { inner }))
+        let inner = Arc::new(core::MapsTokenProvider::with_clock(
+            Arc::clone(&signer.inner),
+            claims,
+            options,
+            clock,
+        )?);
+        Ok(Arc::new(MapsTokenProvider {
+            lean: lean::MAPS_PROVIDERS.register(Arc::clone(&inner)),
+            inner,
+        }))
+    }
+
+    /// This provider's id for `devtoken_lean_maps_access_token`, the allocation-free entry point
+    /// the Kotlin layer reads fresh access tokens through. Valid until the provider is closed;
+    /// other bindings can ignore it.
+    pub fn lean_call_id(&self) -> u64 {
+        self.lean.id()
     }
 
     /// The access token to send to Maps Server API calls now.

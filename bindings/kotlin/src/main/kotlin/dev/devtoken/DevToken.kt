@@ -277,7 +277,11 @@ class MapsTokenProvider
             }
 
         /** The access token to send to Maps Server API calls now. */
-        fun accessToken(): String = translatingErrors { native.accessToken() }
+        fun accessToken(): String =
+            LeanCalls.freshMapsAccessToken(leanCallId) ?: translatingErrors { native.accessToken() }
+
+        /** This provider's id for [LeanCalls]. */
+        internal val leanCallId: Long = native.leanCallId().toLong()
 
         /** When the current access token expires (UNIX seconds), if one has been obtained. */
         fun expiresAt(): Long? = native.expiresAt()

@@ -54,6 +54,8 @@ internal object LeanCalls {
 
     external fun devtoken_lean_provider_token(providerId: Long, out: ByteArray, outCapacity: Int): Int
 
+    external fun devtoken_lean_maps_access_token(providerId: Long, out: ByteArray, outCapacity: Int): Int
+
     /** The token signed by signer [signerId], or null when the uniffi call must be made. */
     fun signToken(signerId: Long, service: Service, claims: Claims, now: Long?): String? {
         val size =
@@ -73,6 +75,12 @@ internal object LeanCalls {
     fun providerToken(providerId: Long): String? {
         val out = tokenBuffer.get()
         return tokenOrNull(out, devtoken_lean_provider_token(providerId, out, out.size))
+    }
+
+    /** Maps provider [providerId]'s access token while fresh, or null when an exchange is due. */
+    fun freshMapsAccessToken(providerId: Long): String? {
+        val out = tokenBuffer.get()
+        return tokenOrNull(out, devtoken_lean_maps_access_token(providerId, out, out.size))
     }
 
     private fun tokenOrNull(out: ByteArray, length: Int): String? =

@@ -5,6 +5,7 @@ import com.nimbusds.jose.crypto.ECDSAVerifier
 import com.sun.net.httpserver.HttpServer
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
@@ -80,6 +81,25 @@ class MapsTest {
         assertEquals("access-1", maps.accessToken())
         assertEquals(1, apple.requests.get())
         assertTrue(decodeToken(maps.mapsToken()).claimsJson.contains("\"scope\":\"server_api\""))
+    }
+
+    @Test
+    fun freshTokensComeFromTheLeanPathWhichNeverExchanges() {
+        val clock = ManualClock(System.currentTimeMillis() / 1000)
+        val maps = MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), NetworkOptions(baseUrl = apple.baseUrl), clock = clock)
+        assertNull(LeanCalls.freshMapsAccessToken(maps.leanCallId))
+        assertEquals(0, apple.requests.get())
+        assertEquals("access-1", maps.accessToken())
+        repeat(100) { assertEquals("access-1", LeanCalls.freshMapsAccessToken(maps.leanCallId)) }
+        // 10 % of the stand-in's 1800 s: from 1620 s on, an exchange is due and the lean call declines.
+        clock.advance(1620)
+        assertNull(LeanCalls.freshMapsAccessToken(maps.leanCallId))
+        assertEquals(1, apple.requests.get())
+        assertEquals("access-2", maps.accessToken())
+        assertEquals(2L, maps.exchangeCount)
+        val id = maps.leanCallId
+        maps.close()
+        assertNull(LeanCalls.freshMapsAccessToken(id))
     }
 
     @Test

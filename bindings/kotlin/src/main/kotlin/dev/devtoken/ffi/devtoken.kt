@@ -701,6 +701,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_devtoken_checksum_method_mapstokenprovider_expires_at(
     ): Int
+    external fun uniffi_devtoken_checksum_method_mapstokenprovider_lean_call_id(
+    ): Int
     external fun uniffi_devtoken_checksum_method_mapstokenprovider_maps_token(
     ): Int
     external fun uniffi_devtoken_checksum_method_signer_key_id(
@@ -783,6 +785,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_devtoken_fn_method_mapstokenprovider_expires_at(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_mapstokenprovider_lean_call_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_devtoken_fn_method_mapstokenprovider_maps_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_clone_signer(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -997,6 +1001,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_expires_at() and 0xFFFF) != 17662) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_lean_call_id() and 0xFFFF) != 39532) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_maps_token() and 0xFFFF) != 60669) {
@@ -1823,6 +1830,13 @@ public interface MapsTokenProviderInterface {
     fun `expiresAt`(): kotlin.Long?
     
     /**
+     * This provider's id for `devtoken_lean_maps_access_token`, the allocation-free entry point
+     * the Kotlin layer reads fresh access tokens through. Valid until the provider is closed;
+     * other bindings can ignore it.
+     */
+    fun `leanCallId`(): kotlin.ULong
+    
+    /**
      * The signed Maps token that is exchanged.
      */
     fun `mapsToken`(): kotlin.String
@@ -1992,6 +2006,24 @@ open class MapsTokenProvider: Disposable, AutoCloseable, MapsTokenProviderInterf
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_devtoken_fn_method_mapstokenprovider_expires_at(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * This provider's id for `devtoken_lean_maps_access_token`, the allocation-free entry point
+     * the Kotlin layer reads fresh access tokens through. Valid until the provider is closed;
+     * other bindings can ignore it.
+     */override fun `leanCallId`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_mapstokenprovider_lean_call_id(
         it,
         _status)
 }
