@@ -17,7 +17,9 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+use arc_swap::ArcSwapOption;
 
 use devtoken_core as core;
 use devtoken_core::{Claims, Service};
@@ -29,35 +31,38 @@ use crate::UniFfiTag;
 pub const FALL_BACK: i32 = -1;
 
 /// Objects that lean calls may reach, by id. Ids are never reused.
+///
+/// Copy-on-write: a lookup loads the current map without writing to memory that other threads
+/// read (arc-swap), so concurrent cached reads do not contend; registering or dropping an
+/// object, which is rare, copies the map.
 pub(crate) struct Registry<T> {
     next_id: AtomicU64,
-    entries: RwLock<BTreeMap<u64, Arc<T>>>,
+    entries: ArcSwapOption<BTreeMap<u64, Arc<T>>>,
 }
 
 impl<T> Registry<T> {
     const fn new() -> Self {
         Registry {
             next_id: AtomicU64::new(1),
-            entries: RwLock::new(BTreeMap::new()),
+            entries: ArcSwapOption::const_empty(),
         }
     }
 
     /// Makes `object` reachable until the returned registration is dropped.
     pub(crate) fn register(&'static self, object: Arc<T>) -> Registration<T> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.entries
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(id, object);
+        self.entries.rcu(|entries| {
+            let mut entries = entries.as_deref().cloned().unwrap_or_default();
+            entries.insert(id, Arc::clone(&object));
+            Some(Arc::new(entries))
+        });
         Registration { id, registry: self }
     }
 
-    fn get(&self, id: u64) -> Option<Arc<T>> {
-        self.entries
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .get(&id)
-            .cloned()
+    /// What `use_object` makes of object `id`, or `None` when no such object is registered.
+    fn with<R>(&self, id: u64, use_object: impl FnOnce(&T) -> Option<R>) -> Option<R> {
+        let entries = self.entries.load();
+        use_object(entries.as_deref()?.get(&id)?)
     }
 }
 
@@ -77,11 +82,11 @@ impl<T> Registration<T> {
 
 impl<T> Drop for Registration<T> {
     fn drop(&mut self) {
-        self.registry
-            .entries
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(&self.id);
+        self.registry.entries.rcu(|entries| {
+            let mut entries = entries.as_deref().cloned().unwrap_or_default();
+            entries.remove(&self.id);
+            Some(Arc::new(entries))
+        });
     }
 }
 
@@ -120,18 +125,19 @@ pub unsafe extern "C" fn devtoken_lean_sign_token(
     // SAFETY: as above.
     unsafe {
         answer(out, out_capacity, || {
-            let signer = SIGNERS.get(signer_id)?;
             let service = <Service as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
             let claims = <Claims as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
             let now = <Option<i64> as Lift<UniFfiTag>>::try_read(&mut request).ok()?;
             if !request.is_empty() {
                 return None;
             }
-            match now {
-                Some(now) => signer.sign_token_at(service, &claims, now),
-                None => signer.sign_token(service, &claims),
-            }
-            .ok()
+            SIGNERS.with(signer_id, |signer| {
+                match now {
+                    Some(now) => signer.sign_token_at(service, &claims, now),
+                    None => signer.sign_token(service, &claims),
+                }
+                .ok()
+            })
         })
     }
 }
@@ -152,7 +158,7 @@ pub unsafe extern "C" fn devtoken_lean_provider_token(
     // SAFETY: this function's own contract, passed on.
     unsafe {
         answer(out, out_capacity, || {
-            PROVIDERS.get(provider_id)?.token().ok()
+            PROVIDERS.with(provider_id, |provider| provider.token().ok())
         })
     }
 }
@@ -173,7 +179,7 @@ pub unsafe extern "C" fn devtoken_lean_maps_access_token(
     // SAFETY: this function's own contract, passed on.
     unsafe {
         answer(out, out_capacity, || {
-            MAPS_PROVIDERS.get(provider_id)?.fresh_access_token()
+            MAPS_PROVIDERS.with(provider_id, |provider| provider.fresh_access_token())
         })
     }
 }

@@ -34,6 +34,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -117,6 +118,13 @@ public class SigningBenchmark {
     /** A cached provider token: the lean JNA crossing plus a lock-free read. */
     @Benchmark
     public String devtokenCachedProviderToken() {
+        return provider.token();
+    }
+
+    /** The same from two threads at once: shared-memory traffic between readers shows here. */
+    @Benchmark
+    @Threads(2)
+    public String devtokenCachedProviderTokenTwoThreads() {
         return provider.token();
     }
 
