@@ -795,7 +795,7 @@ public protocol MapsTokenProviderProtocol: AnyObject, Sendable {
     func expiresAt()  -> Int64?
     
     /**
-     * This provider's id for `devtoken_lean_maps_access_token`, the allocation-free entry point
+     * This provider's id for `devtoken_lean_maps_access_token`, the Structure-free entry point
      * the Kotlin layer reads fresh access tokens through. Valid until the provider is closed;
      * other bindings can ignore it.
      */
@@ -917,7 +917,7 @@ open func expiresAt() -> Int64?  {
 }
     
     /**
-     * This provider's id for `devtoken_lean_maps_access_token`, the allocation-free entry point
+     * This provider's id for `devtoken_lean_maps_access_token`, the Structure-free entry point
      * the Kotlin layer reads fresh access tokens through. Valid until the provider is closed;
      * other bindings can ignore it.
      */
@@ -1003,7 +1003,7 @@ public protocol SignerProtocol: AnyObject, Sendable {
     func keyId()  -> String
     
     /**
-     * This signer's id for `devtoken_lean_sign_token`, the allocation-free entry point the
+     * This signer's id for `devtoken_lean_sign_token`, the Structure-free entry point the
      * Kotlin layer signs through (uniffi calls cost more than a signature over JNA). Valid
      * until the signer is closed; other bindings can ignore it.
      */
@@ -1139,7 +1139,7 @@ open func keyId() -> String  {
 }
     
     /**
-     * This signer's id for `devtoken_lean_sign_token`, the allocation-free entry point the
+     * This signer's id for `devtoken_lean_sign_token`, the Structure-free entry point the
      * Kotlin layer signs through (uniffi calls cost more than a signature over JNA). Valid
      * until the signer is closed; other bindings can ignore it.
      */
@@ -1275,7 +1275,7 @@ public protocol TokenProviderProtocol: AnyObject, Sendable {
     func forceRefresh() throws  -> String
     
     /**
-     * This provider's id for `devtoken_lean_provider_token`, the allocation-free entry point
+     * This provider's id for `devtoken_lean_provider_token`, the Structure-free entry point
      * the Kotlin layer reads tokens through. Valid until the provider is closed; other bindings
      * can ignore it.
      */
@@ -1406,7 +1406,7 @@ open func forceRefresh()throws  -> String  {
 }
     
     /**
-     * This provider's id for `devtoken_lean_provider_token`, the allocation-free entry point
+     * This provider's id for `devtoken_lean_provider_token`, the Structure-free entry point
      * the Kotlin layer reads tokens through. Valid until the provider is closed; other bindings
      * can ignore it.
      */
@@ -2923,7 +2923,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_method_mapstokenprovider_expires_at() != 17662) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_mapstokenprovider_lean_call_id() != 39532) {
+    if (uniffi_devtoken_checksum_method_mapstokenprovider_lean_call_id() != 31393) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_mapstokenprovider_maps_token() != 60669) {
@@ -2932,7 +2932,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_method_signer_key_id() != 60797) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_signer_lean_call_id() != 23521) {
+    if (uniffi_devtoken_checksum_method_signer_lean_call_id() != 62785) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_signer_public_key_pem() != 47684) {
@@ -2953,7 +2953,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_method_tokenprovider_force_refresh() != 19394) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() != 13780) {
+    if (uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() != 42258) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_tokenprovider_seconds_left() != 28325) {

@@ -1,4 +1,4 @@
-//! Allocation-free entry points for the hot calls from the JVM: `Signer.signToken`,
+//! Structure-free entry points for the hot calls from the JVM: `Signer.signToken`,
 //! `TokenProvider.token` and a fresh `MapsTokenProvider.accessToken`.
 //!
 //! Every uniffi call from Kotlin builds JNA `Structure`s (a `RustCallStatus`, a `RustBuffer` per
@@ -34,7 +34,8 @@ pub const FALL_BACK: i32 = -1;
 ///
 /// Copy-on-write: a lookup loads the current map without writing to memory that other threads
 /// read (arc-swap), so concurrent cached reads do not contend; registering or dropping an
-/// object, which is rare, copies the map.
+/// object copies the map. That suits what these objects are: parsed once and shared for the
+/// life of a service, not made per request.
 pub(crate) struct Registry<T> {
     next_id: AtomicU64,
     entries: ArcSwapOption<BTreeMap<u64, Arc<T>>>,

@@ -308,7 +308,7 @@ impl Signer {
         self.inner.key_id().to_string()
     }
 
-    /// This signer's id for `devtoken_lean_sign_token`, the allocation-free entry point the
+    /// This signer's id for `devtoken_lean_sign_token`, the Structure-free entry point the
     /// Kotlin layer signs through (uniffi calls cost more than a signature over JNA). Valid
     /// until the signer is closed; other bindings can ignore it.
     pub fn lean_call_id(&self) -> u64 {
@@ -442,7 +442,7 @@ impl TokenProvider {
         }))
     }
 
-    /// This provider's id for `devtoken_lean_provider_token`, the allocation-free entry point
+    /// This provider's id for `devtoken_lean_provider_token`, the Structure-free entry point
     /// the Kotlin layer reads tokens through. Valid until the provider is closed; other bindings
     /// can ignore it.
     pub fn lean_call_id(&self) -> u64 {
@@ -625,7 +625,7 @@ impl MapsTokenProvider {
         }))
     }
 
-    /// This provider's id for `devtoken_lean_maps_access_token`, the allocation-free entry point
+    /// This provider's id for `devtoken_lean_maps_access_token`, the Structure-free entry point
     /// the Kotlin layer reads fresh access tokens through. Valid until the provider is closed;
     /// other bindings can ignore it.
     pub fn lean_call_id(&self) -> u64 {

@@ -103,6 +103,15 @@ class MapsTest {
     }
 
     @Test
+    fun theLeanPathReadsTextAsUniffiDoes() {
+        // Apple's access tokens are ASCII; the lean path must not assume it.
+        apple.script.add(AppleStandIn.Answer(200, """{"accessToken":"accès-ß-令牌","expiresInSeconds":1800}"""))
+        val maps = MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), NetworkOptions(baseUrl = apple.baseUrl))
+        assertEquals("accès-ß-令牌", maps.accessToken())
+        assertEquals("accès-ß-令牌", LeanCalls.freshMapsAccessToken(maps.leanCallId))
+    }
+
+    @Test
     fun sixteenThreadsAcrossARenewalMakeOneExchange() {
         val clock = ManualClock(System.currentTimeMillis() / 1000)
         val maps = MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), NetworkOptions(baseUrl = apple.baseUrl), clock = clock)

@@ -1003,7 +1003,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_expires_at() and 0xFFFF) != 17662) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_lean_call_id() and 0xFFFF) != 39532) {
+    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_lean_call_id() and 0xFFFF) != 31393) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_maps_token() and 0xFFFF) != 60669) {
@@ -1012,7 +1012,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_devtoken_checksum_method_signer_key_id() and 0xFFFF) != 60797) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_signer_lean_call_id() and 0xFFFF) != 23521) {
+    if ((lib.uniffi_devtoken_checksum_method_signer_lean_call_id() and 0xFFFF) != 62785) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_signer_public_key_pem() and 0xFFFF) != 47684) {
@@ -1033,7 +1033,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_devtoken_checksum_method_tokenprovider_force_refresh() and 0xFFFF) != 19394) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() and 0xFFFF) != 13780) {
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() and 0xFFFF) != 42258) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_tokenprovider_seconds_left() and 0xFFFF) != 28325) {
@@ -1830,7 +1830,7 @@ public interface MapsTokenProviderInterface {
     fun `expiresAt`(): kotlin.Long?
     
     /**
-     * This provider's id for `devtoken_lean_maps_access_token`, the allocation-free entry point
+     * This provider's id for `devtoken_lean_maps_access_token`, the Structure-free entry point
      * the Kotlin layer reads fresh access tokens through. Valid until the provider is closed;
      * other bindings can ignore it.
      */
@@ -2016,7 +2016,7 @@ open class MapsTokenProvider: Disposable, AutoCloseable, MapsTokenProviderInterf
 
     
     /**
-     * This provider's id for `devtoken_lean_maps_access_token`, the allocation-free entry point
+     * This provider's id for `devtoken_lean_maps_access_token`, the Structure-free entry point
      * the Kotlin layer reads fresh access tokens through. Valid until the provider is closed;
      * other bindings can ignore it.
      */override fun `leanCallId`(): kotlin.ULong {
@@ -2194,7 +2194,7 @@ public interface SignerInterface {
     fun `keyId`(): kotlin.String
     
     /**
-     * This signer's id for `devtoken_lean_sign_token`, the allocation-free entry point the
+     * This signer's id for `devtoken_lean_sign_token`, the Structure-free entry point the
      * Kotlin layer signs through (uniffi calls cost more than a signature over JNA). Valid
      * until the signer is closed; other bindings can ignore it.
      */
@@ -2340,7 +2340,7 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
 
     
     /**
-     * This signer's id for `devtoken_lean_sign_token`, the allocation-free entry point the
+     * This signer's id for `devtoken_lean_sign_token`, the Structure-free entry point the
      * Kotlin layer signs through (uniffi calls cost more than a signature over JNA). Valid
      * until the signer is closed; other bindings can ignore it.
      */override fun `leanCallId`(): kotlin.ULong {
@@ -2633,7 +2633,7 @@ public interface TokenProviderInterface {
     fun `forceRefresh`(): kotlin.String
     
     /**
-     * This provider's id for `devtoken_lean_provider_token`, the allocation-free entry point
+     * This provider's id for `devtoken_lean_provider_token`, the Structure-free entry point
      * the Kotlin layer reads tokens through. Valid until the provider is closed; other bindings
      * can ignore it.
      */
@@ -2828,7 +2828,7 @@ open class TokenProvider: Disposable, AutoCloseable, TokenProviderInterface
 
     
     /**
-     * This provider's id for `devtoken_lean_provider_token`, the allocation-free entry point
+     * This provider's id for `devtoken_lean_provider_token`, the Structure-free entry point
      * the Kotlin layer reads tokens through. Valid until the provider is closed; other bindings
      * can ignore it.
      */override fun `leanCallId`(): kotlin.ULong {
