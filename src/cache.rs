@@ -86,12 +86,10 @@ impl<T: Clone> RenewingCache<T> {
         read: impl Fn(&T) -> R,
         renew: impl FnOnce() -> Result<Cached<T>>,
     ) -> Result<R> {
-        let current = self.current.load();
-        if let Some(cached) = current.as_deref() {
-            if now < cached.renew_at {
-                return Ok(read(&cached.value));
-            }
+        if let Some(value) = self.fresh(now, &read) {
+            return Ok(value);
         }
+        let current = self.current.load();
         let still_valid = current
             .as_deref()
             .filter(|cached| now < cached.valid_until)
@@ -152,10 +150,8 @@ impl<T: Clone> RenewingCache<T> {
         read: impl Fn(&T) -> R,
         renew: impl FnOnce() -> Result<Cached<T>>,
     ) -> Result<R> {
-        if let Some(cached) = self.current.load().as_deref() {
-            if now < cached.renew_at {
-                return Ok(read(&cached.value));
-            }
+        if let Some(value) = self.fresh(now, &read) {
+            return Ok(value);
         }
         let cached = renew()?;
         let value = read(&cached.value);
