@@ -52,12 +52,19 @@ impl<T> Registry<T> {
     /// Makes `object` reachable until the returned registration is dropped.
     pub(crate) fn register(&'static self, object: Arc<T>) -> Registration<T> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.entries.rcu(|entries| {
-            let mut entries = entries.as_deref().cloned().unwrap_or_default();
+        self.edit(|entries| {
             entries.insert(id, Arc::clone(&object));
-            Some(Arc::new(entries))
         });
         Registration { id, registry: self }
+    }
+
+    /// Replaces the map with an edited copy (`change` may run again if another edit races).
+    fn edit(&self, change: impl Fn(&mut BTreeMap<u64, Arc<T>>)) {
+        self.entries.rcu(|entries| {
+            let mut entries = entries.as_deref().cloned().unwrap_or_default();
+            change(&mut entries);
+            Some(Arc::new(entries))
+        });
     }
 
     /// What `use_object` makes of object `id`, or `None` when no such object is registered.
@@ -83,10 +90,8 @@ impl<T> Registration<T> {
 
 impl<T> Drop for Registration<T> {
     fn drop(&mut self) {
-        self.registry.entries.rcu(|entries| {
-            let mut entries = entries.as_deref().cloned().unwrap_or_default();
+        self.registry.edit(|entries| {
             entries.remove(&self.id);
-            Some(Arc::new(entries))
         });
     }
 }
