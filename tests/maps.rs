@@ -41,13 +41,21 @@ fn provider(
     server: &AppleServer,
     clock: &Arc<ManualClock>,
 ) -> MapsTokenProvider {
+    provider_with(signer, options(server), clock).unwrap()
+}
+
+/// A provider for the team's Maps claims with `options`.
+fn provider_with(
+    signer: &Arc<Signer>,
+    options: MapsOptions,
+    clock: &Arc<ManualClock>,
+) -> devtoken::Result<MapsTokenProvider> {
     MapsTokenProvider::with_clock(
         Arc::clone(signer),
         Claims::new("DEF123GHIJ"),
-        options(server),
+        options,
         clock.clone(),
     )
-    .unwrap()
 }
 
 #[test]
@@ -139,13 +147,7 @@ fn repeated_500s_and_unreachable_servers_name_the_attempts() {
     drop(closed);
     let mut options = options(&server);
     options.http.base_url = Some(dead_url);
-    let maps = MapsTokenProvider::with_clock(
-        Arc::clone(&signer),
-        Claims::new("DEF123GHIJ"),
-        options,
-        clock,
-    )
-    .unwrap();
+    let maps = provider_with(&signer, options, &clock).unwrap();
     assert!(matches!(
         maps.access_token(),
         Err(Error::Network { attempts: 3, .. })
@@ -231,13 +233,7 @@ fn malformed_and_slow_answers_are_errors() {
     }
     let mut options = options(&server);
     options.http.read_timeout = Duration::from_millis(200);
-    let impatient = MapsTokenProvider::with_clock(
-        Arc::clone(&signer),
-        Claims::new("DEF123GHIJ"),
-        options,
-        clock,
-    )
-    .unwrap();
+    let impatient = provider_with(&signer, options, &clock).unwrap();
     assert!(matches!(
         impatient.access_token(),
         Err(Error::Network { .. })
@@ -288,8 +284,7 @@ fn an_extra_ca_must_be_a_certificate() {
     let (signer, server, clock) = setup();
     let mut options = options(&server);
     options.http.extra_ca_pem = Some("not a certificate".into());
-    let error = MapsTokenProvider::with_clock(signer, Claims::new("DEF123GHIJ"), options, clock)
-        .unwrap_err();
+    let error = provider_with(&signer, options, &clock).unwrap_err();
     assert!(
         matches!(
             error,
