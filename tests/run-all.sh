@@ -71,6 +71,7 @@ bash bindings/generate.sh --check
 
 step "Kotlin/JVM: mvn verify (cargo build, Kotlin + Java tests vs Nimbus JOSE+JWT, packaged-jar run)"
 (cd bindings/kotlin && mvn -B -q "${MVN_ARGS[@]}" verify)
+python3 tests/surefire_summary.py bindings/kotlin/target/surefire-reports
 
 if ! command -v swift >/dev/null; then
   cannot "Swift package: no Swift toolchain (swift) on PATH"
