@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use arc_swap::ArcSwapOption;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, OptionRule, Result};
+use crate::options::{check_range, MAX_MARGIN_SECS};
 
 /// When to renew a value that expires: a fraction of its lifetime, with a floor in seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -21,17 +22,20 @@ pub(crate) struct Margin {
 }
 
 impl Margin {
-    /// Checks that `fraction` lies in [0, 1).
+    /// Checks that `fraction` lies in [0, 1) and `min_secs` in 0 to [`MAX_MARGIN_SECS`].
     pub fn new(fraction: f64, min_secs: u64) -> Result<Self> {
         if !(0.0..1.0).contains(&fraction) {
-            return Err(Error::InvalidOption {
-                option: "margin_fraction",
-                message: format!("{fraction} is not in [0, 1)"),
-            });
+            return Err(Error::option(
+                "margin_fraction",
+                OptionRule::Range,
+                format!("{fraction} is not in [0, 1)"),
+            ));
         }
+        let min_secs = check_range("min_margin_secs", min_secs, 0, MAX_MARGIN_SECS, " s")?;
         Ok(Margin {
             fraction,
-            min_secs: min_secs.min(i64::MAX as u64) as i64,
+            // At most MAX_MARGIN_SECS, so the conversion is exact.
+            min_secs: min_secs as i64,
         })
     }
 

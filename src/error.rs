@@ -59,11 +59,14 @@ pub enum Error {
         reason: String,
     },
 
-    /// A [`TokenProvider`](crate::TokenProvider) option or template is not usable.
+    /// An option (clock skew, provider margins, network settings) or a provider's claims
+    /// template is not usable.
     #[error("invalid {option}: {message}")]
     InvalidOption {
         /// The option at fault (`claims`, `renew_after_secs`, `margin_fraction`, ...).
         option: &'static str,
+        /// Which rule it breaks.
+        rule: OptionRule,
         /// What is wrong and what to do.
         message: String,
     },
@@ -169,7 +172,218 @@ fn findings_text(findings: &[crate::Finding]) -> String {
     }
 }
 
+/// An [`Error`] as plain data ([`Error::into_parts`]): what every binding exposes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorParts {
+    /// The kind, which decides the binding's exception class.
+    pub kind: ErrorKind,
+    /// The core's sentence (the error's `Display`).
+    pub message: String,
+    /// The field or option at fault ([`Error::field`]).
+    pub field: Option<&'static str>,
+    /// The rule's code ([`Error::rule`]).
+    pub rule: Option<&'static str>,
+    /// [`ErrorKind::RefreshTooSoon`]: seconds until a refresh is allowed.
+    pub wait_secs: Option<i64>,
+    /// [`ErrorKind::AppleRejected`], [`ErrorKind::MalformedResponse`]: the HTTP status.
+    pub status: Option<u16>,
+    /// [`ErrorKind::AppleRejected`]: Apple's own message.
+    pub apple_message: Option<String>,
+    /// [`ErrorKind::AppleRejected`]: Apple's error details.
+    pub details: Vec<String>,
+    /// [`ErrorKind::AppleRejected`]: what `inspect_token` finds wrong with the token sent.
+    pub findings: Vec<crate::Finding>,
+    /// [`ErrorKind::QuotaExceeded`]: Apple's `Retry-After`, in seconds.
+    pub retry_after_secs: Option<u64>,
+    /// [`ErrorKind::Network`]: how many requests were made.
+    pub attempts: Option<u32>,
+}
+
+/// The kind of an [`Error`], as every binding exposes it: one exception class (or enum case) per
+/// kind. Exhaustive on purpose: a new kind fails to compile in each binding until it is mapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// [`Error::InvalidKey`].
+    InvalidKey,
+    /// [`Error::InvalidClaim`] and [`Error::UnsupportedClaim`] (rule `unsupported_claim`).
+    InvalidClaim,
+    /// [`Error::MalformedToken`].
+    MalformedToken,
+    /// [`Error::BadSignature`].
+    BadSignature,
+    /// [`Error::InvalidOption`].
+    InvalidOption,
+    /// [`Error::RefreshTooSoon`].
+    RefreshTooSoon,
+    /// [`Error::AppleRejected`].
+    AppleRejected,
+    /// [`Error::QuotaExceeded`].
+    QuotaExceeded,
+    /// [`Error::Network`].
+    Network,
+    /// [`Error::MalformedResponse`].
+    MalformedResponse,
+    /// [`Error::Io`].
+    Io,
+}
+
+impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 11] = [
+        ErrorKind::InvalidKey,
+        ErrorKind::InvalidClaim,
+        ErrorKind::MalformedToken,
+        ErrorKind::BadSignature,
+        ErrorKind::InvalidOption,
+        ErrorKind::RefreshTooSoon,
+        ErrorKind::AppleRejected,
+        ErrorKind::QuotaExceeded,
+        ErrorKind::Network,
+        ErrorKind::MalformedResponse,
+        ErrorKind::Io,
+    ];
+
+    /// The stable snake_case code of the kind, as `tests/vectors/errors.json` names it.
+    ///
+    /// ```
+    /// assert_eq!(devtoken::ErrorKind::InvalidClaim.code(), "invalid_claim");
+    /// ```
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidKey => "invalid_key",
+            ErrorKind::InvalidClaim => "invalid_claim",
+            ErrorKind::MalformedToken => "malformed_token",
+            ErrorKind::BadSignature => "bad_signature",
+            ErrorKind::InvalidOption => "invalid_option",
+            ErrorKind::RefreshTooSoon => "refresh_too_soon",
+            ErrorKind::AppleRejected => "apple_rejected",
+            ErrorKind::QuotaExceeded => "quota_exceeded",
+            ErrorKind::Network => "network",
+            ErrorKind::MalformedResponse => "malformed_response",
+            ErrorKind::Io => "io",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 impl Error {
+    /// The kind of this error, which decides a binding's exception class.
+    ///
+    /// ```
+    /// use devtoken::{Claims, ErrorKind, PrivateKey, Service, Signer};
+    /// let signer = Signer::new(PrivateKey::generate()?, "ABC123DEFG")?;
+    /// let error = signer.sign_token(Service::Apns, &Claims::new("DEF123GHIJ").bundle_id("x")).unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::InvalidClaim);
+    /// assert_eq!((error.field(), error.rule()), (Some("bid"), Some("unsupported_claim")));
+    /// # Ok::<(), devtoken::Error>(())
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidKey { .. } => ErrorKind::InvalidKey,
+            Error::InvalidClaim { .. } | Error::UnsupportedClaim { .. } => ErrorKind::InvalidClaim,
+            Error::MalformedToken { .. } => ErrorKind::MalformedToken,
+            Error::BadSignature { .. } => ErrorKind::BadSignature,
+            Error::InvalidOption { .. } => ErrorKind::InvalidOption,
+            Error::RefreshTooSoon { .. } => ErrorKind::RefreshTooSoon,
+            Error::AppleRejected { .. } => ErrorKind::AppleRejected,
+            Error::QuotaExceeded { .. } => ErrorKind::QuotaExceeded,
+            Error::Network { .. } => ErrorKind::Network,
+            Error::MalformedResponse { .. } => ErrorKind::MalformedResponse,
+            Error::Io { .. } => ErrorKind::Io,
+        }
+    }
+
+    /// The field or option at fault: a JWT member (`exp`), an option (`margin_fraction`), or
+    /// `key` for a refused key. `None` for kinds that concern no single field.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Error::InvalidKey { .. } => Some("key"),
+            Error::InvalidClaim { field, .. } | Error::UnsupportedClaim { field, .. } => {
+                Some(field)
+            }
+            Error::InvalidOption { option, .. } => Some(option),
+            _ => None,
+        }
+    }
+
+    /// The stable code of the rule broken: a [`Rule`] code for claims (`unsupported_claim` for a
+    /// claim the service does not define), an [`OptionRule`] code for options, a
+    /// [`KeyProblem`] code for keys. `None` for kinds without rules (network, I/O, ...).
+    pub fn rule(&self) -> Option<&'static str> {
+        match self {
+            Error::InvalidKey { problem } => Some(problem.code()),
+            Error::InvalidClaim { rule, .. } => Some(rule.code()),
+            Error::UnsupportedClaim { .. } => Some("unsupported_claim"),
+            Error::InvalidOption { rule, .. } => Some(rule.code()),
+            _ => None,
+        }
+    }
+
+    /// The error as plain data for a binding: kind, sentence, field, rule and every value a
+    /// caller acts on. Bindings build their exceptions from this alone.
+    ///
+    /// ```
+    /// use devtoken::{ErrorKind, PrivateKey, Signer};
+    /// let error = Signer::new(PrivateKey::generate()?, "ABC123DEFG")?.with_clock_skew(-5).unwrap_err();
+    /// let parts = error.into_parts();
+    /// assert_eq!((parts.kind, parts.field, parts.rule), (ErrorKind::InvalidOption, Some("clock_skew_secs"), Some("range")));
+    /// # Ok::<(), devtoken::Error>(())
+    /// ```
+    pub fn into_parts(self) -> ErrorParts {
+        let mut parts = ErrorParts {
+            kind: self.kind(),
+            message: self.to_string(),
+            field: self.field(),
+            rule: self.rule(),
+            wait_secs: None,
+            status: None,
+            apple_message: None,
+            details: Vec::new(),
+            findings: Vec::new(),
+            retry_after_secs: None,
+            attempts: None,
+        };
+        match self {
+            Error::RefreshTooSoon { wait_secs, .. } => parts.wait_secs = Some(wait_secs),
+            Error::AppleRejected {
+                status,
+                message,
+                details,
+                findings,
+                ..
+            } => {
+                parts.status = Some(status);
+                parts.apple_message = Some(message);
+                parts.details = details;
+                parts.findings = findings;
+            }
+            Error::QuotaExceeded {
+                retry_after_secs, ..
+            } => parts.retry_after_secs = retry_after_secs,
+            Error::Network { attempts, .. } => parts.attempts = Some(attempts),
+            Error::MalformedResponse { status, .. } => parts.status = Some(status),
+            _ => {}
+        }
+        parts
+    }
+
+    pub(crate) fn option(
+        option: &'static str,
+        rule: OptionRule,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::InvalidOption {
+            option,
+            rule,
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn key(problem: KeyProblem) -> Self {
         Error::InvalidKey { problem }
     }
@@ -249,6 +463,42 @@ impl fmt::Display for Rule {
     }
 }
 
+/// The rule an [`Error::InvalidOption`] breaks, as a stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OptionRule {
+    /// A number outside the allowed range (negative, not finite, or beyond a sane cap).
+    Range,
+    /// A value of the wrong shape (not a PEM certificate, not a URL, ...).
+    Format,
+    /// An option that cannot be combined with another input (a provider template with `iat`).
+    Conflict,
+    /// The option does not apply to what was asked (probe of a service without a test endpoint).
+    NotApplicable,
+}
+
+impl OptionRule {
+    /// The stable snake_case code of the rule.
+    ///
+    /// ```
+    /// assert_eq!(devtoken::OptionRule::Range.code(), "range");
+    /// ```
+    pub fn code(self) -> &'static str {
+        match self {
+            OptionRule::Range => "range",
+            OptionRule::Format => "format",
+            OptionRule::Conflict => "conflict",
+            OptionRule::NotApplicable => "not_applicable",
+        }
+    }
+}
+
+impl fmt::Display for OptionRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 /// Why a key was refused. The text explains the fix; it never contains key bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -296,6 +546,32 @@ pub enum KeyProblem {
     },
     /// Generating a fresh key failed because the OS random source failed.
     RandomSource,
+}
+
+impl KeyProblem {
+    /// The stable snake_case code of the problem, reported as the rule of an invalid key.
+    ///
+    /// ```
+    /// assert_eq!(devtoken::KeyProblem::Encrypted.code(), "encrypted");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            KeyProblem::Empty => "empty",
+            KeyProblem::Encrypted => "encrypted",
+            KeyProblem::WrongCurve { .. } => "wrong_curve",
+            KeyProblem::WrongAlgorithm { .. } => "wrong_algorithm",
+            KeyProblem::PublicKeyGiven => "public_key_given",
+            KeyProblem::CertificateGiven => "certificate_given",
+            KeyProblem::UnsupportedPemLabel { .. } => "unsupported_pem_label",
+            KeyProblem::UnbalancedPem => "unbalanced_pem",
+            KeyProblem::BadBase64 => "bad_base64",
+            KeyProblem::Truncated => "truncated",
+            KeyProblem::NotAKey { .. } => "not_a_key",
+            KeyProblem::ScalarOutOfRange => "scalar_out_of_range",
+            KeyProblem::BadPublicKey { .. } => "bad_public_key",
+            KeyProblem::RandomSource => "random_source",
+        }
+    }
 }
 
 impl fmt::Display for KeyProblem {

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, OptionRule, Result};
 use crate::inspect::{inspect_token, Finding, Level};
+use crate::options::{check_range, MAX_RETRIES, MAX_TIMEOUT};
 use crate::service::Service;
 
 /// How requests are made.
@@ -61,7 +62,22 @@ pub(crate) struct HttpClient {
 }
 
 impl HttpClient {
+    /// Checks the options (timeouts 1 ms to [`MAX_TIMEOUT`], at most [`MAX_RETRIES`] retries)
+    /// and builds the client.
     pub fn new(options: HttpOptions) -> Result<Self> {
+        for (option, timeout) in [
+            ("connect_timeout", options.connect_timeout),
+            ("read_timeout", options.read_timeout),
+        ] {
+            check_range(
+                option,
+                timeout.as_millis(),
+                1,
+                MAX_TIMEOUT.as_millis(),
+                " ms",
+            )?;
+        }
+        check_range("max_retries", options.max_retries, 0, MAX_RETRIES, "")?;
         let mut tls = ureq::tls::TlsConfig::builder();
         if let Some(pem) = &options.extra_ca_pem {
             let mut roots: Vec<ureq::tls::Certificate<'static>> =
@@ -75,18 +91,20 @@ impl HttpClient {
                     Ok(ureq::tls::PemItem::Certificate(cert)) => roots.push(cert),
                     Ok(_) => {}
                     Err(e) => {
-                        return Err(Error::InvalidOption {
-                            option: "extra_ca_pem",
-                            message: format!("not a PEM certificate ({e})"),
-                        })
+                        return Err(Error::option(
+                            "extra_ca_pem",
+                            OptionRule::Format,
+                            format!("not a PEM certificate ({e})"),
+                        ))
                     }
                 }
             }
             if roots.len() == before {
-                return Err(Error::InvalidOption {
-                    option: "extra_ca_pem",
-                    message: "no CERTIFICATE block found".to_string(),
-                });
+                return Err(Error::option(
+                    "extra_ca_pem",
+                    OptionRule::Format,
+                    "no CERTIFICATE block found",
+                ));
             }
             tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
         }
@@ -238,13 +256,14 @@ pub fn probe(service: Service, token: &str, options: HttpOptions) -> Result<Prob
             .filter(|s| s.rules().test_endpoint.is_some())
             .map(|s| s.cli_name())
             .collect();
-        return Err(Error::InvalidOption {
-            option: "service",
-            message: format!(
+        return Err(Error::option(
+            "service",
+            OptionRule::NotApplicable,
+            format!(
                 "Apple documents no test endpoint for {service}; probe works for {}",
                 with.join(", ")
             ),
-        });
+        ));
     };
     let client = HttpClient::new(options)?;
     let url = client.url(endpoint.base_url, endpoint.path);

@@ -8,7 +8,17 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::keys::{PrivateKey, PublicKey};
-use crate::signer::SigningBackend;
+
+/// How the ECDSA signature is computed. Both give the same bytes (RFC 6979) in constant time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SigningBackend {
+    /// p256's arithmetic with a precomputed fixed-base comb for the nonce point k·G
+    /// ([`fast_sign`](crate::fast_sign)); about 1.5× faster than stock. The default.
+    #[default]
+    FixedBaseComb,
+    /// p256's own `SigningKey::sign`, kept selectable for comparison.
+    StockP256,
+}
 
 /// The header and claims of a token, decoded (and, from [`verify_token`], verified).
 #[derive(Debug, Clone, PartialEq)]

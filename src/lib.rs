@@ -40,12 +40,13 @@ pub mod jwt;
 pub mod keys;
 #[cfg(feature = "http")]
 pub mod maps;
+pub mod options;
 pub mod provider;
 pub mod service;
 pub mod signer;
 
 pub use claims::Claims;
-pub use error::{Error, KeyProblem, Result, Rule};
+pub use error::{Error, ErrorKind, ErrorParts, KeyProblem, OptionRule, Result, Rule};
 #[cfg(feature = "http")]
 pub use http::{probe, HttpOptions, ProbeVerdict};
 pub use inspect::{inspect_token, inspect_token_at, Finding, Level};

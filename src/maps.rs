@@ -62,6 +62,7 @@ pub struct MapsTokenProvider {
     url: String,
     clock: Arc<dyn Clock>,
     margin: Margin,
+    options: MapsOptions,
     cache: RenewingCache<AccessToken>,
     exchanges: AtomicU64,
 }
@@ -95,7 +96,7 @@ impl MapsTokenProvider {
             ProviderOptions::default(),
             Arc::clone(&clock),
         )?;
-        let client = HttpClient::new(options.http)?;
+        let client = HttpClient::new(options.http.clone())?;
         let url = client.url(MAPS_API_BASE_URL, "/v1/token");
         Ok(MapsTokenProvider {
             maps_tokens,
@@ -103,6 +104,7 @@ impl MapsTokenProvider {
             url,
             clock,
             margin,
+            options,
             cache: RenewingCache::new(),
             exchanges: AtomicU64::new(0),
         })
@@ -131,6 +133,11 @@ impl MapsTokenProvider {
     /// When the current access token expires, if one has been obtained.
     pub fn expires_at(&self) -> Option<i64> {
         self.current().map(|t| t.expires_at)
+    }
+
+    /// The options this provider was built with (the core's defaults where none were given).
+    pub fn options(&self) -> &MapsOptions {
+        &self.options
     }
 
     /// How many exchanges with `/v1/token` succeeded.

@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 use crate::cache::{Cached, Margin, RenewingCache};
 use crate::claims::build_token_json;
 use crate::clock::{Clock, SystemClock};
-use crate::error::{Error, Result};
+use crate::error::{Error, OptionRule, Result};
 use crate::jwt::decode_token;
 use crate::service::{Lifetime, ReusePolicy, Service};
 use crate::signer::Signer;
@@ -103,6 +103,7 @@ pub struct TokenProvider {
     signer: Arc<Signer>,
     service: Service,
     template: Claims,
+    options: ProviderOptions,
     renewal: Renewal,
     clock: Arc<dyn Clock>,
     cache: RenewingCache<TokenInfo>,
@@ -132,10 +133,11 @@ impl TokenProvider {
     ) -> Result<Self> {
         let signer = signer.into();
         if template.issued_at.is_some() || template.expires_at.is_some() {
-            return Err(Error::InvalidOption {
-                option: "claims",
-                message: "a provider signs at the time of each renewal: leave issued_at and expires_at unset (ttl sets the lifetime)".to_string(),
-            });
+            return Err(Error::option(
+                "claims",
+                OptionRule::Conflict,
+                "a provider signs at the time of each renewal: leave issued_at and expires_at unset (ttl sets the lifetime)",
+            ));
         }
         let margin = Margin::new(options.margin_fraction, options.min_margin_secs)?;
         let rules = service.rules();
@@ -149,12 +151,13 @@ impl TokenProvider {
             } => {
                 let after = options.renew_after_secs.unwrap_or(renew_after_secs);
                 if after < min_interval_secs || after >= max_age_secs {
-                    return Err(Error::InvalidOption {
-                        option: "renew_after_secs",
-                        message: format!(
+                    return Err(Error::option(
+                        "renew_after_secs",
+                        OptionRule::Range,
+                        format!(
                             "{after} s is outside what {service} allows: at least {min_interval_secs} s between new tokens (429 TooManyProviderTokenUpdates) and under {max_age_secs} s of age (403 ExpiredProviderToken)"
                         ),
-                    });
+                    ));
                 }
                 Renewal::ProviderToken {
                     after: after as i64,
@@ -174,6 +177,7 @@ impl TokenProvider {
             signer,
             service,
             template,
+            options,
             renewal,
             clock,
             cache: RenewingCache::new(),
@@ -231,6 +235,11 @@ impl TokenProvider {
         self.cache
             .current()
             .map(|cached| cached.value.claims.as_ref().clone())
+    }
+
+    /// The options this provider was built with (the core's defaults where none were given).
+    pub fn options(&self) -> &ProviderOptions {
+        &self.options
     }
 
     /// How many tokens this provider has signed.

@@ -7,11 +7,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::claims::{build_token_json, check_key_id, Claims};
 use crate::error::{Error, Result, Rule};
 use crate::jwt::encode_and_sign;
+pub use crate::jwt::SigningBackend;
 use crate::keys::{PrivateKey, PublicKey};
 use crate::service::Service;
 
-/// How far `iat` is back-dated by default when the caller gives no `issued_at`, in seconds.
-pub const DEFAULT_CLOCK_SKEW_SECS: u64 = 60;
+pub use crate::options::DEFAULT_CLOCK_SKEW_SECS;
 
 /// The current UNIX time in seconds, from the system clock.
 pub fn unix_now() -> i64 {
@@ -19,17 +19,6 @@ pub fn unix_now() -> i64 {
         Ok(elapsed) => i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX),
         Err(before_epoch) => -i64::try_from(before_epoch.duration().as_secs()).unwrap_or(i64::MAX),
     }
-}
-
-/// How the ECDSA signature is computed. Both give the same bytes (RFC 6979) in constant time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum SigningBackend {
-    /// p256's arithmetic with a precomputed fixed-base comb for the nonce point k·G
-    /// ([`fast_sign`](crate::fast_sign)); about 1.5× faster than stock. The default.
-    #[default]
-    FixedBaseComb,
-    /// p256's own `SigningKey::sign`, kept selectable for comparison.
-    StockP256,
 }
 
 /// Signs ES256 developer tokens with one key. Parse the key once; share the signer freely
@@ -110,10 +99,27 @@ impl Signer {
         Self::new(PrivateKey::from_file(path)?, &key_id)
     }
 
-    /// Sets how far `iat` is back-dated when claims carry no `issued_at` (default 60 s).
-    pub fn with_clock_skew(mut self, secs: u64) -> Self {
-        self.clock_skew_secs = secs;
-        self
+    /// Sets how far `iat` is back-dated when claims carry no `issued_at` (default
+    /// [`DEFAULT_CLOCK_SKEW_SECS`]); 0 to [`MAX_CLOCK_SKEW_SECS`](crate::options::MAX_CLOCK_SKEW_SECS)
+    /// seconds, else [`Error::InvalidOption`] for `clock_skew_secs` with rule `range`.
+    ///
+    /// ```
+    /// # use devtoken::{PrivateKey, Signer};
+    /// let signer = Signer::new(PrivateKey::generate()?, "ABC123DEFG")?;
+    /// assert_eq!(signer.clone().with_clock_skew(5)?.clock_skew_secs(), 5);
+    /// assert!(signer.with_clock_skew(-1).is_err());
+    /// # Ok::<(), devtoken::Error>(())
+    /// ```
+    pub fn with_clock_skew(mut self, secs: i64) -> Result<Self> {
+        let secs = crate::options::seconds("clock_skew_secs", secs)?;
+        self.clock_skew_secs = crate::options::check_range(
+            "clock_skew_secs",
+            secs,
+            0,
+            crate::options::MAX_CLOCK_SKEW_SECS,
+            " s",
+        )?;
+        Ok(self)
     }
 
     /// Chooses how signatures are computed (the tokens are the same either way).

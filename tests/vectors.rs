@@ -1,15 +1,16 @@
 //! Known-answer vectors (`tests/vectors/tokens.json`), shared with the Python, Kotlin and Swift
-//! suites: every token case must come out byte-identical, every error case must fail the same way.
+//! suites: every token case must come out byte-identical. Bad inputs are in `errors.json`
+//! (`tests/error_vectors.rs`).
 //!
 //! `DEVTOKEN_WRITE_VECTORS=1 cargo test --test vectors` rewrites the expected values.
 
 mod common;
 
 use common::{claims_from_json, decode_part, ring_verifies, vectors};
-use devtoken::{Error, Service, Signer};
+use devtoken::{Service, Signer};
 use serde_json::Value;
 
-fn signer(doc: &Value, clock_skew: u64) -> Signer {
+fn signer(doc: &Value, clock_skew: i64) -> Signer {
     let key = &doc["key"];
     Signer::from_pem(
         key["pem"].as_str().unwrap(),
@@ -17,6 +18,7 @@ fn signer(doc: &Value, clock_skew: u64) -> Signer {
     )
     .unwrap()
     .with_clock_skew(clock_skew)
+    .unwrap()
 }
 
 fn service(case: &Value) -> Service {
@@ -33,7 +35,7 @@ fn token_vectors_are_reproduced_byte_for_byte() {
     let mut updated = Vec::new();
     for mut case in cases {
         let name = case["name"].as_str().unwrap().to_string();
-        let signer = signer(&doc, case["clock_skew"].as_u64().unwrap());
+        let signer = signer(&doc, case["clock_skew"].as_i64().unwrap());
         let claims = claims_from_json(&case["claims"]);
         let token = signer
             .sign_token_at(service(&case), &claims, case["now"].as_i64().unwrap())
@@ -75,29 +77,5 @@ fn token_vectors_are_reproduced_byte_for_byte() {
         doc["tokens"] = Value::Array(updated);
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/tokens.json");
         std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
-    }
-}
-
-#[test]
-fn error_vectors_fail_with_the_named_field_and_rule() {
-    let doc = vectors();
-    for case in doc["errors"].as_array().unwrap() {
-        let name = case["name"].as_str().unwrap();
-        let signer = signer(&doc, case["clock_skew"].as_u64().unwrap());
-        let claims = claims_from_json(&case["claims"]);
-        let error = signer
-            .sign_token_at(service(case), &claims, case["now"].as_i64().unwrap())
-            .expect_err(name);
-        let (kind, field, rule) = match &error {
-            Error::InvalidClaim { field, rule, .. } => ("invalid_claim", *field, Some(rule.code())),
-            Error::UnsupportedClaim { field, .. } => ("unsupported_claim", *field, None),
-            other => panic!("{name}: unexpected error {other:?}"),
-        };
-        assert_eq!(Some(kind), case["error"].as_str(), "{name}: {error}");
-        assert_eq!(Some(field), case["field"].as_str(), "{name}: {error}");
-        assert_eq!(rule, case["rule"].as_str(), "{name}: {error}");
-        if let Some(message) = case.get("message").and_then(Value::as_str) {
-            assert_eq!(error.to_string(), message, "{name}");
-        }
     }
 }

@@ -134,9 +134,9 @@ struct SignArgs {
     /// A scope entry (repeatable).
     #[arg(long = "scope")]
     scope: Vec<String>,
-    /// Seconds to back-date `iat` when --issued-at is not given.
-    #[arg(long, default_value_t = devtoken::DEFAULT_CLOCK_SKEW_SECS)]
-    clock_skew: u64,
+    /// Seconds to back-date `iat` when --issued-at is not given (default: the core's, 60).
+    #[arg(long, allow_hyphen_values = true)]
+    clock_skew: Option<i64>,
 }
 
 fn parse_service(name: &str) -> Result<Service, String> {
@@ -297,7 +297,10 @@ fn sign(args: SignArgs) -> Result<u8, Failure> {
 }
 
 fn sign_with(args: SignArgs) -> Result<String, Failure> {
-    let signer = load_signer(&args.key)?.with_clock_skew(args.clock_skew);
+    let mut signer = load_signer(&args.key)?;
+    if let Some(secs) = args.clock_skew {
+        signer = signer.with_clock_skew(secs)?;
+    }
     let claims = Claims {
         issuer: args.issuer,
         issued_at: args.issued_at,

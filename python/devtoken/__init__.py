@@ -10,6 +10,10 @@ with a constant-time P-256 implementation, deterministically (RFC 6979)::
         Service.APP_STORE_SERVER,
         Claims(issuer="57246542-96fe-1a63-e053-0824d011072a", bundle_id="com.example.app", ttl=300),
     )
+
+Errors are ``TokenError`` subclasses (``OSError`` for a file that cannot be read) whose ``kind``,
+``field`` and ``rule`` are the core's codes. Every option left out takes the core's default;
+``core_defaults()`` reports them.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from ._devtoken import (
     TokenError,
     TokenProvider,
     __version__,
+    core_defaults,
     decode_token,
     generate_private_key_pem,
     inspect_token,
@@ -65,6 +70,7 @@ __all__ = [
     "TokenError",
     "TokenProvider",
     "__version__",
+    "core_defaults",
     "decode_token",
     "generate_private_key_pem",
     "inspect_token",

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from os import PathLike
-from typing import Any, Final, final
+from typing import Any, Final, TypedDict, final
 
 __version__: Final[str]
 
@@ -13,10 +13,27 @@ _Duration = int | timedelta
 _Strings = str | Sequence[str]
 
 class TokenError(Exception):
-    """Base class of every devtoken error."""
+    """Base class of every devtoken error.
+
+    ``kind``, ``field`` and ``rule`` are the core's stable codes, the same in every language
+    (see tests/vectors/errors.json). A file that cannot be read raises ``OSError`` instead, with
+    ``kind == "io"`` and ``field`` and ``rule`` None.
+    """
+
+    kind: str
+    """The core's error kind: ``invalid_key``, ``invalid_claim``, ``invalid_option``, ..."""
+    field: str | None
+    """The field or option at fault (``exp``, ``margin_fraction``, ``key``), or None."""
+    rule: str | None
+    """The rule's code (``max_lifetime``, ``range``, ``encrypted``, ...), or None."""
 
 class InvalidKeyError(TokenError):
     """The key is not a usable P-256 private (or public) key."""
+
+    field: str
+    """Always ``key``."""
+    rule: str
+    """What is wrong with the key: ``encrypted``, ``wrong_curve``, ``truncated``, ..."""
 
 class InvalidClaimsError(TokenError):
     """A claim or header field breaks a rule of the service."""
@@ -30,7 +47,13 @@ class MalformedTokenError(TokenError):
     """The text is not a compact JWS."""
 
 class InvalidOptionError(TokenError):
-    """A TokenProvider option or claims template is not usable."""
+    """An option (clock skew, margins, network settings) or a provider template is not usable."""
+
+    field: str
+    """The option at fault, under the core's name: ``clock_skew_secs``, ``min_margin_secs``,
+    ``connect_timeout``, ``max_retries``, ``claims``, ..."""
+    rule: str
+    """``range``, ``format``, ``conflict`` or ``not_applicable``."""
 
 class RefreshTooSoonError(TokenError):
     """A forced refresh would replace a provider token sooner than Apple allows."""
@@ -60,6 +83,8 @@ class NetworkError(TokenError):
 
 class MalformedResponseError(TokenError):
     """A 2xx answer whose body is not what Apple documents."""
+
+    status: int
 
 class SignatureError(TokenError):
     """The signature is not a valid ES256 signature by the given key."""
@@ -105,22 +130,25 @@ class Signer:
 
     @staticmethod
     def from_pem(
-        pem: str | bytes, key_id: str, *, clock_skew: int = 60, stock_p256: bool = False
+        pem: str | bytes, key_id: str, *, clock_skew: int | None = None, stock_p256: bool = False
     ) -> Signer: ...
     @staticmethod
     def from_file(
         path: str | PathLike[str],
         key_id: str | None = None,
         *,
-        clock_skew: int = 60,
+        clock_skew: int | None = None,
         stock_p256: bool = False,
     ) -> Signer: ...
     @staticmethod
-    def generate(key_id: str, *, clock_skew: int = 60, stock_p256: bool = False) -> Signer: ...
+    def generate(
+        key_id: str, *, clock_skew: int | None = None, stock_p256: bool = False
+    ) -> Signer: ...
     @property
     def key_id(self) -> str: ...
     @property
-    def clock_skew(self) -> int: ...
+    def clock_skew(self) -> int:
+        """Seconds ``iat`` is back-dated (``core_defaults()["clock_skew_secs"]`` unless given)."""
     def public_key_pem(self) -> str: ...
     def _time_core_signing(
         self, service: _ServiceLike, claims: Claims, count: int, *, now: int
@@ -145,8 +173,10 @@ class TokenProvider:
 
     Long-lived tokens are reused until ``margin_fraction`` of their life (at least
     ``min_margin`` seconds) is left; APNs/DeviceCheck tokens are renewed after ``renew_after``
-    seconds (default 2400, allowed 1200 to 3599); App Store Server / External Purchase Server
-    tokens are new for every call unless ``reuse_per_request_tokens`` is set.
+    seconds (the rule table's age unless given; Apple's 20-minute floor and 60-minute limit
+    bound it); App Store Server / External Purchase Server tokens are new for every call unless
+    ``reuse_per_request_tokens`` is set. An option left out (None) takes the core's default
+    (``core_defaults()``); ``options`` reports the options in effect.
     """
 
     def __init__(
@@ -155,10 +185,10 @@ class TokenProvider:
         service: _ServiceLike,
         claims: Claims,
         *,
-        margin_fraction: float = 0.25,
-        min_margin: int = 60,
+        margin_fraction: float | None = None,
+        min_margin: int | None = None,
         renew_after: int | None = None,
-        reuse_per_request_tokens: bool = False,
+        reuse_per_request_tokens: bool | None = None,
         clock: ManualClock | None = None,
     ) -> None: ...
     def token(self) -> str: ...
@@ -168,6 +198,9 @@ class TokenProvider:
     @property
     def claims(self) -> dict[str, Any] | None: ...
     @property
+    def options(self) -> _ProviderOptions:
+        """The options in effect, under the core's names."""
+    @property
     def signature_count(self) -> int: ...
 
 @final
@@ -175,6 +208,8 @@ class MapsTokenProvider:
     """The Maps Server API access token from GET /v1/token, cached and renewed.
 
     ``claims`` are Maps claims (issuer, optional origins); scope defaults to ``server_api``.
+    Timeouts are in seconds. An option left out (None) takes the core's default
+    (``core_defaults()``); ``options`` reports the options in effect.
     """
 
     def __init__(
@@ -183,18 +218,21 @@ class MapsTokenProvider:
         claims: Claims,
         base_url: str | None = None,
         *,
-        margin_fraction: float = 0.1,
-        min_margin: int = 60,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 10.0,
+        margin_fraction: float | None = None,
+        min_margin: int | None = None,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
         user_agent: str | None = None,
         extra_ca_pem: str | None = None,
-        max_retries: int = 2,
+        max_retries: int | None = None,
         clock: ManualClock | None = None,
     ) -> None: ...
     def access_token(self) -> str: ...
     def expires_at(self) -> int | None: ...
     def maps_token(self) -> str: ...
+    @property
+    def options(self) -> _MapsOptions:
+        """The options in effect, under the core's names (timeouts in seconds)."""
     @property
     def exchange_count(self) -> int: ...
 
@@ -218,11 +256,12 @@ def probe(
     token: str,
     base_url: str | None = None,
     *,
-    connect_timeout: float = 5.0,
-    read_timeout: float = 10.0,
+    connect_timeout: float | None = None,
+    read_timeout: float | None = None,
     extra_ca_pem: str | None = None,
-    max_retries: int = 2,
-) -> ProbeVerdict: ...
+    max_retries: int | None = None,
+) -> ProbeVerdict:
+    """Timeouts are in seconds; an option left out (None) takes the core's default."""
 
 @final
 class Finding:
@@ -249,3 +288,37 @@ def inspect_token(
 ) -> list[Finding]: ...
 def generate_private_key_pem() -> str: ...
 def service_names() -> list[str]: ...
+def core_defaults() -> _CoreDefaults:
+    """The core's defaults, read from the core: what each option left out (None) takes."""
+
+# Typing only: the dicts that ``core_defaults()`` and the providers' ``options`` return.
+
+class _CoreDefaults(TypedDict):
+    clock_skew_secs: int
+    provider_margin_fraction: float
+    provider_min_margin_secs: int
+    provider_reuse_per_request_tokens: bool
+    apns_renew_after_secs: int
+    device_check_renew_after_secs: int
+    maps_margin_fraction: float
+    maps_min_margin_secs: int
+    connect_timeout_secs: float
+    read_timeout_secs: float
+    user_agent: str
+    max_retries: int
+
+class _ProviderOptions(TypedDict):
+    margin_fraction: float
+    min_margin_secs: int
+    renew_after_secs: int | None
+    """None: the rule table's age (``core_defaults()["apns_renew_after_secs"]``)."""
+    reuse_per_request_tokens: bool
+
+class _MapsOptions(TypedDict):
+    margin_fraction: float
+    min_margin_secs: int
+    base_url: str | None
+    connect_timeout_secs: float
+    read_timeout_secs: float
+    user_agent: str
+    max_retries: int

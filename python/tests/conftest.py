@@ -1,4 +1,4 @@
-"""Shared fixtures: the cross-language vectors and the test keys of the repository."""
+"""Shared fixtures: the cross-language vectors (tokens, errors) and the test keys of the repo."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 VECTORS: dict[str, Any] = json.loads((REPO / "tests" / "vectors" / "tokens.json").read_text())
+ERRORS: dict[str, Any] = json.loads((REPO / "tests" / "vectors" / "errors.json").read_text())
 KEYS = REPO / "tests" / "vectors" / "keys"
 APPLE_TEST_KEY = REPO.parent / "shared" / "fixtures" / "apple-testSigningKey.p8"
 

@@ -5,6 +5,7 @@ devtoken). No test leaves 127.0.0.1."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -49,15 +50,17 @@ def test_access_token_in_three_lines(signer: Signer, server: AppleStandIn) -> No
 
 
 def test_renewal_with_sixteen_threads_is_one_exchange(signer: Signer, server: AppleStandIn) -> None:
-    now = devtoken.decode_token(signer.sign_token(Service.APNS, Claims("DEF123GHIJ")))["claims"][
-        "iat"
-    ]
-    clock = ManualClock(now + 60)
+    clock = ManualClock(int(time.time()))
     maps = MapsTokenProvider(
         signer, Claims(issuer="DEF123GHIJ"), base_url=server.base_url, clock=clock
     )
     maps.access_token()
-    clock.advance(1700)
+    expires_at = maps.expires_at()
+    assert expires_at is not None
+    expires_in = expires_at - clock.now()  # the stand-in's expiresInSeconds
+    options = maps.options
+    margin = max(expires_in * options["margin_fraction"], options["min_margin_secs"])
+    clock.advance(int(expires_in - margin / 2))  # inside the margin, the old token still valid
     barrier = threading.Barrier(16)
     seen: set[str] = set()
     failures: list[BaseException] = []
@@ -95,19 +98,27 @@ def test_errors_are_typed(signer: Signer, server: AppleStandIn) -> None:
         quota.access_token()
     assert raised.value.retry_after == 60
     assert isinstance(raised.value, TokenError)
+    assert (raised.value.kind, raised.value.field, raised.value.rule) == (
+        "quota_exceeded",
+        None,
+        None,
+    )
 
-    server.script.extend([(500, "down", {})] * 3)
-    with pytest.raises(NetworkError, match="after 3 attempt") as network:
+    attempts = devtoken.core_defaults()["max_retries"] + 1
+    server.script.extend([(500, "down", {})] * attempts)
+    with pytest.raises(NetworkError, match=f"after {attempts} attempt") as network:
         MapsTokenProvider(
             signer, Claims(issuer="DEF123GHIJ"), base_url=server.base_url
         ).access_token()
-    assert network.value.attempts == 3
+    assert network.value.attempts == attempts
+    assert (network.value.kind, network.value.field, network.value.rule) == ("network", None, None)
 
     server.script.append((200, "not json", {}))
-    with pytest.raises(MalformedResponseError):
+    with pytest.raises(MalformedResponseError) as malformed:
         MapsTokenProvider(
             signer, Claims(issuer="DEF123GHIJ"), base_url=server.base_url
         ).access_token()
+    assert (malformed.value.kind, malformed.value.status) == ("malformed_response", 200)
 
 
 def test_rejection_lists_findings(server: AppleStandIn) -> None:
@@ -116,7 +127,12 @@ def test_rejection_lists_findings(server: AppleStandIn) -> None:
     with pytest.raises(AppleRejectedError) as raised:
         maps.access_token()
     error = raised.value
-    assert error.status == 401
+    assert (error.kind, error.field, error.rule, error.status) == (
+        "apple_rejected",
+        None,
+        None,
+        401,
+    )
     assert error.message == "Not Authorized"
     assert error.details == ["bad signature"]
     assert any(f.code == "signature_not_checked" for f in error.findings)

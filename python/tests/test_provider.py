@@ -17,28 +17,34 @@ from devtoken import (
     Service,
     Signer,
     TokenProvider,
+    core_defaults,
 )
 
 T0 = 1_700_000_000
 TEAM = "DEF123GHIJ"
 ISSUER = "57246542-96fe-1a63-e053-0824d011072a"
+DEFAULTS = core_defaults()
 
 
 def test_long_lived_token_is_reused_until_the_margin() -> None:
     clock = ManualClock(T0)
+    skew = DEFAULTS["clock_skew_secs"]
     music = TokenProvider(
         Signer.generate("ABC123DEFG"), Service.APPLE_MUSIC, Claims(TEAM, ttl=3600), clock=clock
     )
     first = music.token()
-    exp = T0 - 60 + 3600
+    exp = T0 - skew + 3600
+    margin = int(
+        max(3600 * DEFAULTS["provider_margin_fraction"], DEFAULTS["provider_min_margin_secs"])
+    )
     assert music.expires_at() == exp
-    clock.set(exp - 901)
+    clock.set(exp - margin - 1)
     assert music.token() == first
-    assert music.seconds_left() == 901
-    clock.set(exp - 900)
+    assert music.seconds_left() == margin + 1
+    clock.set(exp - margin)
     assert music.token() != first
     assert music.signature_count == 2
-    assert music.claims is not None and music.claims["iat"] == exp - 900 - 60
+    assert music.claims is not None and music.claims["iat"] == exp - margin - skew
 
 
 def test_app_store_server_is_per_call_unless_reuse_is_asked_for() -> None:
@@ -67,7 +73,7 @@ def test_apns_forty_minutes_and_twenty_minute_floor() -> None:
     clock = ManualClock(T0)
     apns = TokenProvider(Signer.generate("ABC123DEFG"), Service.APNS, Claims(TEAM), clock=clock)
     first = apns.token()
-    clock.advance(40 * 60 - 1)
+    clock.advance(DEFAULTS["apns_renew_after_secs"] - 1)
     assert apns.token() == first
     clock.advance(1)
     second = apns.token()
@@ -76,10 +82,16 @@ def test_apns_forty_minutes_and_twenty_minute_floor() -> None:
     with pytest.raises(RefreshTooSoonError, match="at most every 1200 s") as raised:
         apns.force_refresh()
     assert raised.value.wait_secs == 60
+    assert (raised.value.kind, raised.value.field, raised.value.rule) == (
+        "refresh_too_soon",
+        None,
+        None,
+    )
     clock.advance(60)
     assert apns.force_refresh() != second
-    with pytest.raises(InvalidOptionError, match="renew_after"):
+    with pytest.raises(InvalidOptionError, match="renew_after") as invalid:
         TokenProvider(Signer.generate("ABC123DEFG"), Service.APNS, Claims(TEAM), renew_after=600)
+    assert (invalid.value.field, invalid.value.rule) == ("renew_after_secs", "range")
 
 
 def test_template_is_checked_up_front() -> None:
@@ -87,8 +99,9 @@ def test_template_is_checked_up_front() -> None:
     with pytest.raises(InvalidClaimsError) as raised:
         TokenProvider(signer, Service.APP_STORE_SERVER, Claims(ISSUER))
     assert raised.value.field == "bid"
-    with pytest.raises(InvalidOptionError, match="issued_at"):
+    with pytest.raises(InvalidOptionError, match="issued_at") as invalid:
         TokenProvider(signer, Service.APPLE_MUSIC, Claims(TEAM, issued_at=T0))
+    assert (invalid.value.field, invalid.value.rule) == ("claims", "conflict")
 
 
 def test_sixteen_threads_across_a_renewal_share_one_signature() -> None:

@@ -806,6 +806,11 @@ public protocol MapsTokenProviderProtocol: AnyObject, Sendable {
      */
     func mapsToken() throws  -> String
     
+    /**
+     * The options in effect (the core's defaults where none were given).
+     */
+    func options()  -> EffectiveMapsOptions
+    
 }
 /**
  * The Maps Server API access token from `GET /v1/token`, cached and renewed.
@@ -851,8 +856,9 @@ open class MapsTokenProvider: MapsTokenProviderProtocol, @unchecked Sendable {
     }
     /**
      * A provider for Maps `claims` (issuer, optional origins; scope defaults to server_api).
+     * Options left `null`/`nil` take the core's defaults.
      */
-public convenience init(signer: Signer, claims: Claims, network: NetworkOptions? = nil, marginFraction: Double = Double(0.1), minMarginSecs: Int64 = Int64(60), clock: ManualClock? = nil)throws  {
+public convenience init(signer: Signer, claims: Claims, network: NetworkOptions? = nil, marginFraction: Double? = nil, minMarginSecs: Int64? = nil, clock: ManualClock? = nil)throws  {
     let handle =
         try rustCallWithError(FfiConverterTypeTokenError_lift) {
         uniffiCallStatus in
@@ -860,8 +866,8 @@ public convenience init(signer: Signer, claims: Claims, network: NetworkOptions?
         FfiConverterTypeSigner_lower(signer),
         FfiConverterTypeClaims_lower(claims),
         FfiConverterOptionTypeNetworkOptions.lower(network),
-        FfiConverterDouble.lower(marginFraction),
-        FfiConverterInt64.lower(minMarginSecs),
+        FfiConverterOptionDouble.lower(marginFraction),
+        FfiConverterOptionInt64.lower(minMarginSecs),
         FfiConverterOptionTypeManualClock.lower(clock),uniffiCallStatus
     )
 }
@@ -942,6 +948,18 @@ open func mapsToken()throws  -> String  {
 })
 }
     
+    /**
+     * The options in effect (the core's defaults where none were given).
+     */
+open func options() -> EffectiveMapsOptions  {
+    return try!  FfiConverterTypeEffectiveMapsOptions_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_mapstokenprovider_options(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
 
     
 }
@@ -996,6 +1014,11 @@ public func FfiConverterTypeMapsTokenProvider_lower(_ value: MapsTokenProvider) 
  * Signs ES256 developer tokens with one parsed key; safe to share between threads.
  */
 public protocol SignerProtocol: AnyObject, Sendable {
+    
+    /**
+     * How far `iat` is back-dated when claims carry no `issued_at`, in seconds.
+     */
+    func clockSkewSecs()  -> Int64
     
     /**
      * The key id sent as `kid`.
@@ -1082,13 +1105,13 @@ open class Signer: SignerProtocol, @unchecked Sendable, CustomStringConvertible 
     /**
      * Reads a key file; the key id comes from an `AuthKey_<KEYID>.p8` name when not given.
      */
-public static func fromFile(path: String, keyId: String? = nil, clockSkewSecs: Int64 = Int64(60), backend: SigningBackend? = nil)throws  -> Signer  {
+public static func fromFile(path: String, keyId: String? = nil, clockSkewSecs: Int64? = nil, backend: SigningBackend? = nil)throws  -> Signer  {
     return try  FfiConverterTypeSigner_lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
         uniffiCallStatus in
     uniffi_devtoken_fn_constructor_signer_from_file(
         FfiConverterString.lower(path),
         FfiConverterOptionString.lower(keyId),
-        FfiConverterInt64.lower(clockSkewSecs),
+        FfiConverterOptionInt64.lower(clockSkewSecs),
         FfiConverterOptionTypeSigningBackend.lower(backend),uniffiCallStatus
     )
 })
@@ -1096,15 +1119,15 @@ public static func fromFile(path: String, keyId: String? = nil, clockSkewSecs: I
     
     /**
      * Parses a PEM (any pasted form: CRLF, literal `\n`, one line, SEC1 or PKCS#8).
-     * `backend`: None (or `FixedBaseComb`) for the default signer, `StockP256` to compare.
+     * `clock_skew_secs` and `backend`: None for the core's defaults.
      */
-public static func fromPem(pem: String, keyId: String, clockSkewSecs: Int64 = Int64(60), backend: SigningBackend? = nil)throws  -> Signer  {
+public static func fromPem(pem: String, keyId: String, clockSkewSecs: Int64? = nil, backend: SigningBackend? = nil)throws  -> Signer  {
     return try  FfiConverterTypeSigner_lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
         uniffiCallStatus in
     uniffi_devtoken_fn_constructor_signer_from_pem(
         FfiConverterString.lower(pem),
         FfiConverterString.lower(keyId),
-        FfiConverterInt64.lower(clockSkewSecs),
+        FfiConverterOptionInt64.lower(clockSkewSecs),
         FfiConverterOptionTypeSigningBackend.lower(backend),uniffiCallStatus
     )
 })
@@ -1113,18 +1136,30 @@ public static func fromPem(pem: String, keyId: String, clockSkewSecs: Int64 = In
     /**
      * A signer over a fresh random key (for tests and local use).
      */
-public static func generate(keyId: String, clockSkewSecs: Int64 = Int64(60), backend: SigningBackend? = nil)throws  -> Signer  {
+public static func generate(keyId: String, clockSkewSecs: Int64? = nil, backend: SigningBackend? = nil)throws  -> Signer  {
     return try  FfiConverterTypeSigner_lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
         uniffiCallStatus in
     uniffi_devtoken_fn_constructor_signer_generate(
         FfiConverterString.lower(keyId),
-        FfiConverterInt64.lower(clockSkewSecs),
+        FfiConverterOptionInt64.lower(clockSkewSecs),
         FfiConverterOptionTypeSigningBackend.lower(backend),uniffiCallStatus
     )
 })
 }
     
 
+    
+    /**
+     * How far `iat` is back-dated when claims carry no `issued_at`, in seconds.
+     */
+open func clockSkewSecs() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_signer_clock_skew_secs(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
     
     /**
      * The key id sent as `kid`.
@@ -1282,6 +1317,11 @@ public protocol TokenProviderProtocol: AnyObject, Sendable {
     func leanCallId()  -> UInt64
     
     /**
+     * The options in effect (the core's defaults where none were given).
+     */
+    func options()  -> EffectiveProviderOptions
+    
+    /**
      * Seconds until the current token expires, if one has been signed.
      */
     func secondsLeft()  -> Int64?
@@ -1414,6 +1454,18 @@ open func leanCallId() -> UInt64  {
     return try!  FfiConverterUInt64.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_devtoken_fn_method_tokenprovider_lean_call_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The options in effect (the core's defaults where none were given).
+     */
+open func options() -> EffectiveProviderOptions  {
+    return try!  FfiConverterTypeEffectiveProviderOptions_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_tokenprovider_options(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -1585,6 +1637,145 @@ public func FfiConverterTypeClaims_lower(_ value: Claims) -> RustBuffer {
 
 
 /**
+ * The core's defaults, for callers and for tests that check an omitted option takes them.
+ */
+public struct CoreDefaults: Equatable, Hashable {
+    /**
+     * How far `iat` is back-dated, in seconds.
+     */
+    public var clockSkewSecs: Int64
+    /**
+     * `TokenProvider`: renew when less than this fraction of the lifetime is left.
+     */
+    public var providerMarginFraction: Double
+    /**
+     * `TokenProvider`: ... but with at least this many seconds left.
+     */
+    public var providerMinMarginSecs: Int64
+    /**
+     * `TokenProvider` for APNs: renew this long after signing (the rule table's value).
+     */
+    public var apnsRenewAfterSecs: Int64
+    /**
+     * `MapsTokenProvider`: exchange again when less than this fraction is left.
+     */
+    public var mapsMarginFraction: Double
+    /**
+     * `MapsTokenProvider`: ... but with at least this many seconds left.
+     */
+    public var mapsMinMarginSecs: Int64
+    /**
+     * Network: time allowed to connect, in milliseconds.
+     */
+    public var connectTimeoutMs: Int64
+    /**
+     * Network: time allowed for the answer, in milliseconds.
+     */
+    public var readTimeoutMs: Int64
+    /**
+     * Network: retries after a 5xx answer or a connection failure.
+     */
+    public var maxRetries: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * How far `iat` is back-dated, in seconds.
+         */clockSkewSecs: Int64, 
+        /**
+         * `TokenProvider`: renew when less than this fraction of the lifetime is left.
+         */providerMarginFraction: Double, 
+        /**
+         * `TokenProvider`: ... but with at least this many seconds left.
+         */providerMinMarginSecs: Int64, 
+        /**
+         * `TokenProvider` for APNs: renew this long after signing (the rule table's value).
+         */apnsRenewAfterSecs: Int64, 
+        /**
+         * `MapsTokenProvider`: exchange again when less than this fraction is left.
+         */mapsMarginFraction: Double, 
+        /**
+         * `MapsTokenProvider`: ... but with at least this many seconds left.
+         */mapsMinMarginSecs: Int64, 
+        /**
+         * Network: time allowed to connect, in milliseconds.
+         */connectTimeoutMs: Int64, 
+        /**
+         * Network: time allowed for the answer, in milliseconds.
+         */readTimeoutMs: Int64, 
+        /**
+         * Network: retries after a 5xx answer or a connection failure.
+         */maxRetries: Int64) {
+        self.clockSkewSecs = clockSkewSecs
+        self.providerMarginFraction = providerMarginFraction
+        self.providerMinMarginSecs = providerMinMarginSecs
+        self.apnsRenewAfterSecs = apnsRenewAfterSecs
+        self.mapsMarginFraction = mapsMarginFraction
+        self.mapsMinMarginSecs = mapsMinMarginSecs
+        self.connectTimeoutMs = connectTimeoutMs
+        self.readTimeoutMs = readTimeoutMs
+        self.maxRetries = maxRetries
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CoreDefaults: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCoreDefaults: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CoreDefaults {
+        return
+            try CoreDefaults(
+                clockSkewSecs: FfiConverterInt64.read(from: &buf), 
+                providerMarginFraction: FfiConverterDouble.read(from: &buf), 
+                providerMinMarginSecs: FfiConverterInt64.read(from: &buf), 
+                apnsRenewAfterSecs: FfiConverterInt64.read(from: &buf), 
+                mapsMarginFraction: FfiConverterDouble.read(from: &buf), 
+                mapsMinMarginSecs: FfiConverterInt64.read(from: &buf), 
+                connectTimeoutMs: FfiConverterInt64.read(from: &buf), 
+                readTimeoutMs: FfiConverterInt64.read(from: &buf), 
+                maxRetries: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CoreDefaults, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.clockSkewSecs, into: &buf)
+        FfiConverterDouble.write(value.providerMarginFraction, into: &buf)
+        FfiConverterInt64.write(value.providerMinMarginSecs, into: &buf)
+        FfiConverterInt64.write(value.apnsRenewAfterSecs, into: &buf)
+        FfiConverterDouble.write(value.mapsMarginFraction, into: &buf)
+        FfiConverterInt64.write(value.mapsMinMarginSecs, into: &buf)
+        FfiConverterInt64.write(value.connectTimeoutMs, into: &buf)
+        FfiConverterInt64.write(value.readTimeoutMs, into: &buf)
+        FfiConverterInt64.write(value.maxRetries, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCoreDefaults_lift(_ buf: RustBuffer) throws -> CoreDefaults {
+    return try FfiConverterTypeCoreDefaults.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCoreDefaults_lower(_ value: CoreDefaults) -> RustBuffer {
+    return FfiConverterTypeCoreDefaults.lower(value)
+}
+
+
+/**
  * A token's header and claims as JSON object text (members in token order).
  */
 public struct DecodedToken: Equatable, Hashable {
@@ -1650,6 +1841,194 @@ public func FfiConverterTypeDecodedToken_lift(_ buf: RustBuffer) throws -> Decod
 #endif
 public func FfiConverterTypeDecodedToken_lower(_ value: DecodedToken) -> RustBuffer {
     return FfiConverterTypeDecodedToken.lower(value)
+}
+
+
+/**
+ * The effective options of a Maps provider, as the core resolved them.
+ */
+public struct EffectiveMapsOptions: Equatable, Hashable {
+    /**
+     * Exchange again when less than this fraction of the access token's life is left.
+     */
+    public var marginFraction: Double
+    /**
+     * ... but with at least this many seconds left.
+     */
+    public var minMarginSecs: Int64
+    /**
+     * Time allowed to connect, in milliseconds.
+     */
+    public var connectTimeoutMs: Int64
+    /**
+     * Time allowed for the answer, in milliseconds.
+     */
+    public var readTimeoutMs: Int64
+    /**
+     * Retries after a 5xx answer or a connection failure.
+     */
+    public var maxRetries: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Exchange again when less than this fraction of the access token's life is left.
+         */marginFraction: Double, 
+        /**
+         * ... but with at least this many seconds left.
+         */minMarginSecs: Int64, 
+        /**
+         * Time allowed to connect, in milliseconds.
+         */connectTimeoutMs: Int64, 
+        /**
+         * Time allowed for the answer, in milliseconds.
+         */readTimeoutMs: Int64, 
+        /**
+         * Retries after a 5xx answer or a connection failure.
+         */maxRetries: Int64) {
+        self.marginFraction = marginFraction
+        self.minMarginSecs = minMarginSecs
+        self.connectTimeoutMs = connectTimeoutMs
+        self.readTimeoutMs = readTimeoutMs
+        self.maxRetries = maxRetries
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EffectiveMapsOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEffectiveMapsOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EffectiveMapsOptions {
+        return
+            try EffectiveMapsOptions(
+                marginFraction: FfiConverterDouble.read(from: &buf), 
+                minMarginSecs: FfiConverterInt64.read(from: &buf), 
+                connectTimeoutMs: FfiConverterInt64.read(from: &buf), 
+                readTimeoutMs: FfiConverterInt64.read(from: &buf), 
+                maxRetries: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EffectiveMapsOptions, into buf: inout [UInt8]) {
+        FfiConverterDouble.write(value.marginFraction, into: &buf)
+        FfiConverterInt64.write(value.minMarginSecs, into: &buf)
+        FfiConverterInt64.write(value.connectTimeoutMs, into: &buf)
+        FfiConverterInt64.write(value.readTimeoutMs, into: &buf)
+        FfiConverterInt64.write(value.maxRetries, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEffectiveMapsOptions_lift(_ buf: RustBuffer) throws -> EffectiveMapsOptions {
+    return try FfiConverterTypeEffectiveMapsOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEffectiveMapsOptions_lower(_ value: EffectiveMapsOptions) -> RustBuffer {
+    return FfiConverterTypeEffectiveMapsOptions.lower(value)
+}
+
+
+/**
+ * The effective options of a provider, as the core resolved them.
+ */
+public struct EffectiveProviderOptions: Equatable, Hashable {
+    /**
+     * Renew when less than this fraction of the lifetime is left.
+     */
+    public var marginFraction: Double
+    /**
+     * ... but with at least this many seconds left.
+     */
+    public var minMarginSecs: Int64
+    /**
+     * APNs/DeviceCheck: renew this long after signing, when set (else the rule table's).
+     */
+    public var renewAfterSecs: Int64?
+    /**
+     * Whether per-request tokens are reused.
+     */
+    public var reusePerRequestTokens: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Renew when less than this fraction of the lifetime is left.
+         */marginFraction: Double, 
+        /**
+         * ... but with at least this many seconds left.
+         */minMarginSecs: Int64, 
+        /**
+         * APNs/DeviceCheck: renew this long after signing, when set (else the rule table's).
+         */renewAfterSecs: Int64?, 
+        /**
+         * Whether per-request tokens are reused.
+         */reusePerRequestTokens: Bool) {
+        self.marginFraction = marginFraction
+        self.minMarginSecs = minMarginSecs
+        self.renewAfterSecs = renewAfterSecs
+        self.reusePerRequestTokens = reusePerRequestTokens
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EffectiveProviderOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEffectiveProviderOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EffectiveProviderOptions {
+        return
+            try EffectiveProviderOptions(
+                marginFraction: FfiConverterDouble.read(from: &buf), 
+                minMarginSecs: FfiConverterInt64.read(from: &buf), 
+                renewAfterSecs: FfiConverterOptionInt64.read(from: &buf), 
+                reusePerRequestTokens: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EffectiveProviderOptions, into buf: inout [UInt8]) {
+        FfiConverterDouble.write(value.marginFraction, into: &buf)
+        FfiConverterInt64.write(value.minMarginSecs, into: &buf)
+        FfiConverterOptionInt64.write(value.renewAfterSecs, into: &buf)
+        FfiConverterBool.write(value.reusePerRequestTokens, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEffectiveProviderOptions_lift(_ buf: RustBuffer) throws -> EffectiveProviderOptions {
+    return try FfiConverterTypeEffectiveProviderOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEffectiveProviderOptions_lower(_ value: EffectiveProviderOptions) -> RustBuffer {
+    return FfiConverterTypeEffectiveProviderOptions.lower(value)
 }
 
 
@@ -1733,7 +2112,8 @@ public func FfiConverterTypeFinding_lower(_ value: Finding) -> RustBuffer {
 
 
 /**
- * How HTTP requests to Apple are made (all fields have defaults).
+ * How HTTP requests to Apple are made; a field left `null`/`nil` takes the core's default
+ * (`coreDefaults()` reports them).
  */
 public struct NetworkOptions: Equatable, Hashable {
     /**
@@ -1743,13 +2123,13 @@ public struct NetworkOptions: Equatable, Hashable {
     /**
      * Time allowed to connect, in milliseconds.
      */
-    public var connectTimeoutMs: Int64
+    public var connectTimeoutMs: Int64?
     /**
      * Time allowed for the answer, in milliseconds.
      */
-    public var readTimeoutMs: Int64
+    public var readTimeoutMs: Int64?
     /**
-     * The User-Agent header (default devtoken/<version>).
+     * The User-Agent header.
      */
     public var userAgent: String?
     /**
@@ -1759,7 +2139,7 @@ public struct NetworkOptions: Equatable, Hashable {
     /**
      * Retries after a 5xx answer or a connection failure.
      */
-    public var maxRetries: Int32
+    public var maxRetries: Int64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1769,19 +2149,19 @@ public struct NetworkOptions: Equatable, Hashable {
          */baseUrl: String? = nil, 
         /**
          * Time allowed to connect, in milliseconds.
-         */connectTimeoutMs: Int64 = Int64(5000), 
+         */connectTimeoutMs: Int64? = nil, 
         /**
          * Time allowed for the answer, in milliseconds.
-         */readTimeoutMs: Int64 = Int64(10000), 
+         */readTimeoutMs: Int64? = nil, 
         /**
-         * The User-Agent header (default devtoken/<version>).
+         * The User-Agent header.
          */userAgent: String? = nil, 
         /**
          * Extra CA certificates (PEM) trusted besides Mozilla's root store.
          */extraCaPem: String? = nil, 
         /**
          * Retries after a 5xx answer or a connection failure.
-         */maxRetries: Int32 = 2) {
+         */maxRetries: Int64? = nil) {
         self.baseUrl = baseUrl
         self.connectTimeoutMs = connectTimeoutMs
         self.readTimeoutMs = readTimeoutMs
@@ -1807,21 +2187,21 @@ public struct FfiConverterTypeNetworkOptions: FfiConverterRustBuffer {
         return
             try NetworkOptions(
                 baseUrl: FfiConverterOptionString.read(from: &buf), 
-                connectTimeoutMs: FfiConverterInt64.read(from: &buf), 
-                readTimeoutMs: FfiConverterInt64.read(from: &buf), 
+                connectTimeoutMs: FfiConverterOptionInt64.read(from: &buf), 
+                readTimeoutMs: FfiConverterOptionInt64.read(from: &buf), 
                 userAgent: FfiConverterOptionString.read(from: &buf), 
                 extraCaPem: FfiConverterOptionString.read(from: &buf), 
-                maxRetries: FfiConverterInt32.read(from: &buf)
+                maxRetries: FfiConverterOptionInt64.read(from: &buf)
         )
     }
 
     public static func write(_ value: NetworkOptions, into buf: inout [UInt8]) {
         FfiConverterOptionString.write(value.baseUrl, into: &buf)
-        FfiConverterInt64.write(value.connectTimeoutMs, into: &buf)
-        FfiConverterInt64.write(value.readTimeoutMs, into: &buf)
+        FfiConverterOptionInt64.write(value.connectTimeoutMs, into: &buf)
+        FfiConverterOptionInt64.write(value.readTimeoutMs, into: &buf)
         FfiConverterOptionString.write(value.userAgent, into: &buf)
         FfiConverterOptionString.write(value.extraCaPem, into: &buf)
-        FfiConverterInt32.write(value.maxRetries, into: &buf)
+        FfiConverterOptionInt64.write(value.maxRetries, into: &buf)
     }
 }
 
@@ -1941,41 +2321,42 @@ public func FfiConverterTypeProbeVerdict_lower(_ value: ProbeVerdict) -> RustBuf
 
 
 /**
- * How a `TokenProvider` renews (see the core's `ProviderOptions`).
+ * How a `TokenProvider` renews (see the core's `ProviderOptions`); a field left `null`/`nil`
+ * takes the core's default (`coreDefaults()` reports them).
  */
 public struct ProviderOptions: Equatable, Hashable {
     /**
      * Renew when less than this fraction of the lifetime is left.
      */
-    public var marginFraction: Double
+    public var marginFraction: Double?
     /**
      * ... but with at least this many seconds left.
      */
-    public var minMarginSecs: Int64
+    public var minMarginSecs: Int64?
     /**
-     * APNs/DeviceCheck: renew this long after signing (1200 to 3599; default 2400).
+     * APNs/DeviceCheck: renew this long after signing (default from the rule table).
      */
     public var renewAfterSecs: Int64?
     /**
      * App Store Server / External Purchase Server: reuse instead of a token per call.
      */
-    public var reusePerRequestTokens: Bool
+    public var reusePerRequestTokens: Bool?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(
         /**
          * Renew when less than this fraction of the lifetime is left.
-         */marginFraction: Double = Double(0.25), 
+         */marginFraction: Double? = nil, 
         /**
          * ... but with at least this many seconds left.
-         */minMarginSecs: Int64 = Int64(60), 
+         */minMarginSecs: Int64? = nil, 
         /**
-         * APNs/DeviceCheck: renew this long after signing (1200 to 3599; default 2400).
+         * APNs/DeviceCheck: renew this long after signing (default from the rule table).
          */renewAfterSecs: Int64? = nil, 
         /**
          * App Store Server / External Purchase Server: reuse instead of a token per call.
-         */reusePerRequestTokens: Bool = false) {
+         */reusePerRequestTokens: Bool? = nil) {
         self.marginFraction = marginFraction
         self.minMarginSecs = minMarginSecs
         self.renewAfterSecs = renewAfterSecs
@@ -1998,18 +2379,18 @@ public struct FfiConverterTypeProviderOptions: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProviderOptions {
         return
             try ProviderOptions(
-                marginFraction: FfiConverterDouble.read(from: &buf), 
-                minMarginSecs: FfiConverterInt64.read(from: &buf), 
+                marginFraction: FfiConverterOptionDouble.read(from: &buf), 
+                minMarginSecs: FfiConverterOptionInt64.read(from: &buf), 
                 renewAfterSecs: FfiConverterOptionInt64.read(from: &buf), 
-                reusePerRequestTokens: FfiConverterBool.read(from: &buf)
+                reusePerRequestTokens: FfiConverterOptionBool.read(from: &buf)
         )
     }
 
     public static func write(_ value: ProviderOptions, into buf: inout [UInt8]) {
-        FfiConverterDouble.write(value.marginFraction, into: &buf)
-        FfiConverterInt64.write(value.minMarginSecs, into: &buf)
+        FfiConverterOptionDouble.write(value.marginFraction, into: &buf)
+        FfiConverterOptionInt64.write(value.minMarginSecs, into: &buf)
         FfiConverterOptionInt64.write(value.renewAfterSecs, into: &buf)
-        FfiConverterBool.write(value.reusePerRequestTokens, into: &buf)
+        FfiConverterOptionBool.write(value.reusePerRequestTokens, into: &buf)
     }
 }
 
@@ -2313,8 +2694,9 @@ public func FfiConverterTypeSigningBackend_lower(_ value: SigningBackend) -> Rus
 
 
 /**
- * Every devtoken failure; `reason` is the core's full sentence (named so that it does not
- * clash with the `message` of Kotlin and Swift errors).
+ * Every devtoken failure. `reason` is the core's full sentence (named so that it does not
+ * clash with the `message` of Kotlin and Swift errors); `field` and `rule` are the core's
+ * stable codes (see `tests/vectors/errors.json`).
  */
 public 
 enum TokenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
@@ -2322,9 +2704,9 @@ enum TokenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     
     
     /**
-     * The key is not a usable P-256 key.
+     * The key is not a usable P-256 key; `rule` says why (`encrypted`, `wrong_curve`, ...).
      */
-    case InvalidKey(reason: String
+    case InvalidKey(reason: String, field: String, rule: String
     )
     /**
      * A claim or header field breaks a rule of the service.
@@ -2353,9 +2735,15 @@ enum TokenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case Io(reason: String
     )
     /**
-     * A TokenProvider option or claims template is not usable.
+     * An option (clock skew, margins, network settings) or a provider template is not usable.
      */
-    case InvalidOption(reason: String
+    case InvalidOption(reason: String, 
+        /**
+         * The option at fault (`clock_skew_secs`, `margin_fraction`, ...).
+         */field: String, 
+        /**
+         * The rule's code (`range`, `format`, `conflict`, `not_applicable`).
+         */rule: String
     )
     /**
      * A forced refresh would replace a provider token sooner than Apple allows.
@@ -2433,7 +2821,9 @@ public struct FfiConverterTypeTokenError: FfiConverterRustBuffer {
 
         
         case 1: return .InvalidKey(
-            reason: try FfiConverterString.read(from: &buf)
+            reason: try FfiConverterString.read(from: &buf), 
+            field: try FfiConverterString.read(from: &buf), 
+            rule: try FfiConverterString.read(from: &buf)
             )
         case 2: return .InvalidClaim(
             reason: try FfiConverterString.read(from: &buf), 
@@ -2450,7 +2840,9 @@ public struct FfiConverterTypeTokenError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf)
             )
         case 6: return .InvalidOption(
-            reason: try FfiConverterString.read(from: &buf)
+            reason: try FfiConverterString.read(from: &buf), 
+            field: try FfiConverterString.read(from: &buf), 
+            rule: try FfiConverterString.read(from: &buf)
             )
         case 7: return .RefreshTooSoon(
             reason: try FfiConverterString.read(from: &buf), 
@@ -2486,9 +2878,11 @@ public struct FfiConverterTypeTokenError: FfiConverterRustBuffer {
 
         
         
-        case let .InvalidKey(reason):
+        case let .InvalidKey(reason,field,rule):
             writeInt(&buf, Int32(1))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(field, into: &buf)
+            FfiConverterString.write(rule, into: &buf)
             
         
         case let .InvalidClaim(reason,field,rule):
@@ -2513,9 +2907,11 @@ public struct FfiConverterTypeTokenError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .InvalidOption(reason):
+        case let .InvalidOption(reason,field,rule):
             writeInt(&buf, Int32(6))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(field, into: &buf)
+            FfiConverterString.write(rule, into: &buf)
             
         
         case let .RefreshTooSoon(reason,waitSecs):
@@ -2587,6 +2983,54 @@ fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
+    typealias SwiftType = Double?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterDouble.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterDouble.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
+    typealias SwiftType = Bool?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterBool.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterBool.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2786,6 +3230,16 @@ fileprivate struct FfiConverterSequenceTypeFinding: FfiConverterRustBuffer {
     }
 }
 /**
+ * The core's defaults (read from the core, never restated in a binding).
+ */
+public func coreDefaults() -> CoreDefaults  {
+    return try!  FfiConverterTypeCoreDefaults_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_func_core_defaults(uniffiCallStatus
+    )
+})
+}
+/**
  * Decodes a token's header and claims without checking the signature.
  */
 public func decodeToken(token: String)throws  -> DecodedToken  {
@@ -2834,19 +3288,6 @@ public func inspectTokenAt(token: String, service: Service?, publicKeyPem: Strin
 })
 }
 /**
- * Calls the service's documented test endpoint with `token` and reports the verdict.
- */
-public func probe(service: Service, token: String, network: NetworkOptions? = nil)throws  -> ProbeVerdict  {
-    return try  FfiConverterTypeProbeVerdict_lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
-        uniffiCallStatus in
-    uniffi_devtoken_fn_func_probe(
-        FfiConverterTypeService_lower(service),
-        FfiConverterString.lower(token),
-        FfiConverterOptionTypeNetworkOptions.lower(network),uniffiCallStatus
-    )
-})
-}
-/**
  * The command-line names of every service, in rule-table order.
  */
 public func serviceNames() -> [String]  {
@@ -2868,6 +3309,19 @@ public func verifyToken(token: String, publicKeyPem: String)throws  -> DecodedTo
     )
 })
 }
+/**
+ * Calls the service's documented test endpoint with `token` and reports the verdict.
+ */
+public func probe(service: Service, token: String, network: NetworkOptions? = nil)throws  -> ProbeVerdict  {
+    return try  FfiConverterTypeProbeVerdict_lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_func_probe(
+        FfiConverterTypeService_lower(service),
+        FfiConverterString.lower(token),
+        FfiConverterOptionTypeNetworkOptions.lower(network),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -2884,103 +3338,115 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_devtoken_checksum_func_decode_token() != 20285) {
+    if (uniffi_devtoken_checksum_func_core_defaults() != 48705) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_func_generate_private_key_pem() != 44114) {
+    if (uniffi_devtoken_checksum_func_decode_token() != 17322) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_func_inspect_token() != 49586) {
+    if (uniffi_devtoken_checksum_func_generate_private_key_pem() != 34098) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_func_inspect_token_at() != 3250) {
+    if (uniffi_devtoken_checksum_func_inspect_token() != 55239) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_func_probe() != 41277) {
+    if (uniffi_devtoken_checksum_func_inspect_token_at() != 35890) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_func_service_names() != 33474) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_func_verify_token() != 31972) {
+    if (uniffi_devtoken_checksum_func_verify_token() != 3525) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_manualclock_advance() != 53513) {
+    if (uniffi_devtoken_checksum_func_probe() != 40983) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_manualclock_now() != 54369) {
+    if (uniffi_devtoken_checksum_method_mapstokenprovider_access_token() != 56600) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_manualclock_set() != 13126) {
+    if (uniffi_devtoken_checksum_method_mapstokenprovider_exchange_count() != 18770) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_mapstokenprovider_access_token() != 33235) {
+    if (uniffi_devtoken_checksum_method_mapstokenprovider_expires_at() != 23839) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_mapstokenprovider_exchange_count() != 12332) {
+    if (uniffi_devtoken_checksum_method_mapstokenprovider_lean_call_id() != 56935) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_mapstokenprovider_expires_at() != 17662) {
+    if (uniffi_devtoken_checksum_method_mapstokenprovider_maps_token() != 61341) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_mapstokenprovider_lean_call_id() != 31393) {
+    if (uniffi_devtoken_checksum_method_mapstokenprovider_options() != 60697) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_mapstokenprovider_maps_token() != 60669) {
+    if (uniffi_devtoken_checksum_method_tokenprovider_current_claims_json() != 1074) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_signer_key_id() != 60797) {
+    if (uniffi_devtoken_checksum_method_tokenprovider_expires_at() != 27345) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_signer_lean_call_id() != 62785) {
+    if (uniffi_devtoken_checksum_method_tokenprovider_force_refresh() != 63225) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_signer_public_key_pem() != 47684) {
+    if (uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() != 21075) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_signer_sign_token() != 18921) {
+    if (uniffi_devtoken_checksum_method_tokenprovider_options() != 20295) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_signer_sign_token_at() != 55146) {
+    if (uniffi_devtoken_checksum_method_tokenprovider_seconds_left() != 58311) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_tokenprovider_current_claims_json() != 21946) {
+    if (uniffi_devtoken_checksum_method_tokenprovider_signature_count() != 4554) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_tokenprovider_expires_at() != 65451) {
+    if (uniffi_devtoken_checksum_method_tokenprovider_token() != 29964) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_tokenprovider_force_refresh() != 19394) {
+    if (uniffi_devtoken_checksum_method_manualclock_advance() != 51459) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() != 42258) {
+    if (uniffi_devtoken_checksum_method_manualclock_now() != 21126) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_tokenprovider_seconds_left() != 28325) {
+    if (uniffi_devtoken_checksum_method_manualclock_set() != 64373) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_tokenprovider_signature_count() != 60481) {
+    if (uniffi_devtoken_checksum_method_signer_clock_skew_secs() != 59309) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_tokenprovider_token() != 49410) {
+    if (uniffi_devtoken_checksum_method_signer_key_id() != 49554) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_constructor_manualclock_new() != 933) {
+    if (uniffi_devtoken_checksum_method_signer_lean_call_id() != 50764) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_constructor_mapstokenprovider_new() != 34778) {
+    if (uniffi_devtoken_checksum_method_signer_public_key_pem() != 33039) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_constructor_signer_from_file() != 39951) {
+    if (uniffi_devtoken_checksum_method_signer_sign_token() != 24132) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_constructor_signer_from_pem() != 52846) {
+    if (uniffi_devtoken_checksum_method_signer_sign_token_at() != 34617) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_constructor_signer_generate() != 31035) {
+    if (uniffi_devtoken_checksum_constructor_mapstokenprovider_new() != 23022) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_constructor_tokenprovider_new() != 35443) {
+    if (uniffi_devtoken_checksum_constructor_tokenprovider_new() != 38514) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_constructor_manualclock_new() != 2852) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_constructor_signer_from_file() != 2509) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_constructor_signer_from_pem() != 55219) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_constructor_signer_generate() != 40352) {
         return InitializationResult.apiChecksumMismatch
     }
 

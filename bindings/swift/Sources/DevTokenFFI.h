@@ -243,36 +243,6 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_MANUALCLOCK
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_MANUALCLOCK
-uint64_t uniffi_devtoken_fn_clone_manualclock(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FREE_MANUALCLOCK
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FREE_MANUALCLOCK
-void uniffi_devtoken_fn_free_manualclock(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_MANUALCLOCK_NEW
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_MANUALCLOCK_NEW
-uint64_t uniffi_devtoken_fn_constructor_manualclock_new(int64_t now, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_ADVANCE
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_ADVANCE
-void uniffi_devtoken_fn_method_manualclock_advance(uint64_t ptr, int64_t secs, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_NOW
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_NOW
-int64_t uniffi_devtoken_fn_method_manualclock_now(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_SET
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_SET
-void uniffi_devtoken_fn_method_manualclock_set(uint64_t ptr, int64_t now, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_MAPSTOKENPROVIDER
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_MAPSTOKENPROVIDER
 uint64_t uniffi_devtoken_fn_clone_mapstokenprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -285,7 +255,7 @@ void uniffi_devtoken_fn_free_mapstokenprovider(uint64_t handle, RustCallStatus *
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_MAPSTOKENPROVIDER_NEW
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_MAPSTOKENPROVIDER_NEW
-uint64_t uniffi_devtoken_fn_constructor_mapstokenprovider_new(uint64_t signer, RustBuffer claims, RustBuffer network, double margin_fraction, int64_t min_margin_secs, RustBuffer clock, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_devtoken_fn_constructor_mapstokenprovider_new(uint64_t signer, RustBuffer claims, RustBuffer network, RustBuffer margin_fraction, RustBuffer min_margin_secs, RustBuffer clock, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_ACCESS_TOKEN
@@ -313,59 +283,9 @@ uint64_t uniffi_devtoken_fn_method_mapstokenprovider_lean_call_id(uint64_t ptr, 
 RustBuffer uniffi_devtoken_fn_method_mapstokenprovider_maps_token(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_SIGNER
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_SIGNER
-uint64_t uniffi_devtoken_fn_clone_signer(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FREE_SIGNER
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FREE_SIGNER
-void uniffi_devtoken_fn_free_signer(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_FILE
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_FILE
-uint64_t uniffi_devtoken_fn_constructor_signer_from_file(RustBuffer path, RustBuffer key_id, int64_t clock_skew_secs, RustBuffer backend, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_PEM
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_PEM
-uint64_t uniffi_devtoken_fn_constructor_signer_from_pem(RustBuffer pem, RustBuffer key_id, int64_t clock_skew_secs, RustBuffer backend, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_GENERATE
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_GENERATE
-uint64_t uniffi_devtoken_fn_constructor_signer_generate(RustBuffer key_id, int64_t clock_skew_secs, RustBuffer backend, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_KEY_ID
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_KEY_ID
-RustBuffer uniffi_devtoken_fn_method_signer_key_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_LEAN_CALL_ID
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_LEAN_CALL_ID
-uint64_t uniffi_devtoken_fn_method_signer_lean_call_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_PUBLIC_KEY_PEM
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_PUBLIC_KEY_PEM
-RustBuffer uniffi_devtoken_fn_method_signer_public_key_pem(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_SIGN_TOKEN
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_SIGN_TOKEN
-RustBuffer uniffi_devtoken_fn_method_signer_sign_token(uint64_t ptr, RustBuffer service, RustBuffer claims, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_SIGN_TOKEN_AT
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_SIGN_TOKEN_AT
-RustBuffer uniffi_devtoken_fn_method_signer_sign_token_at(uint64_t ptr, RustBuffer service, RustBuffer claims, int64_t now, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_UNIFFI_TRAIT_DISPLAY
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_UNIFFI_TRAIT_DISPLAY
-RustBuffer uniffi_devtoken_fn_method_signer_uniffi_trait_display(uint64_t ptr, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_OPTIONS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_OPTIONS
+RustBuffer uniffi_devtoken_fn_method_mapstokenprovider_options(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_TOKENPROVIDER
@@ -403,6 +323,11 @@ RustBuffer uniffi_devtoken_fn_method_tokenprovider_force_refresh(uint64_t ptr, R
 uint64_t uniffi_devtoken_fn_method_tokenprovider_lean_call_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_OPTIONS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_OPTIONS
+RustBuffer uniffi_devtoken_fn_method_tokenprovider_options(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_SECONDS_LEFT
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_SECONDS_LEFT
 RustBuffer uniffi_devtoken_fn_method_tokenprovider_seconds_left(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -416,6 +341,102 @@ int64_t uniffi_devtoken_fn_method_tokenprovider_signature_count(uint64_t ptr, Ru
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_TOKEN
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_TOKEN
 RustBuffer uniffi_devtoken_fn_method_tokenprovider_token(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_MANUALCLOCK
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_MANUALCLOCK
+uint64_t uniffi_devtoken_fn_clone_manualclock(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FREE_MANUALCLOCK
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FREE_MANUALCLOCK
+void uniffi_devtoken_fn_free_manualclock(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_MANUALCLOCK_NEW
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_MANUALCLOCK_NEW
+uint64_t uniffi_devtoken_fn_constructor_manualclock_new(int64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_ADVANCE
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_ADVANCE
+void uniffi_devtoken_fn_method_manualclock_advance(uint64_t ptr, int64_t secs, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_NOW
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_NOW
+int64_t uniffi_devtoken_fn_method_manualclock_now(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_SET
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MANUALCLOCK_SET
+void uniffi_devtoken_fn_method_manualclock_set(uint64_t ptr, int64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_SIGNER
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_SIGNER
+uint64_t uniffi_devtoken_fn_clone_signer(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FREE_SIGNER
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FREE_SIGNER
+void uniffi_devtoken_fn_free_signer(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_FILE
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_FILE
+uint64_t uniffi_devtoken_fn_constructor_signer_from_file(RustBuffer path, RustBuffer key_id, RustBuffer clock_skew_secs, RustBuffer backend, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_PEM
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_PEM
+uint64_t uniffi_devtoken_fn_constructor_signer_from_pem(RustBuffer pem, RustBuffer key_id, RustBuffer clock_skew_secs, RustBuffer backend, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_GENERATE
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_GENERATE
+uint64_t uniffi_devtoken_fn_constructor_signer_generate(RustBuffer key_id, RustBuffer clock_skew_secs, RustBuffer backend, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_CLOCK_SKEW_SECS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_CLOCK_SKEW_SECS
+int64_t uniffi_devtoken_fn_method_signer_clock_skew_secs(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_KEY_ID
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_KEY_ID
+RustBuffer uniffi_devtoken_fn_method_signer_key_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_LEAN_CALL_ID
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_LEAN_CALL_ID
+uint64_t uniffi_devtoken_fn_method_signer_lean_call_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_PUBLIC_KEY_PEM
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_PUBLIC_KEY_PEM
+RustBuffer uniffi_devtoken_fn_method_signer_public_key_pem(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_SIGN_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_SIGN_TOKEN
+RustBuffer uniffi_devtoken_fn_method_signer_sign_token(uint64_t ptr, RustBuffer service, RustBuffer claims, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_SIGN_TOKEN_AT
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_SIGN_TOKEN_AT
+RustBuffer uniffi_devtoken_fn_method_signer_sign_token_at(uint64_t ptr, RustBuffer service, RustBuffer claims, int64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_UNIFFI_TRAIT_DISPLAY
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_UNIFFI_TRAIT_DISPLAY
+RustBuffer uniffi_devtoken_fn_method_signer_uniffi_trait_display(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_CORE_DEFAULTS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_CORE_DEFAULTS
+RustBuffer uniffi_devtoken_fn_func_core_defaults(RustCallStatus *_Nonnull out_status
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_DECODE_TOKEN
@@ -439,11 +460,6 @@ RustBuffer uniffi_devtoken_fn_func_inspect_token(RustBuffer token, RustBuffer se
 RustBuffer uniffi_devtoken_fn_func_inspect_token_at(RustBuffer token, RustBuffer service, RustBuffer public_key_pem, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_PROBE
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_PROBE
-RustBuffer uniffi_devtoken_fn_func_probe(RustBuffer service, RustBuffer token, RustBuffer network, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_SERVICE_NAMES
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_SERVICE_NAMES
 RustBuffer uniffi_devtoken_fn_func_service_names(RustCallStatus *_Nonnull out_status
@@ -453,6 +469,11 @@ RustBuffer uniffi_devtoken_fn_func_service_names(RustCallStatus *_Nonnull out_st
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_VERIFY_TOKEN
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_VERIFY_TOKEN
 RustBuffer uniffi_devtoken_fn_func_verify_token(RustBuffer token, RustBuffer public_key_pem, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_PROBE
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_PROBE
+RustBuffer uniffi_devtoken_fn_func_probe(RustBuffer service, RustBuffer token, RustBuffer network, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_DEVTOKEN_RUSTBUFFER_ALLOC
@@ -715,6 +736,12 @@ void ffi_devtoken_rust_future_free_void(uint64_t handle
 void ffi_devtoken_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_CORE_DEFAULTS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_CORE_DEFAULTS
+uint16_t uniffi_devtoken_checksum_func_core_defaults(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_DECODE_TOKEN
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_DECODE_TOKEN
 uint16_t uniffi_devtoken_checksum_func_decode_token(void
@@ -739,12 +766,6 @@ uint16_t uniffi_devtoken_checksum_func_inspect_token_at(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_PROBE
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_PROBE
-uint16_t uniffi_devtoken_checksum_func_probe(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_SERVICE_NAMES
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_SERVICE_NAMES
 uint16_t uniffi_devtoken_checksum_func_service_names(void
@@ -757,21 +778,9 @@ uint16_t uniffi_devtoken_checksum_func_verify_token(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_ADVANCE
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_ADVANCE
-uint16_t uniffi_devtoken_checksum_method_manualclock_advance(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_NOW
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_NOW
-uint16_t uniffi_devtoken_checksum_method_manualclock_now(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_SET
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_SET
-uint16_t uniffi_devtoken_checksum_method_manualclock_set(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_PROBE
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_PROBE
+uint16_t uniffi_devtoken_checksum_func_probe(void
     
 );
 #endif
@@ -805,6 +814,84 @@ uint16_t uniffi_devtoken_checksum_method_mapstokenprovider_maps_token(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_OPTIONS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_OPTIONS
+uint16_t uniffi_devtoken_checksum_method_mapstokenprovider_options(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_CURRENT_CLAIMS_JSON
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_CURRENT_CLAIMS_JSON
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_current_claims_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_EXPIRES_AT
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_EXPIRES_AT
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_expires_at(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_FORCE_REFRESH
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_FORCE_REFRESH
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_force_refresh(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_LEAN_CALL_ID
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_LEAN_CALL_ID
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_lean_call_id(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_OPTIONS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_OPTIONS
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_options(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_SECONDS_LEFT
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_SECONDS_LEFT
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_seconds_left(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_SIGNATURE_COUNT
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_SIGNATURE_COUNT
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_signature_count(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_TOKEN
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_token(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_ADVANCE
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_ADVANCE
+uint16_t uniffi_devtoken_checksum_method_manualclock_advance(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_NOW
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_NOW
+uint16_t uniffi_devtoken_checksum_method_manualclock_now(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_SET
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MANUALCLOCK_SET
+uint16_t uniffi_devtoken_checksum_method_manualclock_set(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_CLOCK_SKEW_SECS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_CLOCK_SKEW_SECS
+uint16_t uniffi_devtoken_checksum_method_signer_clock_skew_secs(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_KEY_ID
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_KEY_ID
 uint16_t uniffi_devtoken_checksum_method_signer_key_id(void
@@ -835,57 +922,21 @@ uint16_t uniffi_devtoken_checksum_method_signer_sign_token_at(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_CURRENT_CLAIMS_JSON
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_CURRENT_CLAIMS_JSON
-uint16_t uniffi_devtoken_checksum_method_tokenprovider_current_claims_json(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_MAPSTOKENPROVIDER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_MAPSTOKENPROVIDER_NEW
+uint16_t uniffi_devtoken_checksum_constructor_mapstokenprovider_new(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_EXPIRES_AT
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_EXPIRES_AT
-uint16_t uniffi_devtoken_checksum_method_tokenprovider_expires_at(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_FORCE_REFRESH
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_FORCE_REFRESH
-uint16_t uniffi_devtoken_checksum_method_tokenprovider_force_refresh(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_LEAN_CALL_ID
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_LEAN_CALL_ID
-uint16_t uniffi_devtoken_checksum_method_tokenprovider_lean_call_id(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_SECONDS_LEFT
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_SECONDS_LEFT
-uint16_t uniffi_devtoken_checksum_method_tokenprovider_seconds_left(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_SIGNATURE_COUNT
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_SIGNATURE_COUNT
-uint16_t uniffi_devtoken_checksum_method_tokenprovider_signature_count(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_TOKEN
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_TOKEN
-uint16_t uniffi_devtoken_checksum_method_tokenprovider_token(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_TOKENPROVIDER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_TOKENPROVIDER_NEW
+uint16_t uniffi_devtoken_checksum_constructor_tokenprovider_new(void
     
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_MANUALCLOCK_NEW
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_MANUALCLOCK_NEW
 uint16_t uniffi_devtoken_checksum_constructor_manualclock_new(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_MAPSTOKENPROVIDER_NEW
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_MAPSTOKENPROVIDER_NEW
-uint16_t uniffi_devtoken_checksum_constructor_mapstokenprovider_new(void
     
 );
 #endif
@@ -904,12 +955,6 @@ uint16_t uniffi_devtoken_checksum_constructor_signer_from_pem(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_SIGNER_GENERATE
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_SIGNER_GENERATE
 uint16_t uniffi_devtoken_checksum_constructor_signer_generate(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_TOKENPROVIDER_NEW
-#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_TOKENPROVIDER_NEW
-uint16_t uniffi_devtoken_checksum_constructor_tokenprovider_new(void
     
 );
 #endif

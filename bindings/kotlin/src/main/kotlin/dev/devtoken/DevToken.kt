@@ -35,32 +35,50 @@ typealias ProbeVerdict = dev.devtoken.ffi.ProbeVerdict
 /** A token's header and claims as JSON object text. */
 typealias DecodedToken = dev.devtoken.ffi.DecodedToken
 
-/** Base class of every devtoken error; [message] is the core's full sentence. */
-sealed class DevTokenException(message: String) : RuntimeException(message)
+/** The options a [TokenProvider] runs with, as the core resolved them. */
+typealias EffectiveProviderOptions = dev.devtoken.ffi.EffectiveProviderOptions
 
-/** The key is not a usable P-256 key (encrypted, wrong curve, RSA, a certificate, cut off, ...). */
-class InvalidKeyException(message: String) : DevTokenException(message)
+/** The options a [MapsTokenProvider] runs with, as the core resolved them. */
+typealias EffectiveMapsOptions = dev.devtoken.ffi.EffectiveMapsOptions
+
+/** The core's defaults for every option a caller may leave out. */
+typealias CoreDefaults = dev.devtoken.ffi.CoreDefaults
+
+/**
+ * Base class of every devtoken error. [message] is the core's full sentence; [kind], [field] and
+ * [rule] are the core's stable codes (`tests/vectors/errors.json` lists them), the same in every
+ * language.
+ */
+sealed class DevTokenException(
+    message: String,
+    /** The core's error kind: `invalid_key`, `invalid_claim`, `invalid_option`, `network`, ... */
+    val kind: String,
+    /** The JWT member (`exp`), option (`margin_fraction`) or `key` at fault, when there is one. */
+    val field: String? = null,
+    /** The rule's code (`max_lifetime`, `range`, `encrypted`, ...), when there is one. */
+    val rule: String? = null,
+) : RuntimeException(message)
+
+/** The key is not a usable P-256 key; [rule] says why (`encrypted`, `wrong_curve`, ...). */
+class InvalidKeyException(message: String, field: String, rule: String) :
+    DevTokenException(message, "invalid_key", field, rule)
 
 /** A claim or header field breaks a rule of the service. */
-class InvalidClaimsException(
-    message: String,
-    /** The JWT member at fault: `iss`, `exp`, `kid`, ... */
-    val field: String,
-    /** The rule's code: `max_lifetime`, `format`, `required`, `unsupported_claim`, ... */
-    val rule: String,
-) : DevTokenException(message)
+class InvalidClaimsException(message: String, field: String, rule: String) :
+    DevTokenException(message, "invalid_claim", field, rule)
 
 /** The text is not a compact JWS. */
-class MalformedTokenException(message: String) : DevTokenException(message)
+class MalformedTokenException(message: String) : DevTokenException(message, "malformed_token")
 
 /** The signature is not a valid ES256 signature by the given key. */
-class SignatureException(message: String) : DevTokenException(message)
+class SignatureException(message: String) : DevTokenException(message, "bad_signature")
 
 /** A key file could not be read. */
-class KeyFileException(message: String) : DevTokenException(message)
+class KeyFileException(message: String) : DevTokenException(message, "io")
 
-/** A [TokenProvider] option or claims template is not usable. */
-class InvalidOptionException(message: String) : DevTokenException(message)
+/** An option (clock skew, margins, network settings) or a provider's claims template is not usable. */
+class InvalidOptionException(message: String, field: String, rule: String) :
+    DevTokenException(message, "invalid_option", field, rule)
 
 /** Apple refused the token (HTTP 401/403); [findings] explain what is wrong with it. */
 class AppleRejectedException(
@@ -73,44 +91,47 @@ class AppleRejectedException(
     val details: List<String>,
     /** What [inspectToken] finds wrong with the token that was sent. */
     val findings: List<Finding>,
-) : DevTokenException(message)
+) : DevTokenException(message, "apple_rejected")
 
 /** Apple answered 429: the daily quota is used up. Not retried. */
 class QuotaExceededException(
     message: String,
     /** The Retry-After header in seconds, when Apple sent one. */
     val retryAfterSecs: Long?,
-) : DevTokenException(message)
+) : DevTokenException(message, "quota_exceeded")
 
 /** The server could not be reached, or kept answering 5xx, after every retry. */
 class NetworkException(
     message: String,
     /** How many requests were made. */
     val attempts: Int,
-) : DevTokenException(message)
+) : DevTokenException(message, "network")
 
 /** A 2xx answer whose body is not what Apple documents. */
-class MalformedResponseException(message: String) : DevTokenException(message)
+class MalformedResponseException(message: String) : DevTokenException(message, "malformed_response")
 
 /** A forced refresh would replace a provider token sooner than Apple allows. */
 class RefreshTooSoonException(
     message: String,
     /** Seconds until a refresh is allowed. */
     val waitSecs: Long,
-) : DevTokenException(message)
+) : DevTokenException(message, "refresh_too_soon")
 
-/** Runs [block], turning the generated error type into the [DevTokenException] tree. */
+/**
+ * Runs [block], turning the generated error type into the [DevTokenException] tree. The `when` is
+ * exhaustive over the generated variants, one per core error kind: a new kind fails to compile here.
+ */
 internal inline fun <T> translatingErrors(block: () -> T): T =
     try {
         block()
     } catch (error: TokenException) {
         throw when (error) {
-            is TokenException.InvalidKey -> InvalidKeyException(error.reason)
+            is TokenException.InvalidKey -> InvalidKeyException(error.reason, error.field, error.rule)
             is TokenException.InvalidClaim -> InvalidClaimsException(error.reason, error.field, error.rule)
             is TokenException.MalformedToken -> MalformedTokenException(error.reason)
             is TokenException.BadSignature -> SignatureException(error.reason)
             is TokenException.Io -> KeyFileException(error.reason)
-            is TokenException.InvalidOption -> InvalidOptionException(error.reason)
+            is TokenException.InvalidOption -> InvalidOptionException(error.reason, error.field, error.rule)
             is TokenException.RefreshTooSoon -> RefreshTooSoonException(error.reason, error.waitSecs)
             is TokenException.AppleRejected ->
                 AppleRejectedException(error.reason, error.status, error.appleMessage, error.details, error.findings)
@@ -119,6 +140,9 @@ internal inline fun <T> translatingErrors(block: () -> T): T =
             is TokenException.MalformedResponse -> MalformedResponseException(error.reason)
         }
     }
+
+/** The core's defaults for every option left out (read from the core, never restated here). */
+fun coreDefaults(): CoreDefaults = dev.devtoken.ffi.coreDefaults()
 
 /**
  * Signs ES256 developer tokens with one parsed key. Thread-safe: share one instance.
@@ -132,6 +156,7 @@ class Signer private constructor(internal val native: dev.devtoken.ffi.Signer) :
     companion object {
         /**
          * Parses a PEM in any pasted form (CRLF, literal `\n`, one line, PKCS#8 or SEC1).
+         * [clockSkewSecs]: how far `iat` is back-dated (null: the core's default, [coreDefaults]).
          * [backend] `STOCK_P256` selects p256's own signer, for comparison; both sign the same bytes.
          */
         @JvmStatic
@@ -139,8 +164,8 @@ class Signer private constructor(internal val native: dev.devtoken.ffi.Signer) :
         fun fromPem(
             pem: String,
             keyId: String,
-            clockSkewSecs: Long = 60,
-            backend: SigningBackend = SigningBackend.FIXED_BASE_COMB,
+            clockSkewSecs: Long? = null,
+            backend: SigningBackend? = null,
         ): Signer = translatingErrors { Signer(dev.devtoken.ffi.Signer.fromPem(pem, keyId, clockSkewSecs, backend)) }
 
         /** Reads a key file; without [keyId], the id comes from an `AuthKey_<KEYID>.p8` name. */
@@ -149,8 +174,8 @@ class Signer private constructor(internal val native: dev.devtoken.ffi.Signer) :
         fun fromFile(
             path: String,
             keyId: String? = null,
-            clockSkewSecs: Long = 60,
-            backend: SigningBackend = SigningBackend.FIXED_BASE_COMB,
+            clockSkewSecs: Long? = null,
+            backend: SigningBackend? = null,
         ): Signer = translatingErrors { Signer(dev.devtoken.ffi.Signer.fromFile(path, keyId, clockSkewSecs, backend)) }
 
         /** Like [fromFile] for a [Path]. */
@@ -159,8 +184,8 @@ class Signer private constructor(internal val native: dev.devtoken.ffi.Signer) :
         fun fromFile(
             path: Path,
             keyId: String? = null,
-            clockSkewSecs: Long = 60,
-            backend: SigningBackend = SigningBackend.FIXED_BASE_COMB,
+            clockSkewSecs: Long? = null,
+            backend: SigningBackend? = null,
         ): Signer = fromFile(path.toString(), keyId, clockSkewSecs, backend)
 
         /** A signer over a fresh random key, for tests and local use. */
@@ -168,14 +193,18 @@ class Signer private constructor(internal val native: dev.devtoken.ffi.Signer) :
         @JvmOverloads
         fun generate(
             keyId: String,
-            clockSkewSecs: Long = 60,
-            backend: SigningBackend = SigningBackend.FIXED_BASE_COMB,
+            clockSkewSecs: Long? = null,
+            backend: SigningBackend? = null,
         ): Signer = translatingErrors { Signer(dev.devtoken.ffi.Signer.generate(keyId, clockSkewSecs, backend)) }
     }
 
     /** The key id sent as `kid`. */
     val keyId: String
         get() = native.keyId()
+
+    /** How far `iat` is back-dated when claims carry no `issuedAt`, in seconds. */
+    val clockSkewSecs: Long
+        get() = native.clockSkewSecs()
 
     /** The public key as SPKI PEM, to verify tokens. */
     fun publicKeyPem(): String = native.publicKeyPem()
@@ -249,12 +278,17 @@ class TokenProvider
         val signatureCount: Long
             get() = native.signatureCount()
 
+        /** The options in effect: the core's defaults where [ProviderOptions] left a field null. */
+        val options: EffectiveProviderOptions
+            get() = native.options()
+
         override fun close() = native.close()
     }
 
 /**
  * The Maps Server API access token from `GET /v1/token`, cached and exchanged again before it
- * expires (10 % of its life, at least 60 s, by default). Thread-safe; fresh reads never lock.
+ * expires (by default a margin of its life: see [coreDefaults]). Options left null take the
+ * core's defaults. Thread-safe; fresh reads never lock.
  *
  * ```kotlin
  * val maps = MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"))
@@ -267,8 +301,8 @@ class MapsTokenProvider
         signer: Signer,
         claims: Claims,
         network: NetworkOptions = NetworkOptions(),
-        marginFraction: Double = 0.1,
-        minMarginSecs: Long = 60,
+        marginFraction: Double? = null,
+        minMarginSecs: Long? = null,
         clock: ManualClock? = null,
     ) : AutoCloseable {
         private val native: dev.devtoken.ffi.MapsTokenProvider =
@@ -292,6 +326,10 @@ class MapsTokenProvider
         /** How many exchanges succeeded. */
         val exchangeCount: Long
             get() = native.exchangeCount()
+
+        /** The options in effect: the core's defaults where none were given. */
+        val options: EffectiveMapsOptions
+            get() = native.options()
 
         override fun close() = native.close()
     }

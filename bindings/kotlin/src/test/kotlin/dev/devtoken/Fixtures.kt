@@ -23,6 +23,12 @@ object Fixtures {
     @Suppress("UNCHECKED_CAST")
     fun cases(name: String): List<Map<String, Any?>> = vectors[name] as List<Map<String, Any?>>
 
+    /** The cross-language error contract: bad inputs with the kind, field and rule they must give. */
+    @Suppress("UNCHECKED_CAST")
+    val errorCases: List<Map<String, Any?>> =
+        (JSONObjectUtils.parse(Files.readString(workspace.resolve("tests/vectors/errors.json"))) as Map<String, Any?>)["cases"]
+            as List<Map<String, Any?>>
+
     @Suppress("UNCHECKED_CAST")
     val vectorKey: Map<String, Any?> = vectors["key"] as Map<String, Any?>
 
@@ -40,12 +46,12 @@ object Fixtures {
             scope = (json["scope"] as List<String>?) ?: emptyList(),
         )
 
-    /** A signer over the vectors' key with [case]'s clock skew. */
+    /** A signer over the vectors' key with [case]'s clock skew (the core's default when it has none). */
     fun vectorSigner(case: Map<String, Any?>, backend: SigningBackend = SigningBackend.FIXED_BASE_COMB): Signer =
         Signer.fromPem(
             vectorKey["pem"] as String,
             vectorKey["key_id"] as String,
-            (case["clock_skew"] as Number).toLong(),
+            (case["clock_skew"] as Number?)?.toLong(),
             backend,
         )
 

@@ -675,6 +675,8 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_devtoken_checksum_func_core_defaults(
+    ): Int
     external fun uniffi_devtoken_checksum_func_decode_token(
     ): Int
     external fun uniffi_devtoken_checksum_func_generate_private_key_pem(
@@ -683,17 +685,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_devtoken_checksum_func_inspect_token_at(
     ): Int
-    external fun uniffi_devtoken_checksum_func_probe(
-    ): Int
     external fun uniffi_devtoken_checksum_func_service_names(
     ): Int
     external fun uniffi_devtoken_checksum_func_verify_token(
     ): Int
-    external fun uniffi_devtoken_checksum_method_manualclock_advance(
-    ): Int
-    external fun uniffi_devtoken_checksum_method_manualclock_now(
-    ): Int
-    external fun uniffi_devtoken_checksum_method_manualclock_set(
+    external fun uniffi_devtoken_checksum_func_probe(
     ): Int
     external fun uniffi_devtoken_checksum_method_mapstokenprovider_access_token(
     ): Int
@@ -705,6 +701,32 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_devtoken_checksum_method_mapstokenprovider_maps_token(
     ): Int
+    external fun uniffi_devtoken_checksum_method_mapstokenprovider_options(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_tokenprovider_current_claims_json(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_tokenprovider_expires_at(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_tokenprovider_force_refresh(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_tokenprovider_lean_call_id(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_tokenprovider_options(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_tokenprovider_seconds_left(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_tokenprovider_signature_count(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_tokenprovider_token(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_manualclock_advance(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_manualclock_now(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_manualclock_set(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_signer_clock_skew_secs(
+    ): Int
     external fun uniffi_devtoken_checksum_method_signer_key_id(
     ): Int
     external fun uniffi_devtoken_checksum_method_signer_lean_call_id(
@@ -715,31 +737,17 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_devtoken_checksum_method_signer_sign_token_at(
     ): Int
-    external fun uniffi_devtoken_checksum_method_tokenprovider_current_claims_json(
+    external fun uniffi_devtoken_checksum_constructor_mapstokenprovider_new(
     ): Int
-    external fun uniffi_devtoken_checksum_method_tokenprovider_expires_at(
-    ): Int
-    external fun uniffi_devtoken_checksum_method_tokenprovider_force_refresh(
-    ): Int
-    external fun uniffi_devtoken_checksum_method_tokenprovider_lean_call_id(
-    ): Int
-    external fun uniffi_devtoken_checksum_method_tokenprovider_seconds_left(
-    ): Int
-    external fun uniffi_devtoken_checksum_method_tokenprovider_signature_count(
-    ): Int
-    external fun uniffi_devtoken_checksum_method_tokenprovider_token(
+    external fun uniffi_devtoken_checksum_constructor_tokenprovider_new(
     ): Int
     external fun uniffi_devtoken_checksum_constructor_manualclock_new(
-    ): Int
-    external fun uniffi_devtoken_checksum_constructor_mapstokenprovider_new(
     ): Int
     external fun uniffi_devtoken_checksum_constructor_signer_from_file(
     ): Int
     external fun uniffi_devtoken_checksum_constructor_signer_from_pem(
     ): Int
     external fun uniffi_devtoken_checksum_constructor_signer_generate(
-    ): Int
-    external fun uniffi_devtoken_checksum_constructor_tokenprovider_new(
     ): Int
     external fun ffi_devtoken_uniffi_contract_version(
     ): Int
@@ -761,23 +769,11 @@ internal object UniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
-    external fun uniffi_devtoken_fn_clone_manualclock(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_devtoken_fn_free_manualclock(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_devtoken_fn_constructor_manualclock_new(`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_devtoken_fn_method_manualclock_advance(`ptr`: Long,`secs`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_devtoken_fn_method_manualclock_now(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_devtoken_fn_method_manualclock_set(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
     external fun uniffi_devtoken_fn_clone_mapstokenprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_devtoken_fn_free_mapstokenprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_devtoken_fn_constructor_mapstokenprovider_new(`signer`: Long,`claims`: RustBuffer.ByValue,`network`: RustBuffer.ByValue,`marginFraction`: Double,`minMarginSecs`: Long,`clock`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_devtoken_fn_constructor_mapstokenprovider_new(`signer`: Long,`claims`: RustBuffer.ByValue,`network`: RustBuffer.ByValue,`marginFraction`: RustBuffer.ByValue,`minMarginSecs`: RustBuffer.ByValue,`clock`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_devtoken_fn_method_mapstokenprovider_access_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -789,27 +785,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_devtoken_fn_method_mapstokenprovider_maps_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_devtoken_fn_clone_signer(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_devtoken_fn_free_signer(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_devtoken_fn_constructor_signer_from_file(`path`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`clockSkewSecs`: Long,`backend`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_devtoken_fn_constructor_signer_from_pem(`pem`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`clockSkewSecs`: Long,`backend`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_devtoken_fn_constructor_signer_generate(`keyId`: RustBuffer.ByValue,`clockSkewSecs`: Long,`backend`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_devtoken_fn_method_signer_key_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_devtoken_fn_method_signer_lean_call_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_devtoken_fn_method_signer_public_key_pem(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_devtoken_fn_method_signer_sign_token(`ptr`: Long,`service`: RustBuffer.ByValue,`claims`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_devtoken_fn_method_signer_sign_token_at(`ptr`: Long,`service`: RustBuffer.ByValue,`claims`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_devtoken_fn_method_signer_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_devtoken_fn_method_mapstokenprovider_options(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_clone_tokenprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -825,11 +801,51 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_tokenprovider_lean_call_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_devtoken_fn_method_tokenprovider_options(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_tokenprovider_seconds_left(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_tokenprovider_signature_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_devtoken_fn_method_tokenprovider_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_clone_manualclock(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_free_manualclock(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_devtoken_fn_constructor_manualclock_new(`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_method_manualclock_advance(`ptr`: Long,`secs`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_devtoken_fn_method_manualclock_now(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_method_manualclock_set(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_devtoken_fn_clone_signer(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_free_signer(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_devtoken_fn_constructor_signer_from_file(`path`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`clockSkewSecs`: RustBuffer.ByValue,`backend`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_constructor_signer_from_pem(`pem`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`clockSkewSecs`: RustBuffer.ByValue,`backend`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_constructor_signer_generate(`keyId`: RustBuffer.ByValue,`clockSkewSecs`: RustBuffer.ByValue,`backend`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_method_signer_clock_skew_secs(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_method_signer_key_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_signer_lean_call_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_method_signer_public_key_pem(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_signer_sign_token(`ptr`: Long,`service`: RustBuffer.ByValue,`claims`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_signer_sign_token_at(`ptr`: Long,`service`: RustBuffer.ByValue,`claims`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_signer_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_func_core_defaults(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_decode_token(`token`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -839,11 +855,11 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_inspect_token_at(`token`: RustBuffer.ByValue,`service`: RustBuffer.ByValue,`publicKeyPem`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_devtoken_fn_func_probe(`service`: RustBuffer.ByValue,`token`: RustBuffer.ByValue,`network`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_service_names(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_verify_token(`token`: RustBuffer.ByValue,`publicKeyPem`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_func_probe(`service`: RustBuffer.ByValue,`token`: RustBuffer.ByValue,`network`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_devtoken_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -964,103 +980,115 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
-    if ((lib.uniffi_devtoken_checksum_func_decode_token() and 0xFFFF) != 20285) {
+    if ((lib.uniffi_devtoken_checksum_func_core_defaults() and 0xFFFF) != 48705) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_func_generate_private_key_pem() and 0xFFFF) != 44114) {
+    if ((lib.uniffi_devtoken_checksum_func_decode_token() and 0xFFFF) != 17322) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_func_inspect_token() and 0xFFFF) != 49586) {
+    if ((lib.uniffi_devtoken_checksum_func_generate_private_key_pem() and 0xFFFF) != 34098) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_func_inspect_token_at() and 0xFFFF) != 3250) {
+    if ((lib.uniffi_devtoken_checksum_func_inspect_token() and 0xFFFF) != 55239) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_func_probe() and 0xFFFF) != 41277) {
+    if ((lib.uniffi_devtoken_checksum_func_inspect_token_at() and 0xFFFF) != 35890) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_func_service_names() and 0xFFFF) != 33474) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_func_verify_token() and 0xFFFF) != 31972) {
+    if ((lib.uniffi_devtoken_checksum_func_verify_token() and 0xFFFF) != 3525) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_manualclock_advance() and 0xFFFF) != 53513) {
+    if ((lib.uniffi_devtoken_checksum_func_probe() and 0xFFFF) != 40983) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_manualclock_now() and 0xFFFF) != 54369) {
+    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_access_token() and 0xFFFF) != 56600) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_manualclock_set() and 0xFFFF) != 13126) {
+    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_exchange_count() and 0xFFFF) != 18770) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_access_token() and 0xFFFF) != 33235) {
+    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_expires_at() and 0xFFFF) != 23839) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_exchange_count() and 0xFFFF) != 12332) {
+    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_lean_call_id() and 0xFFFF) != 56935) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_expires_at() and 0xFFFF) != 17662) {
+    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_maps_token() and 0xFFFF) != 61341) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_lean_call_id() and 0xFFFF) != 31393) {
+    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_options() and 0xFFFF) != 60697) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_maps_token() and 0xFFFF) != 60669) {
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_current_claims_json() and 0xFFFF) != 1074) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_signer_key_id() and 0xFFFF) != 60797) {
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_expires_at() and 0xFFFF) != 27345) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_signer_lean_call_id() and 0xFFFF) != 62785) {
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_force_refresh() and 0xFFFF) != 63225) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_signer_public_key_pem() and 0xFFFF) != 47684) {
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() and 0xFFFF) != 21075) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_signer_sign_token() and 0xFFFF) != 18921) {
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_options() and 0xFFFF) != 20295) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_signer_sign_token_at() and 0xFFFF) != 55146) {
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_seconds_left() and 0xFFFF) != 58311) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_current_claims_json() and 0xFFFF) != 21946) {
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_signature_count() and 0xFFFF) != 4554) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_expires_at() and 0xFFFF) != 65451) {
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_token() and 0xFFFF) != 29964) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_force_refresh() and 0xFFFF) != 19394) {
+    if ((lib.uniffi_devtoken_checksum_method_manualclock_advance() and 0xFFFF) != 51459) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() and 0xFFFF) != 42258) {
+    if ((lib.uniffi_devtoken_checksum_method_manualclock_now() and 0xFFFF) != 21126) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_seconds_left() and 0xFFFF) != 28325) {
+    if ((lib.uniffi_devtoken_checksum_method_manualclock_set() and 0xFFFF) != 64373) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_signature_count() and 0xFFFF) != 60481) {
+    if ((lib.uniffi_devtoken_checksum_method_signer_clock_skew_secs() and 0xFFFF) != 59309) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_token() and 0xFFFF) != 49410) {
+    if ((lib.uniffi_devtoken_checksum_method_signer_key_id() and 0xFFFF) != 49554) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_constructor_manualclock_new() and 0xFFFF) != 933) {
+    if ((lib.uniffi_devtoken_checksum_method_signer_lean_call_id() and 0xFFFF) != 50764) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_constructor_mapstokenprovider_new() and 0xFFFF) != 34778) {
+    if ((lib.uniffi_devtoken_checksum_method_signer_public_key_pem() and 0xFFFF) != 33039) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_constructor_signer_from_file() and 0xFFFF) != 39951) {
+    if ((lib.uniffi_devtoken_checksum_method_signer_sign_token() and 0xFFFF) != 24132) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_constructor_signer_from_pem() and 0xFFFF) != 52846) {
+    if ((lib.uniffi_devtoken_checksum_method_signer_sign_token_at() and 0xFFFF) != 34617) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_constructor_signer_generate() and 0xFFFF) != 31035) {
+    if ((lib.uniffi_devtoken_checksum_constructor_mapstokenprovider_new() and 0xFFFF) != 23022) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_constructor_tokenprovider_new() and 0xFFFF) != 35443) {
+    if ((lib.uniffi_devtoken_checksum_constructor_tokenprovider_new() and 0xFFFF) != 38514) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_constructor_manualclock_new() and 0xFFFF) != 2852) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_constructor_signer_from_file() and 0xFFFF) != 2509) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_constructor_signer_from_pem() and 0xFFFF) != 55219) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_constructor_signer_generate() and 0xFFFF) != 40352) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1841,6 +1869,11 @@ public interface MapsTokenProviderInterface {
      */
     fun `mapsToken`(): kotlin.String
     
+    /**
+     * The options in effect (the core's defaults where none were given).
+     */
+    fun `options`(): EffectiveMapsOptions
+    
     companion object
 }
 
@@ -1873,8 +1906,9 @@ open class MapsTokenProvider: Disposable, AutoCloseable, MapsTokenProviderInterf
     }
     /**
      * A provider for Maps `claims` (issuer, optional origins; scope defaults to server_api).
+     * Options left `null`/`nil` take the core's defaults.
      */
-    constructor(`signer`: Signer, `claims`: Claims, `network`: NetworkOptions? = null, `marginFraction`: kotlin.Double = 0.1, `minMarginSecs`: kotlin.Long = 60L, `clock`: ManualClock? = null) :
+    constructor(`signer`: Signer, `claims`: Claims, `network`: NetworkOptions? = null, `marginFraction`: kotlin.Double? = null, `minMarginSecs`: kotlin.Long? = null, `clock`: ManualClock? = null) :
         this(UniffiWithHandle, 
     uniffiRustCallWithError(TokenException) { _status ->
     UniffiLib.uniffi_devtoken_fn_constructor_mapstokenprovider_new(
@@ -1883,8 +1917,8 @@ open class MapsTokenProvider: Disposable, AutoCloseable, MapsTokenProviderInterf
         FfiConverterTypeSigner.lower(`signer`),
         FfiConverterTypeClaims.lower(`claims`),
         FfiConverterOptionalTypeNetworkOptions.lower(`network`),
-        FfiConverterDouble.lower(`marginFraction`),
-        FfiConverterLong.lower(`minMarginSecs`),
+        FfiConverterOptionalDouble.lower(`marginFraction`),
+        FfiConverterOptionalLong.lower(`minMarginSecs`),
         FfiConverterOptionalTypeManualClock.lower(`clock`),_status)
 }
     )
@@ -2050,6 +2084,22 @@ open class MapsTokenProvider: Disposable, AutoCloseable, MapsTokenProviderInterf
     
 
     
+    /**
+     * The options in effect (the core's defaults where none were given).
+     */override fun `options`(): EffectiveMapsOptions {
+            return FfiConverterTypeEffectiveMapsOptions.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_mapstokenprovider_options(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
 
     
 
@@ -2189,6 +2239,11 @@ public object FfiConverterTypeMapsTokenProvider: FfiConverter<MapsTokenProvider,
 public interface SignerInterface {
     
     /**
+     * How far `iat` is back-dated when claims carry no `issued_at`, in seconds.
+     */
+    fun `clockSkewSecs`(): kotlin.Long
+    
+    /**
      * The key id sent as `kid`.
      */
     fun `keyId`(): kotlin.String
@@ -2324,6 +2379,22 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
 
     
     /**
+     * How far `iat` is back-dated when claims carry no `issued_at`, in seconds.
+     */override fun `clockSkewSecs`(): kotlin.Long {
+            return FfiConverterLong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_signer_clock_skew_secs(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The key id sent as `kid`.
      */override fun `keyId`(): kotlin.String {
             return FfiConverterString.lift(
@@ -2434,7 +2505,7 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
     /**
      * Reads a key file; the key id comes from an `AuthKey_<KEYID>.p8` name when not given.
      */
-    @Throws(TokenException::class) fun `fromFile`(`path`: kotlin.String, `keyId`: kotlin.String? = null, `clockSkewSecs`: kotlin.Long = 60L, `backend`: SigningBackend? = null): Signer {
+    @Throws(TokenException::class) fun `fromFile`(`path`: kotlin.String, `keyId`: kotlin.String? = null, `clockSkewSecs`: kotlin.Long? = null, `backend`: SigningBackend? = null): Signer {
             return FfiConverterTypeSigner.lift(
     uniffiRustCallWithError(TokenException) { _status ->
     UniffiLib.uniffi_devtoken_fn_constructor_signer_from_file(
@@ -2442,7 +2513,7 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
         
         FfiConverterString.lower(`path`),
         FfiConverterOptionalString.lower(`keyId`),
-        FfiConverterLong.lower(`clockSkewSecs`),
+        FfiConverterOptionalLong.lower(`clockSkewSecs`),
         FfiConverterOptionalTypeSigningBackend.lower(`backend`),_status)
 }
     )
@@ -2452,9 +2523,9 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
         
     /**
      * Parses a PEM (any pasted form: CRLF, literal `\n`, one line, SEC1 or PKCS#8).
-     * `backend`: None (or `FixedBaseComb`) for the default signer, `StockP256` to compare.
+     * `clock_skew_secs` and `backend`: None for the core's defaults.
      */
-    @Throws(TokenException::class) fun `fromPem`(`pem`: kotlin.String, `keyId`: kotlin.String, `clockSkewSecs`: kotlin.Long = 60L, `backend`: SigningBackend? = null): Signer {
+    @Throws(TokenException::class) fun `fromPem`(`pem`: kotlin.String, `keyId`: kotlin.String, `clockSkewSecs`: kotlin.Long? = null, `backend`: SigningBackend? = null): Signer {
             return FfiConverterTypeSigner.lift(
     uniffiRustCallWithError(TokenException) { _status ->
     UniffiLib.uniffi_devtoken_fn_constructor_signer_from_pem(
@@ -2462,7 +2533,7 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
         
         FfiConverterString.lower(`pem`),
         FfiConverterString.lower(`keyId`),
-        FfiConverterLong.lower(`clockSkewSecs`),
+        FfiConverterOptionalLong.lower(`clockSkewSecs`),
         FfiConverterOptionalTypeSigningBackend.lower(`backend`),_status)
 }
     )
@@ -2473,14 +2544,14 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
     /**
      * A signer over a fresh random key (for tests and local use).
      */
-    @Throws(TokenException::class) fun `generate`(`keyId`: kotlin.String, `clockSkewSecs`: kotlin.Long = 60L, `backend`: SigningBackend? = null): Signer {
+    @Throws(TokenException::class) fun `generate`(`keyId`: kotlin.String, `clockSkewSecs`: kotlin.Long? = null, `backend`: SigningBackend? = null): Signer {
             return FfiConverterTypeSigner.lift(
     uniffiRustCallWithError(TokenException) { _status ->
     UniffiLib.uniffi_devtoken_fn_constructor_signer_generate(
     
         
         FfiConverterString.lower(`keyId`),
-        FfiConverterLong.lower(`clockSkewSecs`),
+        FfiConverterOptionalLong.lower(`clockSkewSecs`),
         FfiConverterOptionalTypeSigningBackend.lower(`backend`),_status)
 }
     )
@@ -2638,6 +2709,11 @@ public interface TokenProviderInterface {
      * can ignore it.
      */
     fun `leanCallId`(): kotlin.ULong
+    
+    /**
+     * The options in effect (the core's defaults where none were given).
+     */
+    fun `options`(): EffectiveProviderOptions
     
     /**
      * Seconds until the current token expires, if one has been signed.
@@ -2846,6 +2922,22 @@ open class TokenProvider: Disposable, AutoCloseable, TokenProviderInterface
 
     
     /**
+     * The options in effect (the core's defaults where none were given).
+     */override fun `options`(): EffectiveProviderOptions {
+            return FfiConverterTypeEffectiveProviderOptions.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_tokenprovider_options(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Seconds until the current token expires, if one has been signed.
      */override fun `secondsLeft`(): kotlin.Long? {
             return FfiConverterOptionalLong.lift(
@@ -3005,6 +3097,109 @@ public object FfiConverterTypeClaims: FfiConverterRustBuffer<Claims> {
 
 
 /**
+ * The core's defaults, for callers and for tests that check an omitted option takes them.
+ */
+data class CoreDefaults (
+    /**
+     * How far `iat` is back-dated, in seconds.
+     */
+    var `clockSkewSecs`: kotlin.Long
+    , 
+    /**
+     * `TokenProvider`: renew when less than this fraction of the lifetime is left.
+     */
+    var `providerMarginFraction`: kotlin.Double
+    , 
+    /**
+     * `TokenProvider`: ... but with at least this many seconds left.
+     */
+    var `providerMinMarginSecs`: kotlin.Long
+    , 
+    /**
+     * `TokenProvider` for APNs: renew this long after signing (the rule table's value).
+     */
+    var `apnsRenewAfterSecs`: kotlin.Long
+    , 
+    /**
+     * `MapsTokenProvider`: exchange again when less than this fraction is left.
+     */
+    var `mapsMarginFraction`: kotlin.Double
+    , 
+    /**
+     * `MapsTokenProvider`: ... but with at least this many seconds left.
+     */
+    var `mapsMinMarginSecs`: kotlin.Long
+    , 
+    /**
+     * Network: time allowed to connect, in milliseconds.
+     */
+    var `connectTimeoutMs`: kotlin.Long
+    , 
+    /**
+     * Network: time allowed for the answer, in milliseconds.
+     */
+    var `readTimeoutMs`: kotlin.Long
+    , 
+    /**
+     * Network: retries after a 5xx answer or a connection failure.
+     */
+    var `maxRetries`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCoreDefaults: FfiConverterRustBuffer<CoreDefaults> {
+    override fun read(buf: ByteBuffer): CoreDefaults {
+        return CoreDefaults(
+            FfiConverterLong.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CoreDefaults) = (
+            FfiConverterLong.allocationSize(value.`clockSkewSecs`) +
+            FfiConverterDouble.allocationSize(value.`providerMarginFraction`) +
+            FfiConverterLong.allocationSize(value.`providerMinMarginSecs`) +
+            FfiConverterLong.allocationSize(value.`apnsRenewAfterSecs`) +
+            FfiConverterDouble.allocationSize(value.`mapsMarginFraction`) +
+            FfiConverterLong.allocationSize(value.`mapsMinMarginSecs`) +
+            FfiConverterLong.allocationSize(value.`connectTimeoutMs`) +
+            FfiConverterLong.allocationSize(value.`readTimeoutMs`) +
+            FfiConverterLong.allocationSize(value.`maxRetries`)
+    )
+
+    override fun write(value: CoreDefaults, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`clockSkewSecs`, buf)
+            FfiConverterDouble.write(value.`providerMarginFraction`, buf)
+            FfiConverterLong.write(value.`providerMinMarginSecs`, buf)
+            FfiConverterLong.write(value.`apnsRenewAfterSecs`, buf)
+            FfiConverterDouble.write(value.`mapsMarginFraction`, buf)
+            FfiConverterLong.write(value.`mapsMinMarginSecs`, buf)
+            FfiConverterLong.write(value.`connectTimeoutMs`, buf)
+            FfiConverterLong.write(value.`readTimeoutMs`, buf)
+            FfiConverterLong.write(value.`maxRetries`, buf)
+    }
+}
+
+
+
+/**
  * A token's header and claims as JSON object text (members in token order).
  */
 data class DecodedToken (
@@ -3046,6 +3241,140 @@ public object FfiConverterTypeDecodedToken: FfiConverterRustBuffer<DecodedToken>
     override fun write(value: DecodedToken, buf: ByteBuffer) {
             FfiConverterString.write(value.`headerJson`, buf)
             FfiConverterString.write(value.`claimsJson`, buf)
+    }
+}
+
+
+
+/**
+ * The effective options of a Maps provider, as the core resolved them.
+ */
+data class EffectiveMapsOptions (
+    /**
+     * Exchange again when less than this fraction of the access token's life is left.
+     */
+    var `marginFraction`: kotlin.Double
+    , 
+    /**
+     * ... but with at least this many seconds left.
+     */
+    var `minMarginSecs`: kotlin.Long
+    , 
+    /**
+     * Time allowed to connect, in milliseconds.
+     */
+    var `connectTimeoutMs`: kotlin.Long
+    , 
+    /**
+     * Time allowed for the answer, in milliseconds.
+     */
+    var `readTimeoutMs`: kotlin.Long
+    , 
+    /**
+     * Retries after a 5xx answer or a connection failure.
+     */
+    var `maxRetries`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEffectiveMapsOptions: FfiConverterRustBuffer<EffectiveMapsOptions> {
+    override fun read(buf: ByteBuffer): EffectiveMapsOptions {
+        return EffectiveMapsOptions(
+            FfiConverterDouble.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: EffectiveMapsOptions) = (
+            FfiConverterDouble.allocationSize(value.`marginFraction`) +
+            FfiConverterLong.allocationSize(value.`minMarginSecs`) +
+            FfiConverterLong.allocationSize(value.`connectTimeoutMs`) +
+            FfiConverterLong.allocationSize(value.`readTimeoutMs`) +
+            FfiConverterLong.allocationSize(value.`maxRetries`)
+    )
+
+    override fun write(value: EffectiveMapsOptions, buf: ByteBuffer) {
+            FfiConverterDouble.write(value.`marginFraction`, buf)
+            FfiConverterLong.write(value.`minMarginSecs`, buf)
+            FfiConverterLong.write(value.`connectTimeoutMs`, buf)
+            FfiConverterLong.write(value.`readTimeoutMs`, buf)
+            FfiConverterLong.write(value.`maxRetries`, buf)
+    }
+}
+
+
+
+/**
+ * The effective options of a provider, as the core resolved them.
+ */
+data class EffectiveProviderOptions (
+    /**
+     * Renew when less than this fraction of the lifetime is left.
+     */
+    var `marginFraction`: kotlin.Double
+    , 
+    /**
+     * ... but with at least this many seconds left.
+     */
+    var `minMarginSecs`: kotlin.Long
+    , 
+    /**
+     * APNs/DeviceCheck: renew this long after signing, when set (else the rule table's).
+     */
+    var `renewAfterSecs`: kotlin.Long?
+    , 
+    /**
+     * Whether per-request tokens are reused.
+     */
+    var `reusePerRequestTokens`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEffectiveProviderOptions: FfiConverterRustBuffer<EffectiveProviderOptions> {
+    override fun read(buf: ByteBuffer): EffectiveProviderOptions {
+        return EffectiveProviderOptions(
+            FfiConverterDouble.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: EffectiveProviderOptions) = (
+            FfiConverterDouble.allocationSize(value.`marginFraction`) +
+            FfiConverterLong.allocationSize(value.`minMarginSecs`) +
+            FfiConverterOptionalLong.allocationSize(value.`renewAfterSecs`) +
+            FfiConverterBoolean.allocationSize(value.`reusePerRequestTokens`)
+    )
+
+    override fun write(value: EffectiveProviderOptions, buf: ByteBuffer) {
+            FfiConverterDouble.write(value.`marginFraction`, buf)
+            FfiConverterLong.write(value.`minMarginSecs`, buf)
+            FfiConverterOptionalLong.write(value.`renewAfterSecs`, buf)
+            FfiConverterBoolean.write(value.`reusePerRequestTokens`, buf)
     }
 }
 
@@ -3107,7 +3436,8 @@ public object FfiConverterTypeFinding: FfiConverterRustBuffer<Finding> {
 
 
 /**
- * How HTTP requests to Apple are made (all fields have defaults).
+ * How HTTP requests to Apple are made; a field left `null`/`nil` takes the core's default
+ * (`coreDefaults()` reports them).
  */
 data class NetworkOptions (
     /**
@@ -3118,15 +3448,15 @@ data class NetworkOptions (
     /**
      * Time allowed to connect, in milliseconds.
      */
-    var `connectTimeoutMs`: kotlin.Long = 5000L 
+    var `connectTimeoutMs`: kotlin.Long? = null 
     , 
     /**
      * Time allowed for the answer, in milliseconds.
      */
-    var `readTimeoutMs`: kotlin.Long = 10000L 
+    var `readTimeoutMs`: kotlin.Long? = null 
     , 
     /**
-     * The User-Agent header (default devtoken/<version>).
+     * The User-Agent header.
      */
     var `userAgent`: kotlin.String? = null 
     , 
@@ -3138,7 +3468,7 @@ data class NetworkOptions (
     /**
      * Retries after a 5xx answer or a connection failure.
      */
-    var `maxRetries`: kotlin.Int = 2 
+    var `maxRetries`: kotlin.Long? = null 
     
 ){
     
@@ -3156,30 +3486,30 @@ public object FfiConverterTypeNetworkOptions: FfiConverterRustBuffer<NetworkOpti
     override fun read(buf: ByteBuffer): NetworkOptions {
         return NetworkOptions(
             FfiConverterOptionalString.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
-            FfiConverterInt.read(buf),
+            FfiConverterOptionalLong.read(buf),
         )
     }
 
     override fun allocationSize(value: NetworkOptions) = (
             FfiConverterOptionalString.allocationSize(value.`baseUrl`) +
-            FfiConverterLong.allocationSize(value.`connectTimeoutMs`) +
-            FfiConverterLong.allocationSize(value.`readTimeoutMs`) +
+            FfiConverterOptionalLong.allocationSize(value.`connectTimeoutMs`) +
+            FfiConverterOptionalLong.allocationSize(value.`readTimeoutMs`) +
             FfiConverterOptionalString.allocationSize(value.`userAgent`) +
             FfiConverterOptionalString.allocationSize(value.`extraCaPem`) +
-            FfiConverterInt.allocationSize(value.`maxRetries`)
+            FfiConverterOptionalLong.allocationSize(value.`maxRetries`)
     )
 
     override fun write(value: NetworkOptions, buf: ByteBuffer) {
             FfiConverterOptionalString.write(value.`baseUrl`, buf)
-            FfiConverterLong.write(value.`connectTimeoutMs`, buf)
-            FfiConverterLong.write(value.`readTimeoutMs`, buf)
+            FfiConverterOptionalLong.write(value.`connectTimeoutMs`, buf)
+            FfiConverterOptionalLong.write(value.`readTimeoutMs`, buf)
             FfiConverterOptionalString.write(value.`userAgent`, buf)
             FfiConverterOptionalString.write(value.`extraCaPem`, buf)
-            FfiConverterInt.write(value.`maxRetries`, buf)
+            FfiConverterOptionalLong.write(value.`maxRetries`, buf)
     }
 }
 
@@ -3257,28 +3587,29 @@ public object FfiConverterTypeProbeVerdict: FfiConverterRustBuffer<ProbeVerdict>
 
 
 /**
- * How a `TokenProvider` renews (see the core's `ProviderOptions`).
+ * How a `TokenProvider` renews (see the core's `ProviderOptions`); a field left `null`/`nil`
+ * takes the core's default (`coreDefaults()` reports them).
  */
 data class ProviderOptions (
     /**
      * Renew when less than this fraction of the lifetime is left.
      */
-    var `marginFraction`: kotlin.Double = 0.25 
+    var `marginFraction`: kotlin.Double? = null 
     , 
     /**
      * ... but with at least this many seconds left.
      */
-    var `minMarginSecs`: kotlin.Long = 60L 
+    var `minMarginSecs`: kotlin.Long? = null 
     , 
     /**
-     * APNs/DeviceCheck: renew this long after signing (1200 to 3599; default 2400).
+     * APNs/DeviceCheck: renew this long after signing (default from the rule table).
      */
     var `renewAfterSecs`: kotlin.Long? = null 
     , 
     /**
      * App Store Server / External Purchase Server: reuse instead of a token per call.
      */
-    var `reusePerRequestTokens`: kotlin.Boolean = false 
+    var `reusePerRequestTokens`: kotlin.Boolean? = null 
     
 ){
     
@@ -3295,25 +3626,25 @@ data class ProviderOptions (
 public object FfiConverterTypeProviderOptions: FfiConverterRustBuffer<ProviderOptions> {
     override fun read(buf: ByteBuffer): ProviderOptions {
         return ProviderOptions(
-            FfiConverterDouble.read(buf),
-            FfiConverterLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalLong.read(buf),
-            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalBoolean.read(buf),
         )
     }
 
     override fun allocationSize(value: ProviderOptions) = (
-            FfiConverterDouble.allocationSize(value.`marginFraction`) +
-            FfiConverterLong.allocationSize(value.`minMarginSecs`) +
+            FfiConverterOptionalDouble.allocationSize(value.`marginFraction`) +
+            FfiConverterOptionalLong.allocationSize(value.`minMarginSecs`) +
             FfiConverterOptionalLong.allocationSize(value.`renewAfterSecs`) +
-            FfiConverterBoolean.allocationSize(value.`reusePerRequestTokens`)
+            FfiConverterOptionalBoolean.allocationSize(value.`reusePerRequestTokens`)
     )
 
     override fun write(value: ProviderOptions, buf: ByteBuffer) {
-            FfiConverterDouble.write(value.`marginFraction`, buf)
-            FfiConverterLong.write(value.`minMarginSecs`, buf)
+            FfiConverterOptionalDouble.write(value.`marginFraction`, buf)
+            FfiConverterOptionalLong.write(value.`minMarginSecs`, buf)
             FfiConverterOptionalLong.write(value.`renewAfterSecs`, buf)
-            FfiConverterBoolean.write(value.`reusePerRequestTokens`, buf)
+            FfiConverterOptionalBoolean.write(value.`reusePerRequestTokens`, buf)
     }
 }
 
@@ -3449,20 +3780,25 @@ public object FfiConverterTypeSigningBackend: FfiConverterRustBuffer<SigningBack
 
 
 /**
- * Every devtoken failure; `reason` is the core's full sentence (named so that it does not
- * clash with the `message` of Kotlin and Swift errors).
+ * Every devtoken failure. `reason` is the core's full sentence (named so that it does not
+ * clash with the `message` of Kotlin and Swift errors); `field` and `rule` are the core's
+ * stable codes (see `tests/vectors/errors.json`).
  */
 sealed class TokenException: kotlin.Exception() {
     
     /**
-     * The key is not a usable P-256 key.
+     * The key is not a usable P-256 key; `rule` says why (`encrypted`, `wrong_curve`, ...).
      */
     class InvalidKey(
         
-        val `reason`: kotlin.String
+        val `reason`: kotlin.String, 
+        
+        val `field`: kotlin.String, 
+        
+        val `rule`: kotlin.String
         ) : TokenException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = "reason=${ `reason` }, field=${ `field` }, rule=${ `rule` }"
     }
     
     /**
@@ -3520,14 +3856,24 @@ sealed class TokenException: kotlin.Exception() {
     }
     
     /**
-     * A TokenProvider option or claims template is not usable.
+     * An option (clock skew, margins, network settings) or a provider template is not usable.
      */
     class InvalidOption(
         
-        val `reason`: kotlin.String
+        val `reason`: kotlin.String, 
+        
+        /**
+         * The option at fault (`clock_skew_secs`, `margin_fraction`, ...).
+         */
+        val `field`: kotlin.String, 
+        
+        /**
+         * The rule's code (`range`, `format`, `conflict`, `not_applicable`).
+         */
+        val `rule`: kotlin.String
         ) : TokenException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = "reason=${ `reason` }, field=${ `field` }, rule=${ `rule` }"
     }
     
     /**
@@ -3641,6 +3987,8 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
         return when(buf.getInt()) {
             1 -> TokenException.InvalidKey(
                 FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
                 )
             2 -> TokenException.InvalidClaim(
                 FfiConverterString.read(buf),
@@ -3657,6 +4005,8 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 FfiConverterString.read(buf),
                 )
             6 -> TokenException.InvalidOption(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
             7 -> TokenException.RefreshTooSoon(
@@ -3691,6 +4041,8 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`field`)
+                + FfiConverterString.allocationSize(value.`rule`)
             )
             is TokenException.InvalidClaim -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -3718,6 +4070,8 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`field`)
+                + FfiConverterString.allocationSize(value.`rule`)
             )
             is TokenException.RefreshTooSoon -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -3759,6 +4113,8 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
             is TokenException.InvalidKey -> {
                 buf.putInt(1)
                 FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`field`, buf)
+                FfiConverterString.write(value.`rule`, buf)
                 Unit
             }
             is TokenException.InvalidClaim -> {
@@ -3786,6 +4142,8 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
             is TokenException.InvalidOption -> {
                 buf.putInt(6)
                 FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`field`, buf)
+                FfiConverterString.write(value.`rule`, buf)
                 Unit
             }
             is TokenException.RefreshTooSoon -> {
@@ -3853,6 +4211,70 @@ public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
         } else {
             buf.put(1)
             FfiConverterLong.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalDouble: FfiConverterRustBuffer<kotlin.Double?> {
+    override fun read(buf: ByteBuffer): kotlin.Double? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterDouble.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Double?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterDouble.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Double?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterDouble.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalBoolean: FfiConverterRustBuffer<kotlin.Boolean?> {
+    override fun read(buf: ByteBuffer): kotlin.Boolean? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterBoolean.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Boolean?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterBoolean.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Boolean?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterBoolean.write(value, buf)
         }
     }
 }
@@ -4105,6 +4527,19 @@ public object FfiConverterSequenceTypeFinding: FfiConverterRustBuffer<List<Findi
     }
 }
         /**
+         * The core's defaults (read from the core, never restated in a binding).
+         */ fun `coreDefaults`(): CoreDefaults {
+            return FfiConverterTypeCoreDefaults.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_func_core_defaults(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
          * Decodes a token's header and claims without checking the signature.
          */
     @Throws(TokenException::class) fun `decodeToken`(`token`: kotlin.String): DecodedToken {
@@ -4169,23 +4604,6 @@ public object FfiConverterSequenceTypeFinding: FfiConverterRustBuffer<List<Findi
     
 
         /**
-         * Calls the service's documented test endpoint with `token` and reports the verdict.
-         */
-    @Throws(TokenException::class) fun `probe`(`service`: Service, `token`: kotlin.String, `network`: NetworkOptions? = null): ProbeVerdict {
-            return FfiConverterTypeProbeVerdict.lift(
-    uniffiRustCallWithError(TokenException) { _status ->
-    UniffiLib.uniffi_devtoken_fn_func_probe(
-    
-        
-        FfiConverterTypeService.lower(`service`),
-        FfiConverterString.lower(`token`),
-        FfiConverterOptionalTypeNetworkOptions.lower(`network`),_status)
-}
-    )
-    }
-    
-
-        /**
          * The command-line names of every service, in rule-table order.
          */ fun `serviceNames`(): List<kotlin.String> {
             return FfiConverterSequenceString.lift(
@@ -4209,6 +4627,23 @@ public object FfiConverterSequenceTypeFinding: FfiConverterRustBuffer<List<Findi
         
         FfiConverterString.lower(`token`),
         FfiConverterString.lower(`publicKeyPem`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Calls the service's documented test endpoint with `token` and reports the verdict.
+         */
+    @Throws(TokenException::class) fun `probe`(`service`: Service, `token`: kotlin.String, `network`: NetworkOptions? = null): ProbeVerdict {
+            return FfiConverterTypeProbeVerdict.lift(
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_func_probe(
+    
+        
+        FfiConverterTypeService.lower(`service`),
+        FfiConverterString.lower(`token`),
+        FfiConverterOptionalTypeNetworkOptions.lower(`network`),_status)
 }
     )
     }

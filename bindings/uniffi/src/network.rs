@@ -1,0 +1,94 @@
+//! Network options and `probe`.
+
+use std::time::Duration;
+
+use devtoken_core as core;
+use devtoken_core::options::{count, millis};
+use devtoken_core::Service;
+
+use crate::error::Result;
+use crate::Finding;
+
+/// How HTTP requests to Apple are made; a field left `null`/`nil` takes the core's default
+/// (`coreDefaults()` reports them).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NetworkOptions {
+    /// Replaces Apple's base URL (e.g. a local test server).
+    #[uniffi(default = None)]
+    pub base_url: Option<String>,
+    /// Time allowed to connect, in milliseconds.
+    #[uniffi(default = None)]
+    pub connect_timeout_ms: Option<i64>,
+    /// Time allowed for the answer, in milliseconds.
+    #[uniffi(default = None)]
+    pub read_timeout_ms: Option<i64>,
+    /// The User-Agent header.
+    #[uniffi(default = None)]
+    pub user_agent: Option<String>,
+    /// Extra CA certificates (PEM) trusted besides Mozilla's root store.
+    #[uniffi(default = None)]
+    pub extra_ca_pem: Option<String>,
+    /// Retries after a 5xx answer or a connection failure.
+    #[uniffi(default = None)]
+    pub max_retries: Option<i64>,
+}
+
+/// The core's options: each given field replaces the core default.
+pub(crate) fn http_options(options: Option<NetworkOptions>) -> Result<core::HttpOptions> {
+    let mut http = core::HttpOptions::default();
+    let Some(options) = options else {
+        return Ok(http);
+    };
+    http.base_url = options.base_url;
+    http.extra_ca_pem = options.extra_ca_pem;
+    if let Some(ms) = options.connect_timeout_ms {
+        http.connect_timeout = millis("connect_timeout", ms)?;
+    }
+    if let Some(ms) = options.read_timeout_ms {
+        http.read_timeout = millis("read_timeout", ms)?;
+    }
+    if let Some(agent) = options.user_agent {
+        http.user_agent = agent;
+    }
+    if let Some(retries) = options.max_retries {
+        http.max_retries = count("max_retries", retries)?;
+    }
+    Ok(http)
+}
+
+/// A duration in whole milliseconds, saturating.
+pub(crate) fn millis_i64(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// What a service's test endpoint said of a token.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ProbeVerdict {
+    /// True when the endpoint answered 2xx.
+    pub accepted: bool,
+    /// The HTTP status.
+    pub status: i32,
+    /// The URL that was called.
+    pub url: String,
+    /// Apple's message on refusal.
+    pub message: String,
+    /// On refusal, what inspect_token finds wrong with the token.
+    pub findings: Vec<Finding>,
+}
+
+/// Calls the service's documented test endpoint with `token` and reports the verdict.
+#[uniffi::export(default(network = None))]
+pub fn probe(
+    service: Service,
+    token: String,
+    network: Option<NetworkOptions>,
+) -> Result<ProbeVerdict> {
+    let verdict = core::probe(service, &token, http_options(network)?)?;
+    Ok(ProbeVerdict {
+        accepted: verdict.accepted,
+        status: i32::from(verdict.status),
+        url: verdict.url,
+        message: verdict.message,
+        findings: verdict.findings.into_iter().map(Finding::from).collect(),
+    })
+}

@@ -1,0 +1,250 @@
+//! `TokenProvider` and `MapsTokenProvider`: cached, self-renewing tokens.
+
+use std::sync::Arc;
+
+use devtoken_core as core;
+use devtoken_core::options::seconds;
+use devtoken_core::{Claims, Service};
+
+use crate::error::Result;
+use crate::lean;
+use crate::network::{http_options, NetworkOptions};
+use crate::signer::{clock_or_system, ManualClock, Signer};
+
+/// How a `TokenProvider` renews (see the core's `ProviderOptions`); a field left `null`/`nil`
+/// takes the core's default (`coreDefaults()` reports them).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ProviderOptions {
+    /// Renew when less than this fraction of the lifetime is left.
+    #[uniffi(default = None)]
+    pub margin_fraction: Option<f64>,
+    /// ... but with at least this many seconds left.
+    #[uniffi(default = None)]
+    pub min_margin_secs: Option<i64>,
+    /// APNs/DeviceCheck: renew this long after signing (default from the rule table).
+    #[uniffi(default = None)]
+    pub renew_after_secs: Option<i64>,
+    /// App Store Server / External Purchase Server: reuse instead of a token per call.
+    #[uniffi(default = None)]
+    pub reuse_per_request_tokens: Option<bool>,
+}
+
+impl ProviderOptions {
+    /// The core's options: each given field replaces the core default.
+    fn to_core(&self) -> Result<core::ProviderOptions> {
+        let mut options = core::ProviderOptions::default();
+        if let Some(fraction) = self.margin_fraction {
+            options.margin_fraction = fraction;
+        }
+        if let Some(secs) = self.min_margin_secs {
+            options.min_margin_secs = seconds("min_margin_secs", secs)?;
+        }
+        if let Some(secs) = self.renew_after_secs {
+            options.renew_after_secs = Some(seconds("renew_after_secs", secs)?);
+        }
+        if let Some(reuse) = self.reuse_per_request_tokens {
+            options.reuse_per_request_tokens = reuse;
+        }
+        Ok(options)
+    }
+}
+
+/// The effective options of a provider, as the core resolved them.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct EffectiveProviderOptions {
+    /// Renew when less than this fraction of the lifetime is left.
+    pub margin_fraction: f64,
+    /// ... but with at least this many seconds left.
+    pub min_margin_secs: i64,
+    /// APNs/DeviceCheck: renew this long after signing, when set (else the rule table's).
+    pub renew_after_secs: Option<i64>,
+    /// Whether per-request tokens are reused.
+    pub reuse_per_request_tokens: bool,
+}
+
+fn secs_i64(secs: u64) -> i64 {
+    i64::try_from(secs).unwrap_or(i64::MAX)
+}
+
+/// A cached, self-renewing token following the service's reuse rule.
+#[derive(uniffi::Object)]
+pub struct TokenProvider {
+    inner: Arc<core::TokenProvider>,
+    lean: lean::Registration<core::TokenProvider>,
+}
+
+#[uniffi::export]
+impl TokenProvider {
+    /// A provider for `service` and the claims template `claims` (no issued_at/expires_at).
+    #[uniffi::constructor(default(options = None, clock = None))]
+    pub fn new(
+        signer: Arc<Signer>,
+        service: Service,
+        claims: Claims,
+        options: Option<ProviderOptions>,
+        clock: Option<Arc<ManualClock>>,
+    ) -> Result<Arc<Self>> {
+        let options = match options {
+            Some(options) => options.to_core()?,
+            None => core::ProviderOptions::default(),
+        };
+        let inner = Arc::new(core::TokenProvider::with_clock(
+            Arc::clone(&signer.inner),
+            service,
+            claims,
+            options,
+            clock_or_system(clock),
+        )?);
+        Ok(Arc::new(TokenProvider {
+            lean: lean::PROVIDERS.register(Arc::clone(&inner)),
+            inner,
+        }))
+    }
+
+    /// This provider's id for `devtoken_lean_provider_token`, the Structure-free entry point
+    /// the Kotlin layer reads tokens through. Valid until the provider is closed; other bindings
+    /// can ignore it.
+    pub fn lean_call_id(&self) -> u64 {
+        self.lean.id()
+    }
+
+    /// The token to send now.
+    pub fn token(&self) -> Result<String> {
+        Ok(self.inner.token()?.to_string())
+    }
+
+    /// Signs a new token now (the APNs 20-minute floor still holds).
+    pub fn force_refresh(&self) -> Result<String> {
+        Ok(self.inner.force_refresh()?.to_string())
+    }
+
+    /// When the current token expires, if one has been signed.
+    pub fn expires_at(&self) -> Option<i64> {
+        self.inner.expires_at()
+    }
+
+    /// Seconds until the current token expires, if one has been signed.
+    pub fn seconds_left(&self) -> Option<i64> {
+        self.inner.seconds_left()
+    }
+
+    /// The current token's claims as JSON, for logging.
+    pub fn current_claims_json(&self) -> Option<String> {
+        self.inner
+            .current_claims()
+            .map(|claims| serde_json::to_string(&claims).unwrap_or_default())
+    }
+
+    /// How many tokens this provider has signed.
+    pub fn signature_count(&self) -> i64 {
+        i64::try_from(self.inner.signature_count()).unwrap_or(i64::MAX)
+    }
+
+    /// The options in effect (the core's defaults where none were given).
+    pub fn options(&self) -> EffectiveProviderOptions {
+        let options = self.inner.options();
+        EffectiveProviderOptions {
+            margin_fraction: options.margin_fraction,
+            min_margin_secs: secs_i64(options.min_margin_secs),
+            renew_after_secs: options.renew_after_secs.map(secs_i64),
+            reuse_per_request_tokens: options.reuse_per_request_tokens,
+        }
+    }
+}
+
+/// The Maps Server API access token from `GET /v1/token`, cached and renewed.
+#[derive(uniffi::Object)]
+pub struct MapsTokenProvider {
+    inner: Arc<core::MapsTokenProvider>,
+    lean: lean::Registration<core::MapsTokenProvider>,
+}
+
+/// The effective options of a Maps provider, as the core resolved them.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct EffectiveMapsOptions {
+    /// Exchange again when less than this fraction of the access token's life is left.
+    pub margin_fraction: f64,
+    /// ... but with at least this many seconds left.
+    pub min_margin_secs: i64,
+    /// Time allowed to connect, in milliseconds.
+    pub connect_timeout_ms: i64,
+    /// Time allowed for the answer, in milliseconds.
+    pub read_timeout_ms: i64,
+    /// Retries after a 5xx answer or a connection failure.
+    pub max_retries: i64,
+}
+
+#[uniffi::export]
+impl MapsTokenProvider {
+    /// A provider for Maps `claims` (issuer, optional origins; scope defaults to server_api).
+    /// Options left `null`/`nil` take the core's defaults.
+    #[uniffi::constructor(default(network = None, margin_fraction = None, min_margin_secs = None, clock = None))]
+    pub fn new(
+        signer: Arc<Signer>,
+        claims: Claims,
+        network: Option<NetworkOptions>,
+        margin_fraction: Option<f64>,
+        min_margin_secs: Option<i64>,
+        clock: Option<Arc<ManualClock>>,
+    ) -> Result<Arc<Self>> {
+        let mut options = core::MapsOptions {
+            http: http_options(network)?,
+            ..Default::default()
+        };
+        if let Some(fraction) = margin_fraction {
+            options.margin_fraction = fraction;
+        }
+        if let Some(secs) = min_margin_secs {
+            options.min_margin_secs = seconds("min_margin_secs", secs)?;
+        }
+        let inner = Arc::new(core::MapsTokenProvider::with_clock(
+            Arc::clone(&signer.inner),
+            claims,
+            options,
+            clock_or_system(clock),
+        )?);
+        Ok(Arc::new(MapsTokenProvider {
+            lean: lean::MAPS_PROVIDERS.register(Arc::clone(&inner)),
+            inner,
+        }))
+    }
+
+    /// This provider's id for `devtoken_lean_maps_access_token`, the Structure-free entry point
+    /// the Kotlin layer reads fresh access tokens through. Valid until the provider is closed;
+    /// other bindings can ignore it.
+    pub fn lean_call_id(&self) -> u64 {
+        self.lean.id()
+    }
+
+    /// The access token to send to Maps Server API calls now.
+    pub fn access_token(&self) -> Result<String> {
+        Ok(self.inner.access_token()?.to_string())
+    }
+
+    /// When the current access token expires (UNIX seconds), if one has been obtained.
+    pub fn expires_at(&self) -> Option<i64> {
+        self.inner.expires_at()
+    }
+
+    /// The signed Maps token that is exchanged.
+    pub fn maps_token(&self) -> Result<String> {
+        Ok(self.inner.maps_token()?.to_string())
+    }
+
+    /// How many exchanges succeeded.
+    pub fn exchange_count(&self) -> i64 {
+        i64::try_from(self.inner.exchange_count()).unwrap_or(i64::MAX)
+    }
+
+    /// The options in effect (the core's defaults where none were given).
+    pub fn options(&self) -> EffectiveMapsOptions {
+        let options = self.inner.options();
+        EffectiveMapsOptions {
+            margin_fraction: options.margin_fraction,
+            min_margin_secs: secs_i64(options.min_margin_secs),
+            connect_timeout_ms: crate::network::millis_i64(options.http.connect_timeout),
+            read_timeout_ms: crate::network::millis_i64(options.http.read_timeout),
+            max_retries: i64::from(options.http.max_retries),
+        }
+    }
+}

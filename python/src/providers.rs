@@ -1,0 +1,140 @@
+//! `TokenProvider` and the `ManualClock` tests drive providers with.
+
+use std::sync::Arc;
+
+use devtoken::clock::{Clock, ManualClock, SystemClock};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::claims::PyClaims;
+use crate::conversions::{map_to_dict, service_from};
+use crate::errors::DevTokenResult;
+use crate::options::{provider_options, provider_options_dict};
+use crate::signer::PySigner;
+
+/// A clock that moves only when told to, for tests of `TokenProvider`.
+#[pyclass(frozen, module = "devtoken", name = "ManualClock")]
+pub(crate) struct PyManualClock {
+    inner: Arc<ManualClock>,
+}
+
+#[pymethods]
+impl PyManualClock {
+    #[new]
+    fn new(now: i64) -> Self {
+        PyManualClock {
+            inner: Arc::new(ManualClock::new(now)),
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.inner.now()
+    }
+
+    fn set(&self, now: i64) {
+        self.inner.set(now)
+    }
+
+    fn advance(&self, secs: i64) {
+        self.inner.advance(secs)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("ManualClock({})", self.inner.now())
+    }
+}
+
+/// The given manual clock, or the system clock.
+pub(crate) fn clock_or_system(clock: Option<&Bound<'_, PyManualClock>>) -> Arc<dyn Clock> {
+    match clock {
+        Some(clock) => clock.get().inner.clone(),
+        None => Arc::new(SystemClock),
+    }
+}
+
+/// A cached, self-renewing token following the service's reuse rule.
+#[pyclass(frozen, module = "devtoken", name = "TokenProvider")]
+pub(crate) struct PyTokenProvider {
+    inner: devtoken::TokenProvider,
+}
+
+#[pymethods]
+impl PyTokenProvider {
+    #[new]
+    #[pyo3(signature = (signer, service, claims, *, margin_fraction = None, min_margin = None, renew_after = None, reuse_per_request_tokens = None, clock = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        signer: &Bound<'_, PySigner>,
+        service: &Bound<'_, PyAny>,
+        claims: &Bound<'_, PyClaims>,
+        margin_fraction: Option<f64>,
+        min_margin: Option<i64>,
+        renew_after: Option<i64>,
+        reuse_per_request_tokens: Option<bool>,
+        clock: Option<&Bound<'_, PyManualClock>>,
+    ) -> DevTokenResult<Self> {
+        let service = service_from(service)?;
+        let options = provider_options(
+            margin_fraction,
+            min_margin,
+            renew_after,
+            reuse_per_request_tokens,
+        )?;
+        let provider = devtoken::TokenProvider::with_clock(
+            Arc::clone(&signer.get().inner),
+            service,
+            claims.get().inner.clone(),
+            options,
+            clock_or_system(clock),
+        )?;
+        Ok(PyTokenProvider { inner: provider })
+    }
+
+    /// The token to send now.
+    fn token(&self, py: Python<'_>) -> DevTokenResult<String> {
+        let provider = &self.inner;
+        Ok(py.detach(|| provider.token())?.to_string())
+    }
+
+    /// Signs a new token now (the APNs 20-minute floor still holds).
+    fn force_refresh(&self, py: Python<'_>) -> DevTokenResult<String> {
+        let provider = &self.inner;
+        Ok(py.detach(|| provider.force_refresh())?.to_string())
+    }
+
+    /// When the current token expires (UNIX seconds), if one has been signed.
+    fn expires_at(&self) -> Option<i64> {
+        self.inner.expires_at()
+    }
+
+    /// Seconds until the current token expires, if one has been signed.
+    fn seconds_left(&self) -> Option<i64> {
+        self.inner.seconds_left()
+    }
+
+    #[getter]
+    fn claims<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.inner
+            .current_claims()
+            .map(|claims| map_to_dict(py, &claims))
+            .transpose()
+    }
+
+    /// The options in effect (the core's defaults where none were given).
+    #[getter]
+    fn options<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        provider_options_dict(py, self.inner.options())
+    }
+
+    #[getter]
+    fn signature_count(&self) -> u64 {
+        self.inner.signature_count()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "TokenProvider(service='{}')",
+            self.inner.service().cli_name()
+        )
+    }
+}

@@ -1,0 +1,141 @@
+//! `Signer` and fresh keys.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+
+use crate::claims::PyClaims;
+use crate::conversions::{pem_text, service_from};
+use crate::errors::DevTokenResult;
+
+/// `stock_p256=True` selects p256's own signer (for comparison); the default is the comb.
+fn backend(stock_p256: bool) -> devtoken::SigningBackend {
+    if stock_p256 {
+        devtoken::SigningBackend::StockP256
+    } else {
+        devtoken::SigningBackend::FixedBaseComb
+    }
+}
+
+/// The signer with the chosen backend and, when given, the clock skew (checked by the core);
+/// without one it keeps the core's default.
+fn configured(
+    signer: devtoken::Signer,
+    clock_skew: Option<i64>,
+    stock_p256: bool,
+) -> DevTokenResult<PySigner> {
+    let signer = signer.with_backend(backend(stock_p256));
+    let signer = match clock_skew {
+        Some(secs) => signer.with_clock_skew(secs)?,
+        None => signer,
+    };
+    Ok(PySigner {
+        inner: Arc::new(signer),
+    })
+}
+
+/// Signs ES256 developer tokens with one parsed key; safe to share between threads.
+#[pyclass(frozen, module = "devtoken", name = "Signer")]
+pub(crate) struct PySigner {
+    pub(crate) inner: Arc<devtoken::Signer>,
+}
+
+#[pymethods]
+impl PySigner {
+    #[staticmethod]
+    #[pyo3(signature = (pem, key_id, *, clock_skew = None, stock_p256 = false))]
+    fn from_pem(
+        pem: &Bound<'_, PyAny>,
+        key_id: &str,
+        clock_skew: Option<i64>,
+        stock_p256: bool,
+    ) -> DevTokenResult<Self> {
+        let key = pem_text(pem)?.private_key()?;
+        configured(devtoken::Signer::new(key, key_id)?, clock_skew, stock_p256)
+    }
+
+    #[staticmethod]
+    #[pyo3(signature = (path, key_id = None, *, clock_skew = None, stock_p256 = false))]
+    fn from_file(
+        path: PathBuf,
+        key_id: Option<&str>,
+        clock_skew: Option<i64>,
+        stock_p256: bool,
+    ) -> DevTokenResult<Self> {
+        let signer = devtoken::Signer::from_file(path, key_id)?;
+        configured(signer, clock_skew, stock_p256)
+    }
+
+    #[staticmethod]
+    #[pyo3(signature = (key_id, *, clock_skew = None, stock_p256 = false))]
+    fn generate(key_id: &str, clock_skew: Option<i64>, stock_p256: bool) -> DevTokenResult<Self> {
+        let key = devtoken::PrivateKey::generate()?;
+        configured(devtoken::Signer::new(key, key_id)?, clock_skew, stock_p256)
+    }
+
+    #[getter]
+    fn key_id(&self) -> &str {
+        self.inner.key_id()
+    }
+
+    #[getter]
+    fn clock_skew(&self) -> u64 {
+        self.inner.clock_skew_secs()
+    }
+
+    fn public_key_pem(&self) -> String {
+        self.inner.public_key().to_pem()
+    }
+
+    #[pyo3(signature = (service, claims, *, now = None))]
+    fn sign_token(
+        &self,
+        py: Python<'_>,
+        service: &Bound<'_, PyAny>,
+        claims: &Bound<'_, PyClaims>,
+        now: Option<i64>,
+    ) -> DevTokenResult<String> {
+        let service = service_from(service)?;
+        let claims = &claims.get().inner;
+        let signer = &self.inner;
+        Ok(py.detach(|| match now {
+            Some(now) => signer.sign_token_at(service, claims, now),
+            None => signer.sign_token(service, claims),
+        })?)
+    }
+
+    /// Benchmark aid: signs `count` tokens inside Rust and returns the seconds taken, so the
+    /// benchmark can subtract the core's own time from a Python call's.
+    #[pyo3(signature = (service, claims, count, *, now))]
+    fn _time_core_signing(
+        &self,
+        py: Python<'_>,
+        service: &Bound<'_, PyAny>,
+        claims: &Bound<'_, PyClaims>,
+        count: u32,
+        now: i64,
+    ) -> DevTokenResult<f64> {
+        let service = service_from(service)?;
+        let claims = &claims.get().inner;
+        let signer = &self.inner;
+        Ok(py.detach(|| {
+            let start = std::time::Instant::now();
+            for _ in 0..count {
+                std::hint::black_box(signer.sign_token_at(service, claims, now))?;
+            }
+            Ok::<_, devtoken::Error>(start.elapsed().as_secs_f64())
+        })?)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Signer(key_id='{}')", self.inner.key_id())
+    }
+}
+
+/// A fresh P-256 private key as PKCS#8 PEM, for local testing.
+#[pyfunction]
+pub(crate) fn generate_private_key_pem() -> DevTokenResult<String> {
+    let key = devtoken::PrivateKey::generate()?;
+    Ok(key.to_pkcs8_pem().to_string())
+}
