@@ -1,0 +1,2 @@
+// The DevToken library: for now the uniffi-generated API (module DevTokenUniFFI) as it is.
+@_exported import DevTokenUniFFI
