@@ -53,6 +53,14 @@ let package = Package(
                 .linkedLibrary("gcc_s", .when(platforms: [.linux])),
             ]
         ),
+        // Signs and verifies one token: the link check, also of
+        // `swift build -c release --static-swift-stdlib`.
+        .executableTarget(
+            name: "DevTokenSmoke",
+            dependencies: ["DevToken"],
+            path: "swift/Sources/DevTokenSmoke",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "DevTokenTests",
             dependencies: ["DevToken"],

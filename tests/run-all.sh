@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every devtoken test: formatting and lints, the Rust suites (unit, integration, property,
 # known-answer vectors, CLI), the independent checks in Python (PyJWT + cryptography), the Python
-# wheel's suite, the staleness check of the generated uniffi bindings, and the Kotlin/JVM suite.
-# Needs Rust, Python 3 (venv), Java 17+ and Maven; Python tools go into target/ venvs. Crates and
-# Maven artifacts come from the registries when they answer, else from ../shared/vendor
-# (tests/sources.sh). A step that cannot run here says why on one line; none is dropped silently.
+# wheel's suite, the staleness check of the generated uniffi bindings, the Kotlin/JVM suite and,
+# when a Swift toolchain is present, the Swift package. Needs Rust, Python 3 (venv), Java 17+ and
+# Maven; Python tools go into target/ venvs. Crates and Maven artifacts come from the registries
+# when they answer, else from ../shared/vendor (tests/sources.sh). A step that cannot run here says
+# why on one line; none is dropped silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -82,6 +83,10 @@ else
   bash swift/build-rust.sh
   swift build
   swift test
+
+  step "Swift package: release build with the Swift runtime linked in (--static-swift-stdlib) runs"
+  swift build -c release --static-swift-stdlib --product DevTokenSmoke
+  "$(swift build -c release --static-swift-stdlib --show-bin-path)/DevTokenSmoke"
 fi
 
 printf '\nall tests passed\n'
