@@ -18,6 +18,10 @@ _devtoken_scratch=$_devtoken_top/target/vendored
 devtoken_cargo_sources() {
   local top=$_devtoken_top vendor=$_devtoken_vendor scratch=$_devtoken_scratch
 
+  # Already chosen in this process tree (run-all.sh, then a script it calls): keep it.
+  if [[ ${CARGO_HOME:-} == "$scratch/cargo-home" ]]; then
+    return 0
+  fi
   # cargo: a locked fetch either fills the registry cache or fails at once without a network.
   if CARGO_NET_RETRY=1 timeout 300 cargo fetch --locked --manifest-path "$top/Cargo.toml" >/dev/null 2>&1; then
     echo "sources: crates from the crate registry" >&2

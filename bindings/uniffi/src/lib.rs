@@ -174,6 +174,24 @@ pub fn service_names() -> Vec<String> {
         .collect()
 }
 
+/// Every service, in rule-table order (what `service_names` names).
+#[uniffi::export]
+pub fn all_services() -> Vec<Service> {
+    Service::ALL.to_vec()
+}
+
+/// The service with this command-line name (`app-store-server`) or display name, if any.
+#[uniffi::export]
+pub fn service_named(name: String) -> Option<Service> {
+    name.parse().ok()
+}
+
+/// The command-line name of `service` (`app-store-server`).
+#[uniffi::export]
+pub fn service_name(service: Service) -> String {
+    service.cli_name().to_string()
+}
+
 /// The core's defaults, for callers and for tests that check an omitted option takes them.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct CoreDefaults {

@@ -5,6 +5,6 @@
 import DevToken
 
 let signer = try Signer.generate(keyId: "SMOKE00001")
-let token = try signer.signToken(service: .maps, claims: Claims(issuer: "ABCDE12345"))
-let decoded = try verifyToken(token: token, publicKeyPem: signer.publicKeyPem())
+let token = try signer.signToken(.maps, claims: Claims(issuer: "ABCDE12345"))
+let decoded = try verifyToken(token, publicKeyPEM: signer.publicKeyPEM)
 print("signed and verified: header \(decoded.headerJson), claims \(decoded.claimsJson)")

@@ -3229,6 +3229,41 @@ fileprivate struct FfiConverterSequenceTypeFinding: FfiConverterRustBuffer {
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeService: FfiConverterRustBuffer {
+    typealias SwiftType = [Service]
+
+    public static func write(_ value: [Service], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeService.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Service] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Service]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeService.read(from: &buf))
+        }
+        return seq
+    }
+}
+/**
+ * Every service, in rule-table order (what `service_names` names).
+ */
+public func allServices() -> [Service]  {
+    return try!  FfiConverterSequenceTypeService.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_func_all_services(uniffiCallStatus
+    )
+})
+}
 /**
  * The core's defaults (read from the core, never restated in a binding).
  */
@@ -3288,6 +3323,28 @@ public func inspectTokenAt(token: String, service: Service?, publicKeyPem: Strin
 })
 }
 /**
+ * The command-line name of `service` (`app-store-server`).
+ */
+public func serviceName(service: Service) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_func_service_name(
+        FfiConverterTypeService_lower(service),uniffiCallStatus
+    )
+})
+}
+/**
+ * The service with this command-line name (`app-store-server`) or display name, if any.
+ */
+public func serviceNamed(name: String) -> Service?  {
+    return try!  FfiConverterOptionTypeService.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_func_service_named(
+        FfiConverterString.lower(name),uniffiCallStatus
+    )
+})
+}
+/**
  * The command-line names of every service, in rule-table order.
  */
 public func serviceNames() -> [String]  {
@@ -3338,6 +3395,9 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_devtoken_checksum_func_all_services() != 65270) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_devtoken_checksum_func_core_defaults() != 48705) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3351,6 +3411,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_func_inspect_token_at() != 35890) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_func_service_name() != 63915) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_func_service_named() != 63448) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_func_service_names() != 33474) {

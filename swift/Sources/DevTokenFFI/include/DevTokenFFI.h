@@ -433,6 +433,12 @@ RustBuffer uniffi_devtoken_fn_method_signer_sign_token_at(uint64_t ptr, RustBuff
 RustBuffer uniffi_devtoken_fn_method_signer_uniffi_trait_display(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_ALL_SERVICES
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_ALL_SERVICES
+RustBuffer uniffi_devtoken_fn_func_all_services(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_CORE_DEFAULTS
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_CORE_DEFAULTS
 RustBuffer uniffi_devtoken_fn_func_core_defaults(RustCallStatus *_Nonnull out_status
@@ -458,6 +464,16 @@ RustBuffer uniffi_devtoken_fn_func_inspect_token(RustBuffer token, RustBuffer se
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_INSPECT_TOKEN_AT
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_INSPECT_TOKEN_AT
 RustBuffer uniffi_devtoken_fn_func_inspect_token_at(RustBuffer token, RustBuffer service, RustBuffer public_key_pem, int64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_SERVICE_NAME
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_SERVICE_NAME
+RustBuffer uniffi_devtoken_fn_func_service_name(RustBuffer service, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_SERVICE_NAMED
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_SERVICE_NAMED
+RustBuffer uniffi_devtoken_fn_func_service_named(RustBuffer name, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_SERVICE_NAMES
@@ -736,6 +752,12 @@ void ffi_devtoken_rust_future_free_void(uint64_t handle
 void ffi_devtoken_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_ALL_SERVICES
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_ALL_SERVICES
+uint16_t uniffi_devtoken_checksum_func_all_services(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_CORE_DEFAULTS
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_CORE_DEFAULTS
 uint16_t uniffi_devtoken_checksum_func_core_defaults(void
@@ -763,6 +785,18 @@ uint16_t uniffi_devtoken_checksum_func_inspect_token(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_INSPECT_TOKEN_AT
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_INSPECT_TOKEN_AT
 uint16_t uniffi_devtoken_checksum_func_inspect_token_at(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_SERVICE_NAME
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_SERVICE_NAME
+uint16_t uniffi_devtoken_checksum_func_service_name(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_SERVICE_NAMED
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_SERVICE_NAMED
+uint16_t uniffi_devtoken_checksum_func_service_named(void
     
 );
 #endif

@@ -675,6 +675,8 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_devtoken_checksum_func_all_services(
+    ): Int
     external fun uniffi_devtoken_checksum_func_core_defaults(
     ): Int
     external fun uniffi_devtoken_checksum_func_decode_token(
@@ -684,6 +686,10 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_devtoken_checksum_func_inspect_token(
     ): Int
     external fun uniffi_devtoken_checksum_func_inspect_token_at(
+    ): Int
+    external fun uniffi_devtoken_checksum_func_service_name(
+    ): Int
+    external fun uniffi_devtoken_checksum_func_service_named(
     ): Int
     external fun uniffi_devtoken_checksum_func_service_names(
     ): Int
@@ -845,6 +851,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_signer_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_func_all_services(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_core_defaults(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_decode_token(`token`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -854,6 +862,10 @@ internal object UniffiLib {
     external fun uniffi_devtoken_fn_func_inspect_token(`token`: RustBuffer.ByValue,`service`: RustBuffer.ByValue,`publicKeyPem`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_inspect_token_at(`token`: RustBuffer.ByValue,`service`: RustBuffer.ByValue,`publicKeyPem`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_func_service_name(`service`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_func_service_named(`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_service_names(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -980,6 +992,9 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_devtoken_checksum_func_all_services() and 0xFFFF) != 65270) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_devtoken_checksum_func_core_defaults() and 0xFFFF) != 48705) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -993,6 +1008,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_func_inspect_token_at() and 0xFFFF) != 35890) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_func_service_name() and 0xFFFF) != 63915) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_func_service_named() and 0xFFFF) != 63448) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_func_service_names() and 0xFFFF) != 33474) {
@@ -4526,6 +4547,47 @@ public object FfiConverterSequenceTypeFinding: FfiConverterRustBuffer<List<Findi
         }
     }
 }
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeService: FfiConverterRustBuffer<List<Service>> {
+    override fun read(buf: ByteBuffer): List<Service> {
+        val len = buf.getInt()
+        return List<Service>(len) {
+            FfiConverterTypeService.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Service>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeService.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Service>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeService.write(it, buf)
+        }
+    }
+}
+        /**
+         * Every service, in rule-table order (what `service_names` names).
+         */ fun `allServices`(): List<Service> {
+            return FfiConverterSequenceTypeService.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_func_all_services(
+    
+        _status)
+}
+    )
+    }
+    
+
         /**
          * The core's defaults (read from the core, never restated in a binding).
          */ fun `coreDefaults`(): CoreDefaults {
@@ -4598,6 +4660,34 @@ public object FfiConverterSequenceTypeFinding: FfiConverterRustBuffer<List<Findi
         FfiConverterOptionalTypeService.lower(`service`),
         FfiConverterOptionalString.lower(`publicKeyPem`),
         FfiConverterLong.lower(`now`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The command-line name of `service` (`app-store-server`).
+         */ fun `serviceName`(`service`: Service): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_func_service_name(
+    
+        
+        FfiConverterTypeService.lower(`service`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The service with this command-line name (`app-store-server`) or display name, if any.
+         */ fun `serviceNamed`(`name`: kotlin.String): Service? {
+            return FfiConverterOptionalTypeService.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_func_service_named(
+    
+        
+        FfiConverterString.lower(`name`),_status)
 }
     )
     }

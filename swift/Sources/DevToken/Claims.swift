@@ -1,0 +1,46 @@
+import DevTokenUniFFI
+import Foundation
+
+/// The payload of a token. Name only what the service needs; the core checks every field
+/// against the service's rules (and refuses, naming the field and rule, what it does not define).
+///
+///     Claims(issuer: "57246542-96fe-1a63-e053-0824d011072a", bundleId: "com.example.app", ttl: .seconds(300))
+public struct Claims: Sendable, Hashable {
+    /// `iss`: the Team ID or the issuer ID, as the service wants.
+    public var issuer: String?
+    /// `iat`; `nil` signs at the current time, back-dated by the signer's clock skew.
+    public var issuedAt: Date?
+    /// `exp`; excludes `ttl`.
+    public var expiresAt: Date?
+    /// `exp − iat`; `nil` takes the service's default lifetime.
+    public var ttl: Duration?
+    /// `origin`: the web origins allowed to use the token (Maps takes one).
+    public var origins: [String]
+    /// `bid`: the app's bundle id (App Store Server, External Purchase Server).
+    public var bundleId: String?
+    /// `sub`: service id, client id, or `user`.
+    public var subject: String?
+    /// `scope` entries.
+    public var scope: [String]
+
+    public init(
+        issuer: String? = nil, issuedAt: Date? = nil, expiresAt: Date? = nil, ttl: Duration? = nil,
+        origins: [String] = [], bundleId: String? = nil, subject: String? = nil, scope: [String] = []
+    ) {
+        self.issuer = issuer
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
+        self.ttl = ttl
+        self.origins = origins
+        self.bundleId = bundleId
+        self.subject = subject
+        self.scope = scope
+    }
+
+    /// The generated record the core receives (times in whole UNIX seconds).
+    var native: DevTokenUniFFI.Claims {
+        DevTokenUniFFI.Claims(
+            issuer: issuer, issuedAt: issuedAt.map(unixSeconds), expiresAt: expiresAt.map(unixSeconds),
+            ttl: ttl.map(wholeSeconds), origins: origins, bundleId: bundleId, subject: subject, scope: scope)
+    }
+}

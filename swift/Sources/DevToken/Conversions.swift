@@ -1,0 +1,37 @@
+import DevTokenUniFFI
+import Dispatch
+import Foundation
+
+/// Whole UNIX seconds of `date`, rounded down. A date beyond the range of `Int64` becomes its
+/// nearest end, which the core then refuses with rule `time_range` (never a trap here).
+func unixSeconds(_ date: Date) -> Int64 {
+    let seconds = date.timeIntervalSince1970.rounded(.down)
+    if let exact = Int64(exactly: seconds) { return exact }
+    return seconds < 0 ? .min : .max
+}
+
+/// The date of whole UNIX `seconds`.
+func date(unixSeconds seconds: Int64) -> Date {
+    Date(timeIntervalSince1970: TimeInterval(seconds))
+}
+
+/// Whole seconds of `duration`, truncated toward zero (JWT times are whole seconds).
+func wholeSeconds(_ duration: Duration) -> Int64 {
+    duration.components.seconds
+}
+
+/// The queue blocking calls (network exchanges) run on when called from async code, so they
+/// never occupy a thread of Swift's cooperative pool.
+private let blockingQueue = DispatchQueue(label: "dev.devtoken.blocking", attributes: .concurrent)
+
+/// Runs the blocking `body` on devtoken's own queue and resumes the caller with its result.
+func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws(DevTokenError) -> T) async throws(DevTokenError)
+    -> T
+{
+    let result: Result<T, DevTokenError> = await withCheckedContinuation { continuation in
+        blockingQueue.async {
+            continuation.resume(returning: Result { () throws(DevTokenError) -> T in try body() })
+        }
+    }
+    return try result.get()
+}
