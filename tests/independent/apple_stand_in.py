@@ -133,7 +133,11 @@ def main() -> None:
     args = parser.parse_args()
     pem = demo_public_key_pem() if args.demo else args.public_key.read_text()
     server = AppleStandIn(pem, args.port)
-    print(f"Apple stand-in on {server.base_url} (GET /v1/token, GET /v1/test); Ctrl-C stops it")
+    # Flushed, so a test that starts this with --port 0 can read the address at once.
+    print(
+        f"Apple stand-in on {server.base_url} (GET /v1/token, GET /v1/test); Ctrl-C stops it",
+        flush=True,
+    )
     server.serve_forever()
 
 
