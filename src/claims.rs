@@ -287,7 +287,7 @@ pub(crate) fn build_token_json(
 }
 
 /// The largest time devtoken accepts: year 9999, far beyond any real token.
-const MAX_UNIX_SECS: i64 = 253_402_300_799;
+pub(crate) const MAX_UNIX_SECS: i64 = 253_402_300_799;
 
 fn resolve_times(
     rules: &ServiceRules,
@@ -296,6 +296,14 @@ fn resolve_times(
     backdate_secs: u64,
 ) -> Result<(i64, Option<i64>)> {
     let name = rules.name;
+    if !(0..=MAX_UNIX_SECS).contains(&now) {
+        // The caller's clock: every difference below relies on it being in range.
+        return Err(Error::claim(
+            "iat",
+            Rule::TimeRange,
+            format!("now is {now}; expected UNIX seconds between 0 and {MAX_UNIX_SECS}"),
+        ));
+    }
     for (field, value) in [("iat", claims.issued_at), ("exp", claims.expires_at)] {
         if let Some(value) = value {
             if !(0..=MAX_UNIX_SECS).contains(&value) {

@@ -10,6 +10,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::claims::check_key_id;
+use crate::claims::MAX_UNIX_SECS;
 use crate::identifiers::{self, IdentifierShape};
 use crate::jwt::{check_signature, split_token, SignatureShapeProblem};
 use crate::keys::PublicKey;
@@ -93,6 +94,8 @@ pub fn inspect_token_at(
     public_key: Option<&PublicKey>,
     now: i64,
 ) -> Vec<Finding> {
+    // Every time below is then within 0 to year 9999: differences cannot overflow.
+    let now = now.clamp(0, MAX_UNIX_SECS);
     let mut report = Report::default();
     let parts = match split_token(token) {
         Ok(parts) => parts,
@@ -218,7 +221,16 @@ impl Report {
     fn time_claim(&mut self, claims: &Map<String, Value>, name: &'static str) -> Option<i64> {
         let value = claims.get(name)?;
         match value.as_i64() {
-            Some(secs) => Some(secs),
+            Some(secs) if (0..=MAX_UNIX_SECS).contains(&secs) => Some(secs),
+            Some(secs) => {
+                let code = if name == "iat" {
+                    "iat_range"
+                } else {
+                    "exp_range"
+                };
+                self.error(code, format!("{name} is {secs}; expected UNIX seconds between 0 and {MAX_UNIX_SECS} (year 9999)"));
+                None
+            }
             None => {
                 let code = if name == "iat" {
                     "iat_type"
