@@ -17,6 +17,11 @@ use std::time::Duration;
 
 use crate::error::{Error, OptionRule, Result};
 
+/// The most bytes read as a key (file, text or stdin); Apple's .p8 files are about 250 bytes.
+pub const MAX_KEY_BYTES: usize = 64 * 1024;
+/// The longest token accepted by decode, verify and inspect (Apple's tokens are under 1 KiB).
+pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
+
 /// How far `iat` is back-dated when claims carry no `issued_at`, in seconds.
 pub const DEFAULT_CLOCK_SKEW_SECS: u64 = 60;
 /// The largest accepted clock skew: a server clock more than ten minutes off is broken, and a
