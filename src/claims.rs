@@ -479,6 +479,12 @@ pub(crate) fn check_key_id(key_id: &str) -> Result<()> {
             Rule::Format,
             format!("kid '{key_id}' is an issuer ID (UUID); the key id is the 10-character id shown with the key (AuthKey_<KEYID>.p8)"),
         )),
+        // Not echoed in full: a PEM pasted into the key-id slot must not be printed.
+        IdentifierShape::Other if key_id.chars().count() > 40 || key_id.chars().any(char::is_control) => Err(Error::claim(
+            "kid",
+            Rule::Format,
+            format!("kid (a {}-character value, not shown) is not a key id; expected 10 upper-case letters and digits, as in AuthKey_ABC123DEFG.p8", key_id.chars().count()),
+        )),
         IdentifierShape::Other => Err(Error::claim(
             "kid",
             Rule::Format,

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::error::{Error, OptionRule, Result};
-use crate::inspect::{inspect_token, Finding, Level};
+use crate::inspect::{inspect_token, shorten, Finding, Level};
 use crate::options::{
     check_range, DEFAULT_CALL_DEADLINE, MAX_CALL_DEADLINE, MAX_RETRIES, MAX_RETRY_BACKOFF,
     MAX_TIMEOUT,
@@ -64,23 +64,6 @@ const MAX_BODY_BYTES: u64 = 1 << 20;
 pub(crate) const MAX_APPLE_TEXT_CHARS: usize = 300;
 /// The most `details` entries kept in an error.
 const MAX_APPLE_DETAILS: usize = 10;
-
-/// At most `max` characters of `text`, control characters escaped, with `...` when cut.
-pub(crate) fn shorten(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == max {
-            out.push_str("...");
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
 
 /// Checks a caller's base URL: `https://` to any host, `http://` only to a loopback host.
 fn check_base_url(base_url: &str) -> Result<()> {

@@ -194,6 +194,26 @@ pub fn inspect_token_at(
     report.findings
 }
 
+/// At most `max` characters of `text`, control characters escaped, with `...` when cut.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The most characters of a finding's message: a claim value echoed from a hostile token is cut.
+const MAX_FINDING_CHARS: usize = 500;
+
 #[derive(Default)]
 struct Report {
     findings: Vec<Finding>,
@@ -204,7 +224,8 @@ impl Report {
         self.findings.push(Finding {
             level,
             code,
-            message: message.into(),
+            // Claim names and values come from the token: no terminal escapes, no floods.
+            message: shorten(&message.into(), MAX_FINDING_CHARS),
         });
     }
     fn error(&mut self, code: &'static str, message: impl Into<String>) {

@@ -154,3 +154,46 @@ fn provider_debug_output_holds_no_token() {
         }
     }
 }
+
+#[test]
+fn oversized_tokens_are_refused_before_decoding() {
+    let huge = token_with(json!({"iss": TEAM, "pad": "x".repeat(70_000)}));
+    let signer = signer();
+    for error in [
+        devtoken::decode_token(&huge).unwrap_err(),
+        devtoken::verify_token(&huge, &signer.public_key()).unwrap_err(),
+    ] {
+        assert!(matches!(error, Error::MalformedToken { .. }), "{error}");
+        assert!(error.to_string().contains("at most 65536"), "{error}");
+    }
+    let findings = inspect_token_at(&huge, None, None, T0);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].code, "malformed");
+}
+
+#[test]
+fn untrusted_text_in_findings_is_escaped_and_cut() {
+    let token = token_with(json!({
+        "iss": TEAM, "iat": T0, "exp": T0 + 600,
+        "\u{1b}[2J\u{1b}[31mboom": 1,
+        "x".repeat(5_000): 2,
+    }));
+    let findings = inspect_token_at(&token, Some(Service::AppleMusic), None, T0);
+    assert!(findings.iter().any(|f| f.message.contains("\\u{1b}[2J")));
+    for finding in &findings {
+        assert!(!finding.message.chars().any(char::is_control), "{finding}");
+        assert!(finding.message.chars().count() <= 503, "{finding}");
+    }
+}
+
+#[test]
+fn a_pem_in_the_key_id_slot_is_not_echoed() {
+    let pem = devtoken::demo::DEMO_KEY_PEM;
+    let error = Signer::new(PrivateKey::generate().unwrap(), pem).unwrap_err();
+    let body_line = pem.lines().nth(1).unwrap();
+    assert!(!error.to_string().contains(body_line), "{error}");
+    assert_eq!((error.field(), error.rule()), (Some("kid"), Some("format")));
+    // A short wrong id is still quoted, as before.
+    let error = Signer::new(PrivateKey::generate().unwrap(), "abc").unwrap_err();
+    assert!(error.to_string().contains("kid 'abc'"), "{error}");
+}
