@@ -287,7 +287,7 @@ pub(crate) fn build_token_json(
 }
 
 /// The largest time devtoken accepts: year 9999, far beyond any real token.
-const MAX_UNIX_SECS: i64 = 253_402_300_799;
+pub(crate) const MAX_UNIX_SECS: i64 = 253_402_300_799;
 
 fn resolve_times(
     rules: &ServiceRules,
@@ -296,6 +296,14 @@ fn resolve_times(
     backdate_secs: u64,
 ) -> Result<(i64, Option<i64>)> {
     let name = rules.name;
+    if !(0..=MAX_UNIX_SECS).contains(&now) {
+        // The caller's clock: every difference below relies on it being in range.
+        return Err(Error::claim(
+            "iat",
+            Rule::TimeRange,
+            format!("now is {now}; expected UNIX seconds between 0 and {MAX_UNIX_SECS}"),
+        ));
+    }
     for (field, value) in [("iat", claims.issued_at), ("exp", claims.expires_at)] {
         if let Some(value) = value {
             if !(0..=MAX_UNIX_SECS).contains(&value) {
@@ -470,6 +478,12 @@ pub(crate) fn check_key_id(key_id: &str) -> Result<()> {
             "kid",
             Rule::Format,
             format!("kid '{key_id}' is an issuer ID (UUID); the key id is the 10-character id shown with the key (AuthKey_<KEYID>.p8)"),
+        )),
+        // Not echoed in full: a PEM pasted into the key-id slot must not be printed.
+        IdentifierShape::Other if key_id.chars().count() > 40 || key_id.chars().any(char::is_control) => Err(Error::claim(
+            "kid",
+            Rule::Format,
+            format!("kid (a {}-character value, not shown) is not a key id; expected 10 upper-case letters and digits, as in AuthKey_ABC123DEFG.p8", key_id.chars().count()),
         )),
         IdentifierShape::Other => Err(Error::claim(
             "kid",

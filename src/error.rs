@@ -546,6 +546,13 @@ pub enum KeyProblem {
     },
     /// Generating a fresh key failed because the OS random source failed.
     RandomSource,
+    /// More bytes than any key file holds (a .p8 is about 250 bytes).
+    TooLarge {
+        /// How many bytes were given (at least; a file may be cut off at the limit).
+        size: u64,
+        /// The most bytes devtoken reads as a key.
+        limit: u64,
+    },
 }
 
 impl KeyProblem {
@@ -570,6 +577,7 @@ impl KeyProblem {
             KeyProblem::ScalarOutOfRange => "scalar_out_of_range",
             KeyProblem::BadPublicKey { .. } => "bad_public_key",
             KeyProblem::RandomSource => "random_source",
+            KeyProblem::TooLarge { .. } => "too_large",
         }
     }
 }
@@ -620,6 +628,10 @@ impl fmt::Display for KeyProblem {
                 write!(f, "not a P-256 public key ({detail})")
             }
             KeyProblem::RandomSource => f.write_str("the operating system's random source failed"),
+            KeyProblem::TooLarge { size, limit } => write!(
+                f,
+                "{size} bytes is more than any key (devtoken reads at most {limit} bytes); is this the .p8 file?"
+            ),
         }
     }
 }

@@ -2,15 +2,21 @@
 //!
 //! Built on `ureq` with rustls; certificates are checked against Mozilla's root store, to which a
 //! caller can add a CA (corporate proxies). 5xx answers and connection failures are retried with
-//! backoff (at most [`HttpOptions::max_retries`] times); 4xx answers are never retried.
+//! backoff (at most [`HttpOptions::max_retries`] times, each wait at most [`MAX_RETRY_BACKOFF`],
+//! all within [`HttpOptions::deadline`]); 4xx answers are never retried. Plain `http://` is
+//! accepted only for loopback hosts (local test servers): the bearer token must not go out in
+//! clear. Apple's texts are shortened before they reach a message.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::error::{Error, OptionRule, Result};
-use crate::inspect::{inspect_token, Finding, Level};
-use crate::options::{check_range, MAX_RETRIES, MAX_TIMEOUT};
+use crate::inspect::{inspect_token, shorten, Finding, Level};
+use crate::options::{
+    check_range, DEFAULT_CALL_DEADLINE, MAX_CALL_DEADLINE, MAX_RETRIES, MAX_RETRY_BACKOFF,
+    MAX_TIMEOUT,
+};
 use crate::service::Service;
 
 /// How requests are made.
@@ -28,8 +34,13 @@ pub struct HttpOptions {
     pub extra_ca_pem: Option<String>,
     /// Retries after a 5xx answer or a connection failure (default 2).
     pub max_retries: u32,
-    /// Wait before the first retry; doubled for each further one (default 250 ms).
+    /// Wait before the first retry; doubled for each further one, up to
+    /// [`MAX_RETRY_BACKOFF`] (default 250 ms). A 5xx answer's `Retry-After` lengthens it, up to
+    /// the same ceiling.
     pub retry_backoff: Duration,
+    /// The longest one call may take, every attempt and wait included (default 60 s, at most
+    /// [`MAX_CALL_DEADLINE`]).
+    pub deadline: Duration,
 }
 
 impl Default for HttpOptions {
@@ -42,7 +53,48 @@ impl Default for HttpOptions {
             extra_ca_pem: None,
             max_retries: 2,
             retry_backoff: Duration::from_millis(250),
+            deadline: DEFAULT_CALL_DEADLINE,
         }
+    }
+}
+
+/// The longest body read from an answer (Apple's token answers are well under 1 KiB).
+const MAX_BODY_BYTES: u64 = 1 << 20;
+/// The most characters of Apple's `message` (or a raw body) kept in an error.
+pub(crate) const MAX_APPLE_TEXT_CHARS: usize = 300;
+/// The most `details` entries kept in an error.
+const MAX_APPLE_DETAILS: usize = 10;
+
+/// Checks a caller's base URL: `https://` to any host, `http://` only to a loopback host.
+fn check_base_url(base_url: &str) -> Result<()> {
+    let bad = |why: &str| {
+        Err(Error::option(
+            "base_url",
+            OptionRule::Format,
+            why.to_string(),
+        ))
+    };
+    let Ok(uri) = base_url.parse::<ureq::http::Uri>() else {
+        return bad("not a URL (expected https://host[:port])");
+    };
+    let Some(host) = uri.host() else {
+        return bad("no host (expected https://host[:port])");
+    };
+    match uri.scheme_str() {
+        Some("https") => Ok(()),
+        Some("http") => {
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let loopback = host.eq_ignore_ascii_case("localhost")
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if loopback {
+                Ok(())
+            } else {
+                bad("http:// sends the bearer token in clear; use https:// (http:// is accepted only for loopback test servers: localhost, 127.0.0.0/8, ::1)")
+            }
+        }
+        _ => bad("the scheme must be https:// (or http:// for a loopback test server)"),
     }
 }
 
@@ -78,6 +130,23 @@ impl HttpClient {
             )?;
         }
         check_range("max_retries", options.max_retries, 0, MAX_RETRIES, "")?;
+        check_range(
+            "retry_backoff",
+            options.retry_backoff.as_millis(),
+            0,
+            MAX_RETRY_BACKOFF.as_millis(),
+            " ms",
+        )?;
+        check_range(
+            "deadline",
+            options.deadline.as_millis(),
+            1,
+            MAX_CALL_DEADLINE.as_millis(),
+            " ms",
+        )?;
+        if let Some(base_url) = &options.base_url {
+            check_base_url(base_url)?;
+        }
         let mut tls = ureq::tls::TlsConfig::builder();
         if let Some(pem) = &options.extra_ca_pem {
             let mut roots: Vec<ureq::tls::Certificate<'static>> =
@@ -127,15 +196,27 @@ impl HttpClient {
         format!("{}{}", base.trim_end_matches('/'), path)
     }
 
-    /// `GET url` with a bearer token, retrying 5xx answers and connection failures.
-    pub fn get_with_bearer(&self, url: &str, token: &str) -> Result<Answer> {
+    /// `GET url` with a bearer token, retrying 5xx answers and connection failures
+    /// (`max_retries` times, or the options' number when `None`), all within the deadline.
+    pub fn get_with_bearer(
+        &self,
+        url: &str,
+        token: &str,
+        max_retries: Option<u32>,
+    ) -> Result<Answer> {
+        let max_retries = max_retries.unwrap_or(self.options.max_retries);
+        let deadline = Instant::now() + self.options.deadline;
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let failure = match self
+            let left = deadline.saturating_duration_since(Instant::now());
+            let (failure, retry_after_secs) = match self
                 .agent
                 .get(url)
                 .header("Authorization", &format!("Bearer {token}"))
+                .config()
+                .timeout_global(Some(left))
+                .build()
                 .call()
             {
                 Ok(mut response) => {
@@ -145,26 +226,54 @@ impl HttpClient {
                         .get("retry-after")
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| v.trim().parse().ok());
-                    let body = response.body_mut().read_to_string().unwrap_or_default();
-                    if status < 500 {
-                        return Ok(Answer {
-                            status,
-                            body,
+                    match response
+                        .body_mut()
+                        .with_config()
+                        .limit(MAX_BODY_BYTES)
+                        .read_to_string()
+                    {
+                        Ok(body) if status < 500 => {
+                            return Ok(Answer {
+                                status,
+                                body,
+                                retry_after_secs,
+                            })
+                        }
+                        Ok(body) => (
+                            format!("HTTP {status}: {}", error_message(&body).0),
                             retry_after_secs,
-                        });
+                        ),
+                        Err(error) => (
+                            format!("HTTP {status}, but reading the body failed: {error}"),
+                            None,
+                        ),
                     }
-                    format!("HTTP {status}: {}", error_message(&body).0)
                 }
-                Err(error) => error.to_string(),
+                Err(error) => (error.to_string(), None),
             };
-            if attempts > self.options.max_retries {
+            let wait = self
+                .options
+                .retry_backoff
+                .saturating_mul(2u32.saturating_pow(attempts - 1))
+                .max(Duration::from_secs(retry_after_secs.unwrap_or(0)))
+                .min(MAX_RETRY_BACKOFF);
+            let out_of_time = Instant::now() + wait >= deadline;
+            if attempts > max_retries || out_of_time {
+                let message = if out_of_time && attempts <= max_retries {
+                    format!(
+                        "{failure} (no time left for another attempt within the {} ms deadline)",
+                        self.options.deadline.as_millis()
+                    )
+                } else {
+                    failure
+                };
                 return Err(Error::Network {
                     url: url.to_string(),
                     attempts,
-                    message: failure,
+                    message,
                 });
             }
-            std::thread::sleep(self.options.retry_backoff * 2u32.saturating_pow(attempts - 1));
+            std::thread::sleep(wait);
         }
     }
 }
@@ -182,20 +291,20 @@ pub(crate) fn error_message(body: &str) -> (String, Vec<String>) {
         .map(|d| match d {
             Value::Array(items) => items
                 .iter()
-                .map(|i| {
-                    i.as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| i.to_string())
+                .take(MAX_APPLE_DETAILS)
+                .map(|i| match i.as_str() {
+                    Some(text) => shorten(text, MAX_APPLE_TEXT_CHARS),
+                    None => shorten(&i.to_string(), MAX_APPLE_TEXT_CHARS),
                 })
                 .collect(),
-            Value::String(one) => vec![one.clone()],
-            other => vec![other.to_string()],
+            Value::String(one) => vec![shorten(one, MAX_APPLE_TEXT_CHARS)],
+            other => vec![shorten(&other.to_string(), MAX_APPLE_TEXT_CHARS)],
         })
         .unwrap_or_default();
     match message {
-        Some(message) => (message.to_string(), details),
+        Some(message) => (shorten(message, MAX_APPLE_TEXT_CHARS), details),
         None => {
-            let raw: String = body.chars().take(300).collect();
+            let raw = shorten(body, MAX_APPLE_TEXT_CHARS);
             (
                 if raw.trim().is_empty() {
                     "(empty body)".to_string()
@@ -267,7 +376,7 @@ pub fn probe(service: Service, token: &str, options: HttpOptions) -> Result<Prob
     };
     let client = HttpClient::new(options)?;
     let url = client.url(endpoint.base_url, endpoint.path);
-    let answer = client.get_with_bearer(&url, token)?;
+    let answer = client.get_with_bearer(&url, token, None)?;
     match answer.status {
         200..=299 => Ok(ProbeVerdict {
             accepted: true,

@@ -10,6 +10,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::claims::check_key_id;
+use crate::claims::MAX_UNIX_SECS;
 use crate::identifiers::{self, IdentifierShape};
 use crate::jwt::{check_signature, split_token, SignatureShapeProblem};
 use crate::keys::PublicKey;
@@ -93,6 +94,8 @@ pub fn inspect_token_at(
     public_key: Option<&PublicKey>,
     now: i64,
 ) -> Vec<Finding> {
+    // Every time below is then within 0 to year 9999: differences cannot overflow.
+    let now = now.clamp(0, MAX_UNIX_SECS);
     let mut report = Report::default();
     let parts = match split_token(token) {
         Ok(parts) => parts,
@@ -191,6 +194,26 @@ pub fn inspect_token_at(
     report.findings
 }
 
+/// At most `max` characters of `text`, control characters escaped, with `...` when cut.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The most characters of a finding's message: a claim value echoed from a hostile token is cut.
+const MAX_FINDING_CHARS: usize = 500;
+
 #[derive(Default)]
 struct Report {
     findings: Vec<Finding>,
@@ -201,7 +224,8 @@ impl Report {
         self.findings.push(Finding {
             level,
             code,
-            message: message.into(),
+            // Claim names and values come from the token: no terminal escapes, no floods.
+            message: shorten(&message.into(), MAX_FINDING_CHARS),
         });
     }
     fn error(&mut self, code: &'static str, message: impl Into<String>) {
@@ -218,7 +242,16 @@ impl Report {
     fn time_claim(&mut self, claims: &Map<String, Value>, name: &'static str) -> Option<i64> {
         let value = claims.get(name)?;
         match value.as_i64() {
-            Some(secs) => Some(secs),
+            Some(secs) if (0..=MAX_UNIX_SECS).contains(&secs) => Some(secs),
+            Some(secs) => {
+                let code = if name == "iat" {
+                    "iat_range"
+                } else {
+                    "exp_range"
+                };
+                self.error(code, format!("{name} is {secs}; expected UNIX seconds between 0 and {MAX_UNIX_SECS} (year 9999)"));
+                None
+            }
             None => {
                 let code = if name == "iat" {
                     "iat_type"

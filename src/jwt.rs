@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::keys::{PrivateKey, PublicKey};
+use crate::options::MAX_TOKEN_BYTES;
 
 /// How the ECDSA signature is computed. Both give the same bytes (RFC 6979) in constant time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -101,6 +102,12 @@ pub(crate) fn split_token(token: &str) -> Result<TokenParts<'_>> {
         .trim();
     if token.is_empty() {
         return Err(Error::malformed("the token is empty"));
+    }
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(Error::malformed(format!(
+            "the token is {} bytes; devtoken reads at most {MAX_TOKEN_BYTES} (Apple's tokens are well under 1 KiB)",
+            token.len()
+        )));
     }
     let parts: Vec<&str> = token.split('.').collect();
     if parts.len() != 3 {

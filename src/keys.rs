@@ -25,6 +25,7 @@ use sec1::EcPrivateKey;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, KeyProblem, Result};
+use crate::options::MAX_KEY_BYTES;
 
 const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
 const OID_P256: &str = "1.2.840.10045.3.1.7";
@@ -76,6 +77,7 @@ impl fmt::Debug for PrivateKey {
 impl PrivateKey {
     /// Parses a key from text: PEM in any of the forms users paste (see the module docs).
     pub fn from_pem(text: &str) -> Result<Self> {
+        check_key_size(text.len() as u64)?;
         let normalized = normalize_pasted_text(text);
         if normalized.is_empty() {
             return Err(Error::key(KeyProblem::Empty));
@@ -84,8 +86,7 @@ impl PrivateKey {
             return Self::from_pem_block(&block);
         }
         // No PEM armour: a bare base64 body of DER, or a whole PEM base64-encoded once more.
-        let compact: Zeroizing<String> =
-            Zeroizing::new(normalized.chars().filter(|c| !c.is_whitespace()).collect());
+        let compact = without_whitespace(std::iter::once(normalized.as_str()), normalized.len());
         let decoded = decode_base64(&compact).map_err(|_| {
             Error::key(KeyProblem::NotAKey {
                 detail: "no -----BEGIN PRIVATE KEY----- line and not base64".to_string(),
@@ -99,6 +100,7 @@ impl PrivateKey {
 
     /// Parses a key from bytes: PEM text (as [`from_pem`](Self::from_pem)) or DER.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        check_key_size(bytes.len() as u64)?;
         if bytes.first() == Some(&0x30) {
             return Self::from_der(bytes);
         }
@@ -113,6 +115,7 @@ impl PrivateKey {
         if der.is_empty() {
             return Err(Error::key(KeyProblem::Empty));
         }
+        check_key_size(der.len() as u64)?;
         match PrivateKeyInfoRef::from_der(der) {
             Ok(info) => Self::from_pkcs8_info(info),
             Err(pkcs8_error) => {
@@ -263,6 +266,7 @@ impl fmt::Debug for PublicKey {
 impl PublicKey {
     /// Parses an SPKI `PUBLIC KEY` PEM; a private key PEM is accepted too (its public half is used).
     pub fn from_pem(text: &str) -> Result<Self> {
+        check_key_size(text.len() as u64)?;
         let normalized = normalize_pasted_text(text);
         match find_pem_block(&normalized)? {
             Some(block) if block.label == "PUBLIC KEY" => {
@@ -299,6 +303,7 @@ impl PublicKey {
 
     /// Parses bytes: PEM text (as [`from_pem`](Self::from_pem)) or DER.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        check_key_size(bytes.len() as u64)?;
         if bytes.first() == Some(&0x30) {
             return Self::from_der(bytes);
         }
@@ -334,12 +339,33 @@ impl PublicKey {
 }
 
 fn read_secret_file(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
-    std::fs::read(path)
-        .map(Zeroizing::new)
-        .map_err(|e| Error::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })
+    use std::io::Read;
+    let io = |e: std::io::Error| Error::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    check_key_size(size)?;
+    // One allocation at the final size (plus one byte to see a file that grew), so no
+    // reallocation leaves a copy of the key behind.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(size as usize + 1));
+    file.take(MAX_KEY_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    check_key_size(bytes.len() as u64)?;
+    Ok(bytes)
+}
+
+/// Refuses more than [`MAX_KEY_BYTES`] of key input.
+fn check_key_size(size: u64) -> Result<()> {
+    if size > MAX_KEY_BYTES as u64 {
+        return Err(Error::key(KeyProblem::TooLarge {
+            size,
+            limit: MAX_KEY_BYTES as u64,
+        }));
+    }
+    Ok(())
 }
 
 /// Whether DER that is not a plain key names a password-based encryption scheme (PKCS#5 PBES1/2
@@ -366,6 +392,9 @@ fn der_problem(kind: DerErrorKind) -> KeyProblem {
 }
 
 /// Undoes what copying a key through shells, JSON and environment variables does to it.
+///
+/// Every intermediate copy is a [`Zeroizing`] buffer allocated once at its final capacity (each
+/// step only shortens the text), so no freed block keeps key text.
 fn normalize_pasted_text(text: &str) -> Zeroizing<String> {
     let mut text = text.trim();
     // Quotes left around a value copied out of a .env file or JSON.
@@ -374,13 +403,39 @@ fn normalize_pasted_text(text: &str) -> Zeroizing<String> {
             text = text[1..text.len() - 1].trim();
         }
     }
-    let unescaped = text
-        .replace("\\r\\n", "\n")
-        .replace("\\n", "\n")
-        .replace("\\r", "\n")
-        .replace("\r\n", "\n")
-        .replace('\r', "\n");
-    Zeroizing::new(unescaped.trim().to_string())
+    let mut unescaped = Zeroizing::new(text.to_owned());
+    for from in ["\\r\\n", "\\n", "\\r", "\r\n", "\r"] {
+        unescaped = replace_with_newline(&unescaped, from);
+    }
+    let mut trimmed = Zeroizing::new(String::with_capacity(unescaped.len()));
+    trimmed.push_str(unescaped.trim());
+    trimmed
+}
+
+/// `text` with every `from` replaced by a newline, in a buffer that never grows (`from` is at
+/// least one byte, so the result is never longer than `text`).
+fn replace_with_newline(text: &str, from: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(text.len()));
+    let mut rest = text;
+    while let Some(at) = rest.find(from) {
+        out.push_str(&rest[..at]);
+        out.push('\n');
+        rest = &rest[at + from.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `text` without whitespace, in a buffer allocated once.
+fn without_whitespace<'a>(
+    parts: impl Iterator<Item = &'a str>,
+    capacity: usize,
+) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(capacity));
+    for part in parts {
+        out.extend(part.chars().filter(|c| !c.is_whitespace()));
+    }
+    out
 }
 
 struct PemBlock {
@@ -425,12 +480,10 @@ fn find_pem_block(text: &str) -> Result<Option<PemBlock>> {
     let inside = &rest[..end];
     // RFC 1421 headers ("Proc-Type: 4,ENCRYPTED", "DEK-Info: ...") come before a blank line.
     let encrypted_headers = inside.contains("Proc-Type:") && inside.contains("ENCRYPTED");
-    let body_lines = inside
-        .lines()
-        .filter(|line| !line.contains(':'))
-        .collect::<Vec<_>>()
-        .join("");
-    let body = Zeroizing::new(body_lines.chars().filter(|c| !c.is_whitespace()).collect());
+    let body = without_whitespace(
+        inside.lines().filter(|line| !line.contains(':')),
+        inside.len(),
+    );
     Ok(Some(PemBlock {
         label,
         body,

@@ -2,15 +2,17 @@
 //! `GET https://maps-api.apple.com/v1/token` for the `accessToken` every Maps Server API call
 //! carries, cached and renewed before it expires.
 
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::cache::{Cached, Margin, RenewingCache};
+use crate::cache::{Cached, Margin, RenewingCache, Urgency};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::http::{quota, rejection, HttpClient, HttpOptions};
+use crate::options::MAX_ACCESS_TOKEN_LIFETIME_SECS;
 use crate::provider::{ProviderOptions, TokenProvider};
 use crate::service::Service;
 use crate::signer::Signer;
@@ -40,8 +42,8 @@ impl Default for MapsOptions {
     }
 }
 
-/// An access token from `GET /v1/token`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An access token from `GET /v1/token`. Its `Debug` leaves the token out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct AccessToken {
     /// The `accessToken` to send as `Authorization: Bearer` to Maps Server API calls.
     pub access_token: String,
@@ -49,6 +51,16 @@ pub struct AccessToken {
     pub expires_in_secs: i64,
     /// When it expires (UNIX seconds, by this provider's clock).
     pub expires_at: i64,
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("access_token", &"<redacted>")
+            .field("expires_in_secs", &self.expires_in_secs)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// A cached Maps Server API access token, exchanged again before it expires.
@@ -113,8 +125,11 @@ impl MapsTokenProvider {
     /// The access token to send now: the cached one while fresh, else a new exchange.
     pub fn access_token(&self) -> Result<String> {
         let now = self.clock.now();
-        self.cache
-            .get(now, |t| t.access_token.clone(), || self.exchange(now))
+        self.cache.get(
+            now,
+            |t| t.access_token.clone(),
+            |urgency| self.exchange(now, urgency),
+        )
     }
 
     /// The cached access token while it is fresh, else `None`; never exchanges, never waits.
@@ -150,9 +165,15 @@ impl MapsTokenProvider {
         self.maps_tokens.token()
     }
 
-    fn exchange(&self, now: i64) -> Result<Cached<AccessToken>> {
+    /// One exchange. With a valid access token at hand, a single request (the cache retries
+    /// after its backoff); with none, the HTTP options' retries.
+    fn exchange(&self, now: i64, urgency: Urgency) -> Result<Cached<AccessToken>> {
         let token = self.maps_tokens.token()?;
-        let answer = self.client.get_with_bearer(&self.url, &token)?;
+        let retries = match urgency {
+            Urgency::HaveValid => Some(0),
+            Urgency::NothingValid => None,
+        };
+        let answer = self.client.get_with_bearer(&self.url, &token, retries)?;
         let malformed = |message: String| Error::MalformedResponse {
             url: self.url.clone(),
             status: answer.status,
@@ -171,10 +192,18 @@ impl MapsTokenProvider {
                 let expires_in = body
                     .get("expiresInSeconds")
                     .and_then(Value::as_i64)
-                    .filter(|secs| *secs > 0)
-                    .ok_or_else(|| malformed("no positive integer expiresInSeconds".to_string()))?;
+                    .filter(|secs| (1..=MAX_ACCESS_TOKEN_LIFETIME_SECS).contains(secs))
+                    .ok_or_else(|| {
+                        malformed(format!(
+                            "no integer expiresInSeconds from 1 to {MAX_ACCESS_TOKEN_LIFETIME_SECS}"
+                        ))
+                    })?;
+                let expires_at = now.checked_add(expires_in).ok_or_else(|| {
+                    malformed(format!(
+                        "expiresInSeconds {expires_in} overflows the clock's time {now}"
+                    ))
+                })?;
                 self.exchanges.fetch_add(1, Ordering::SeqCst);
-                let expires_at = now + expires_in;
                 Ok(Cached {
                     value: AccessToken {
                         access_token: access_token.to_string(),

@@ -17,6 +17,11 @@ use std::time::Duration;
 
 use crate::error::{Error, OptionRule, Result};
 
+/// The most bytes read as a key (file, text or stdin); Apple's .p8 files are about 250 bytes.
+pub const MAX_KEY_BYTES: usize = 64 * 1024;
+/// The longest token accepted by decode, verify and inspect (Apple's tokens are under 1 KiB).
+pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
+
 /// How far `iat` is back-dated when claims carry no `issued_at`, in seconds.
 pub const DEFAULT_CLOCK_SKEW_SECS: u64 = 60;
 /// The largest accepted clock skew: a server clock more than ten minutes off is broken, and a
@@ -28,6 +33,23 @@ pub const MAX_MARGIN_SECS: u64 = 86_400;
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(120);
 /// The most retries accepted after a 5xx answer or a connection failure.
 pub const MAX_RETRIES: u32 = 10;
+/// The longest wait between two retries of one HTTP call, whatever `retry_backoff` and the
+/// number of retries (the backoff doubles up to this ceiling).
+pub const MAX_RETRY_BACKOFF: Duration = Duration::from_secs(10);
+/// The default overall deadline of one HTTP call, retries and waits included.
+pub const DEFAULT_CALL_DEADLINE: Duration = Duration::from_secs(60);
+/// The longest accepted overall deadline of one HTTP call.
+pub const MAX_CALL_DEADLINE: Duration = Duration::from_secs(600);
+/// After a failed renewal, a cache tries again no sooner than this many seconds later, doubled
+/// for each further failure in a row ...
+pub const FAILURE_BACKOFF_SECS: u64 = 1;
+/// ... up to this many seconds.
+pub const MAX_FAILURE_BACKOFF_SECS: u64 = 60;
+/// A server's `Retry-After` lengthens that wait, but to at most this many seconds.
+pub const MAX_RETRY_AFTER_SECS: u64 = 3600;
+/// The longest `expiresInSeconds` accepted from Apple's Maps token endpoint (one day; Apple
+/// documents 1800 s).
+pub const MAX_ACCESS_TOKEN_LIFETIME_SECS: i64 = 86_400;
 
 /// Checks that `value` lies in `min..=max`, naming `option` and the unit when it does not.
 pub(crate) fn check_range<T: PartialOrd + std::fmt::Display>(

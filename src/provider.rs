@@ -57,12 +57,23 @@ impl Default for ProviderOptions {
 }
 
 /// The token a provider currently hands out, with what its accessors report.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct TokenInfo {
     token: String,
     claims: Arc<Map<String, Value>>,
     /// `now` when it was signed (not `iat`, which is back-dated).
     signed_at: i64,
+}
+
+/// The claims and times, never the token.
+impl std::fmt::Debug for TokenInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenInfo")
+            .field("token", &"<redacted>")
+            .field("claims", &self.claims)
+            .field("signed_at", &self.signed_at)
+            .finish()
+    }
 }
 
 /// How the provider behaves, resolved from the rule table and the options.
@@ -192,7 +203,7 @@ impl TokenProvider {
             return Ok(self.cache.replace(self.sign(now)?).token);
         }
         self.cache
-            .get(now, |info| info.token.clone(), || self.sign(now))
+            .get(now, |info| info.token.clone(), |_| self.sign(now))
     }
 
     /// Signs a new token now, for a caller whose token Apple refused (401/403). For provider
@@ -202,9 +213,9 @@ impl TokenProvider {
         let now = self.clock.now();
         let allow = |current: Option<&Cached<TokenInfo>>| match (self.renewal, current) {
             (Renewal::ProviderToken { floor, .. }, Some(cached))
-                if now - cached.value.signed_at < floor =>
+                if now.saturating_sub(cached.value.signed_at) < floor =>
             {
-                let age = now - cached.value.signed_at;
+                let age = now.saturating_sub(cached.value.signed_at);
                 Err(Error::RefreshTooSoon {
                     service: self.service,
                     age_secs: age,
@@ -215,7 +226,7 @@ impl TokenProvider {
             _ => Ok(()),
         };
         self.cache
-            .renew_now(allow, || self.sign(now))
+            .renew_now(now, allow, || self.sign(now))
             .map(|info| info.token)
     }
 
@@ -264,10 +275,25 @@ impl TokenProvider {
         let (renew_at, valid_until) = match (self.renewal, exp, self.service.rules().lifetime) {
             (Renewal::EveryCall, Some(exp), _) => (now, exp),
             (Renewal::BeforeExpiry(margin), Some(exp), _) => (margin.renew_at(exp, exp - iat), exp),
-            (Renewal::ProviderToken { after, max_age, .. }, _, _) => {
-                ((now + after).min(iat + max_age), iat + max_age)
+            // The floor holds on elapsed time whatever the skew: `iat` is back-dated by at most
+            // MAX_CLOCK_SKEW_SECS, so `iat + max_age` lies beyond `now + floor`.
+            (
+                Renewal::ProviderToken {
+                    after,
+                    max_age,
+                    floor,
+                },
+                _,
+                _,
+            ) => (
+                now.saturating_add(after)
+                    .min(iat.saturating_add(max_age))
+                    .max(now.saturating_add(floor)),
+                iat.saturating_add(max_age),
+            ),
+            (_, None, Lifetime::NoExpiry { max_age_secs }) => {
+                (now, iat.saturating_add(max_age_secs as i64))
             }
-            (_, None, Lifetime::NoExpiry { max_age_secs }) => (now, iat + max_age_secs as i64),
             (_, None, _) => (now, now),
         };
         Ok(Cached {

@@ -5,7 +5,7 @@
 mod apple_server;
 
 use std::sync::{Arc, Barrier};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use apple_server::{AppleServer, Scripted};
 use devtoken::clock::{Clock, ManualClock};
@@ -221,6 +221,8 @@ fn malformed_and_slow_answers_are_errors() {
         Err(Error::MalformedResponse { status: 200, .. })
     ));
     server.push(Scripted::new(200, r#"{"accessToken":"x"}"#));
+    // A failure is shared until its backoff (1 s) ends; then the next answer is read.
+    clock.advance(1);
     assert!(matches!(
         maps.access_token(),
         Err(Error::MalformedResponse { .. })
@@ -296,4 +298,293 @@ fn an_extra_ca_must_be_a_certificate() {
         "{error}"
     );
     let _ = T0;
+}
+
+/// The requests a failing renewal makes from `start` to `end` (exclusive) when each failure
+/// doubles the wait from 1 s up to 60 s: one per backoff step.
+fn backoff_steps(start: i64, end: i64) -> usize {
+    let (mut at, mut wait, mut steps) = (start, 1, 0);
+    while at < end {
+        steps += 1;
+        at += wait;
+        wait = (wait * 2).min(60);
+    }
+    steps
+}
+
+#[test]
+fn a_ten_minute_outage_while_the_access_token_is_valid_costs_no_errors() {
+    let (signer, server, clock) = setup();
+    server.push(Scripted::new(
+        200,
+        r#"{"accessToken":"before","expiresInSeconds":3600}"#,
+    ));
+    let mut options = options(&server);
+    options.margin_fraction = 0.25;
+    let maps = provider_with(&signer, options, &clock).unwrap();
+    assert_eq!(maps.access_token().unwrap(), "before");
+    let expires_at = maps.expires_at().unwrap();
+    let renew_at = expires_at - 900;
+
+    // Apple is down for 10 minutes, starting when renewal is due.
+    server.outage(Some(Scripted::new(500, "down")));
+    for t in 0..600 {
+        clock.set(renew_at + t);
+        for _ in 0..3 {
+            assert_eq!(maps.access_token().unwrap(), "before", "at +{t} s");
+        }
+    }
+    // One single request (no in-call retries) per backoff step, not one per call.
+    assert_eq!(server.requests() - 1, backoff_steps(0, 600));
+
+    // Back up: the next attempt after the backoff renews.
+    server.outage(None);
+    clock.set(renew_at + 700);
+    assert_eq!(maps.access_token().unwrap(), "access-17");
+    assert_eq!(maps.exchange_count(), 2);
+}
+
+#[test]
+fn once_the_access_token_has_expired_callers_share_the_outage_error() {
+    let (signer, server, clock) = setup();
+    let maps = provider(&signer, &server, &clock);
+    maps.access_token().unwrap();
+    server.outage(Some(Scripted::new(500, "down")));
+    clock.set(maps.expires_at().unwrap());
+    let before = server.requests();
+    for _ in 0..10 {
+        assert!(matches!(
+            maps.access_token(),
+            Err(Error::Network { attempts: 3, .. })
+        ));
+    }
+    // With nothing valid the exchange retries in-call (3 requests), once for all ten calls.
+    assert_eq!(server.requests() - before, 3);
+}
+
+#[test]
+fn eight_threads_with_nothing_cached_share_one_rejected_exchange() {
+    let (signer, _server, clock) = setup();
+    // This server knows another key: every exchange is a 401.
+    let other = AppleServer::start(PrivateKey::generate().unwrap().public_key());
+    let maps = Arc::new(provider(&signer, &other, &clock));
+    let barrier = Arc::new(Barrier::new(8));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (maps, barrier) = (Arc::clone(&maps), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                barrier.wait();
+                maps.access_token()
+            })
+        })
+        .collect();
+    for thread in threads {
+        let error = thread.join().unwrap().unwrap_err();
+        assert!(
+            matches!(error, Error::AppleRejected { status: 401, .. }),
+            "{error}"
+        );
+    }
+    assert_eq!(other.requests(), 1, "one request, not one per thread");
+}
+
+#[test]
+fn retry_after_bounds_the_next_exchange() {
+    let (signer, server, clock) = setup();
+    let mut answer = Scripted::new(429, r#"{"error":{"message":"Too many"}}"#);
+    answer.headers.push(("Retry-After".into(), "120".into()));
+    server.push(answer);
+    let maps = provider(&signer, &server, &clock);
+    assert!(matches!(
+        maps.access_token(),
+        Err(Error::QuotaExceeded {
+            retry_after_secs: Some(120),
+            ..
+        })
+    ));
+    clock.advance(119);
+    assert!(matches!(
+        maps.access_token(),
+        Err(Error::QuotaExceeded { .. })
+    ));
+    assert_eq!(server.requests(), 1, "no request before Retry-After");
+    clock.advance(1);
+    assert_eq!(maps.access_token().unwrap(), "access-2");
+}
+
+#[test]
+fn plain_http_is_refused_except_for_loopback_hosts() {
+    let (signer, server, clock) = setup();
+    for url in [
+        "http://maps-api.apple.com",
+        "http://10.0.0.1:8080",
+        "http://127.0.0.1.example.com",
+        "ftp://127.0.0.1",
+        "not a url",
+    ] {
+        let mut options = options(&server);
+        options.http.base_url = Some(url.to_string());
+        let error = provider_with(&signer, options.clone(), &clock).unwrap_err();
+        assert_eq!(
+            (error.field(), error.rule()),
+            (Some("base_url"), Some("format")),
+            "{url}: {error}"
+        );
+        let token = signer
+            .sign_token(Service::AppleMusic, &Claims::new("DEF123GHIJ"))
+            .unwrap();
+        assert!(matches!(
+            devtoken::probe(Service::AppleMusic, &token, options.http),
+            Err(Error::InvalidOption {
+                option: "base_url",
+                ..
+            })
+        ));
+    }
+    for url in [
+        "http://localhost:8089",
+        "http://127.0.0.2:1",
+        "http://[::1]:8089",
+        "https://maps-api.apple.com",
+        "https://10.0.0.1:8443",
+    ] {
+        let mut options = options(&server);
+        options.http.base_url = Some(url.to_string());
+        provider_with(&signer, options, &clock).unwrap_or_else(|e| panic!("{url}: {e}"));
+    }
+}
+
+#[test]
+fn backoff_has_a_ceiling_and_every_call_a_deadline() {
+    let (signer, server, clock) = setup();
+    let mut opts = options(&server);
+    opts.http.retry_backoff = Duration::from_secs(11);
+    let error = provider_with(&signer, opts, &clock).unwrap_err();
+    assert_eq!(
+        (error.field(), error.rule()),
+        (Some("retry_backoff"), Some("range"))
+    );
+
+    // A 503 asking for an hour's wait: the call gives up at its deadline instead of sleeping.
+    let mut answer = Scripted::new(503, "busy");
+    answer.headers.push(("Retry-After".into(), "3600".into()));
+    server.push(answer);
+    let mut opts = options(&server);
+    opts.http.deadline = Duration::from_millis(800);
+    let maps = provider_with(&signer, opts, &clock).unwrap();
+    let started = Instant::now();
+    let error = maps.access_token().unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(3), "{error}");
+    assert!(
+        matches!(error, Error::Network { attempts: 1, .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("deadline"), "{error}");
+
+    // Slow answers: three attempts of a 1 s read timeout would take 3 s; the deadline is 1.2 s.
+    let mut slow = Scripted::new(200, r#"{"accessToken":"late","expiresInSeconds":1800}"#);
+    slow.delay = Duration::from_millis(2500);
+    for _ in 0..3 {
+        server.push(slow.clone());
+    }
+    let mut opts = options(&server);
+    opts.http.read_timeout = Duration::from_secs(1);
+    opts.http.deadline = Duration::from_millis(1200);
+    let maps = provider_with(&signer, opts, &clock).unwrap();
+    let started = Instant::now();
+    assert!(matches!(maps.access_token(), Err(Error::Network { .. })));
+    assert!(started.elapsed() < Duration::from_millis(2500));
+}
+
+#[test]
+fn a_body_cut_short_is_a_network_error_not_an_empty_body() {
+    let (signer, server, clock) = setup();
+    let mut cut = Scripted::new(200, r#"{"accessToken":"half","expiresInSeconds":1800}"#);
+    cut.cut_body = true;
+    for _ in 0..3 {
+        server.push(cut.clone());
+    }
+    let error = provider(&signer, &server, &clock)
+        .access_token()
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Network { attempts: 3, .. }),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("reading the body failed"),
+        "{error}"
+    );
+}
+
+#[test]
+fn apples_text_is_shortened_and_escaped_in_messages() {
+    let (signer, server, clock) = setup();
+    let long = "x".repeat(100_000);
+    let details: Vec<String> = (0..1000)
+        .map(|i| format!("detail {i} {}", &long[..500]))
+        .collect();
+    let body = serde_json::json!({"error": {"message": format!("\u{1b}[31mred{long}"), "details": details}});
+    server.push(Scripted::new(401, &body.to_string()));
+    let error = provider(&signer, &server, &clock)
+        .access_token()
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(text.len() < 8_000, "{} bytes", text.len());
+    assert!(!text.contains('\u{1b}'), "control characters are escaped");
+    match error {
+        Error::AppleRejected {
+            message, details, ..
+        } => {
+            assert!(message.starts_with("\\u{1b}[31mred") && message.ends_with("..."));
+            assert!(details.len() <= 10);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn expires_in_seconds_must_lie_in_the_documented_range() {
+    let (signer, server, clock) = setup();
+    let maps = provider(&signer, &server, &clock);
+    for secs in ["9223372036854775807", "86401", "0", "-5"] {
+        server.push(Scripted::new(
+            200,
+            &format!(r#"{{"accessToken":"a","expiresInSeconds":{secs}}}"#),
+        ));
+        let error = maps.access_token().unwrap_err();
+        assert!(
+            matches!(error, Error::MalformedResponse { status: 200, .. }),
+            "{secs}: {error}"
+        );
+        clock.advance(60);
+    }
+    server.push(Scripted::new(
+        200,
+        r#"{"accessToken":"day","expiresInSeconds":86400}"#,
+    ));
+    assert_eq!(maps.access_token().unwrap(), "day");
+    // Never served past its own expiry.
+    clock.advance(86_400);
+    assert_ne!(maps.access_token().unwrap(), "day");
+}
+
+#[test]
+fn debug_output_holds_no_token() {
+    let (signer, server, clock) = setup();
+    let maps = provider(&signer, &server, &clock);
+    let access = maps.access_token().unwrap();
+    let maps_token = maps.maps_token().unwrap();
+    for text in [
+        format!("{maps:?}"),
+        format!("{maps:#?}"),
+        format!("{:?}", maps.current().unwrap()),
+    ] {
+        assert!(!text.contains(&access), "{text}");
+        assert!(!text.contains(&maps_token), "{text}");
+        assert!(
+            !text.contains(maps_token.split('.').nth(2).unwrap()),
+            "{text}"
+        );
+    }
 }

@@ -13,6 +13,7 @@ use devtoken::{
     demo, Claims, Error, HttpOptions, Level, Lifetime, MapsOptions, MapsTokenProvider, PrivateKey,
     PublicKey, Service, Signer,
 };
+use zeroize::Zeroizing;
 
 #[derive(Parser)]
 #[command(
@@ -280,7 +281,7 @@ fn load_signer(args: &KeyArgs) -> Result<Signer, Failure> {
         )?,
         Some(path) => Signer::from_file(path, key_id)?,
         None => match std::env::var("DEVTOKEN_KEY") {
-            Ok(pem) => Signer::from_pem(&pem, &require_key_id(key_id)?)?,
+            Ok(pem) => Signer::from_pem(&Zeroizing::new(pem), &require_key_id(key_id)?)?,
             Err(_) => {
                 return Err(bad_input(
                     "no key: give --key FILE, set DEVTOKEN_KEY to the PEM, or try --demo",
@@ -375,17 +376,30 @@ fn require_key_id(key_id: Option<&str>) -> Result<String, Failure> {
         .ok_or_else(|| bad_input("kid is required: give --key-id (or set DEVTOKEN_KEY_ID) when the key does not come from an AuthKey_<KEYID>.p8 file"))
 }
 
-fn read_stdin() -> Result<Vec<u8>, Failure> {
-    let mut bytes = Vec::new();
+/// The most bytes read from stdin: a key or a token is well under this.
+const MAX_STDIN_BYTES: usize = 64 * 1024;
+
+/// Reads stdin into one buffer allocated up front (never grown, so no freed block keeps a copy
+/// of a key) and wiped on drop; more than [`MAX_STDIN_BYTES`] is refused.
+fn read_stdin() -> Result<Zeroizing<Vec<u8>>, Failure> {
+    let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_STDIN_BYTES + 1));
     std::io::stdin()
+        .take(MAX_STDIN_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| bad_input(format!("cannot read stdin: {e}")))?;
+    if bytes.len() > MAX_STDIN_BYTES {
+        return Err(bad_input(format!(
+            "stdin holds more than {MAX_STDIN_BYTES} bytes; a key or a token is far shorter"
+        )));
+    }
     Ok(bytes)
 }
 
 fn read_argument(value: &str) -> Result<String, Failure> {
     if value == "-" {
-        String::from_utf8(read_stdin()?).map_err(|_| bad_input("stdin is not UTF-8 text"))
+        std::str::from_utf8(&read_stdin()?)
+            .map(str::to_string)
+            .map_err(|_| bad_input("stdin is not UTF-8 text"))
     } else {
         Ok(value.to_string())
     }

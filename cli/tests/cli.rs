@@ -318,3 +318,30 @@ fn probe_exits_0_only_when_accepted() {
     ]);
     assert_eq!(no_endpoint.status.code(), Some(2));
 }
+
+#[test]
+fn stdin_beyond_64_kib_is_refused() {
+    let huge = "A".repeat(64 * 1024 + 1);
+    for args in [
+        &[
+            "sign",
+            "--service",
+            "apns",
+            "--key",
+            "-",
+            "--key-id",
+            "ABC123DEFG",
+            "--issuer",
+            "DEF123GHIJ",
+        ][..],
+        &["inspect", "-"][..],
+    ] {
+        let output = run(args, Some(&huge), &[]);
+        assert!(!output.status.success());
+        assert!(
+            stderr(&output).contains("stdin holds more than 65536 bytes"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}

@@ -20,6 +20,8 @@ pub struct Scripted {
     pub body: String,
     pub headers: Vec<(String, String)>,
     pub delay: Duration,
+    /// Announce the whole body but send only its first half, then close.
+    pub cut_body: bool,
 }
 
 impl Scripted {
@@ -29,6 +31,7 @@ impl Scripted {
             body: body.to_string(),
             headers: Vec::new(),
             delay: Duration::ZERO,
+            cut_body: false,
         }
     }
 }
@@ -39,6 +42,7 @@ pub struct AppleServer {
     requests: Arc<AtomicUsize>,
     script: Arc<Mutex<VecDeque<Scripted>>>,
     paths: Arc<Mutex<Vec<String>>>,
+    outage: Arc<Mutex<Option<Scripted>>>,
 }
 
 impl AppleServer {
@@ -49,15 +53,22 @@ impl AppleServer {
         let requests = Arc::new(AtomicUsize::new(0));
         let script = Arc::new(Mutex::new(VecDeque::new()));
         let paths = Arc::new(Mutex::new(Vec::new()));
-        let (r, s, p) = (
+        let outage = Arc::new(Mutex::new(None));
+        let (r, s, p, o) = (
             Arc::clone(&requests),
             Arc::clone(&script),
             Arc::clone(&paths),
+            Arc::clone(&outage),
         );
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (r, s, p) = (Arc::clone(&r), Arc::clone(&s), Arc::clone(&p));
-                std::thread::spawn(move || serve(stream, key, &r, &s, &p));
+                let (r, s, p, o) = (
+                    Arc::clone(&r),
+                    Arc::clone(&s),
+                    Arc::clone(&p),
+                    Arc::clone(&o),
+                );
+                std::thread::spawn(move || serve(stream, key, &r, &s, &p, &o));
             }
         });
         AppleServer {
@@ -65,7 +76,13 @@ impl AppleServer {
             requests,
             script,
             paths,
+            outage,
         }
+    }
+
+    /// Answers every request with `answer` (before the script) until called with `None`.
+    pub fn outage(&self, answer: Option<Scripted>) {
+        *self.outage.lock().unwrap() = answer;
     }
 
     pub fn push(&self, answer: Scripted) {
@@ -87,6 +104,7 @@ fn serve(
     requests: &AtomicUsize,
     script: &Mutex<VecDeque<Scripted>>,
     paths: &Mutex<Vec<String>>,
+    outage: &Mutex<Option<Scripted>>,
 ) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut request_line = String::new();
@@ -119,7 +137,8 @@ fn serve(
         .to_string();
     paths.lock().unwrap().push(path.clone());
 
-    let scripted = script.lock().unwrap().pop_front();
+    let down = outage.lock().unwrap().clone();
+    let scripted = down.or_else(|| script.lock().unwrap().pop_front());
     let answer = match scripted {
         Some(answer) => answer,
         None => {
@@ -146,6 +165,7 @@ fn serve(
         401 => "Unauthorized",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
+        503 => "Service Unavailable",
         _ => "Status",
     };
     let mut response = format!("HTTP/1.1 {} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n", answer.status, answer.body.len());
@@ -153,7 +173,11 @@ fn serve(
         response.push_str(&format!("{name}: {value}\r\n"));
     }
     response.push_str("\r\n");
-    response.push_str(&answer.body);
+    if answer.cut_body {
+        response.push_str(&answer.body[..answer.body.len() / 2]);
+    } else {
+        response.push_str(&answer.body);
+    }
     let mut stream = stream;
     let _ = stream.write_all(response.as_bytes());
 }
