@@ -61,6 +61,15 @@ let package = Package(
             path: "swift/Sources/DevTokenSmoke",
             swiftSettings: strict
         ),
+        // Swift's signToken against the Rust core's own signing time (examples/sign_timing.rs),
+        // in one run, and a cached TokenProvider.token(); a release build, run by hand
+        // (swift/Sources/DevTokenBenchmark/main.swift says how).
+        .executableTarget(
+            name: "DevTokenBenchmark",
+            dependencies: ["DevToken"],
+            path: "swift/Sources/DevTokenBenchmark",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "DevTokenTests",
             dependencies: ["DevToken"],

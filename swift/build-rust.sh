@@ -33,9 +33,10 @@ if ! cmp -s "$library" "$staged/libdevtoken.a"; then
   mv "$staged/libdevtoken.a.tmp" "$staged/libdevtoken.a"
   # SwiftPM does not see a library that linker flags name, so it would keep binaries linked
   # against the old one: remove the linked products (executables and .xctest files directly in
-  # .build/<triple>/<configuration>/) so the next swift build links them again.
-  find .build -mindepth 3 -maxdepth 3 -type f -perm -u+x \
-    \( -path '.build/*-*/debug/*' -o -path '.build/*-*/release/*' \) -print -delete 2>/dev/null |
+  # .build/<triple>/<configuration>/, of this package and of the example packages in
+  # swift/Examples/) so the next swift build links them again.
+  find .build swift/Examples/*/.build -mindepth 3 -maxdepth 3 -type f -perm -u+x \
+    \( -path '*.build/*-*/debug/*' -o -path '*.build/*-*/release/*' \) -print -delete 2>/dev/null |
     sed 's/^/build-rust.sh: removed stale /' >&2 || true
 fi
 echo "staged $staged/libdevtoken.a (from $library)"

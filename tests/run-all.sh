@@ -84,8 +84,22 @@ else
   swift build
   swift test
 
+  step "Swift example package (swift/Examples/ServerExample, devtoken by path) as one static binary; the CLI verifies its token"
+  example=swift/Examples/ServerExample
+  example_key=target/swift-example/AuthKey_ABC123DEFG.p8
+  mkdir -p "$(dirname "$example_key")"
+  cp tests/vectors/keys/p256.pem "$example_key"
+  swift build -c release --static-swift-stdlib --package-path "$example"
+  example_output=$("$(swift build -c release --static-swift-stdlib --package-path "$example" --show-bin-path)/ServerExample" "$example_key")
+  printf '%s\n' "$example_output"
+  example_token=$(sed -n 's/^app-store-server: //p' <<<"$example_output")
+  [[ -n $example_token ]] || { echo "ServerExample printed no 'app-store-server: <token>' line" >&2; exit 1; }
+  cargo run -q -p devtoken-cli -- verify --key "$example_key" "$example_token" >/dev/null
+  echo "devtoken verify --key $example_key: the App Store Server API token is valid"
+
   step "Swift package: release build with the Swift runtime linked in (--static-swift-stdlib) runs"
-  swift build -c release --static-swift-stdlib --product DevTokenSmoke
+  # Every executable: DevTokenSmoke, run here, and DevTokenBenchmark, only built (it is run by hand).
+  swift build -c release --static-swift-stdlib
   "$(swift build -c release --static-swift-stdlib --show-bin-path)/DevTokenSmoke"
 fi
 
