@@ -182,9 +182,15 @@ pub fn inspect_token_at(
         }
     }
 
+    let storekit_kind = crate::storekit::kind_of(claims);
     match service {
         Some(service) => {
             check_service_rules(&mut report, service.rules(), header, claims, iat, exp, now)
+        }
+        None if storekit_kind.is_some() => {
+            if let Some(kind) = storekit_kind {
+                check_storekit(&mut report, kind, header, claims);
+            }
         }
         None => report.info(
             "service_not_checked",
@@ -192,6 +198,106 @@ pub fn inspect_token_at(
         ),
     }
     report.findings
+}
+
+/// The rules of the three StoreKit JWS kinds (told apart by `aud`; they carry no `exp`).
+fn check_storekit(
+    report: &mut Report,
+    kind: crate::storekit::StoreKitKind,
+    header: &Map<String, Value>,
+    claims: &Map<String, Value>,
+) {
+    use crate::storekit::StoreKitKind;
+    let name = kind.name();
+    report.info(
+        "storekit_kind",
+        format!(
+            "aud \"{}\": a {name}, judged by its rules (it carries no exp; Apple dates it by iat)",
+            kind.audience()
+        ),
+    );
+    match header.get("typ") {
+        Some(Value::String(typ)) if typ == "JWT" => {}
+        None => report.error(
+            "typ_missing",
+            format!("the header has no typ; a {name} requires typ = \"JWT\""),
+        ),
+        Some(other) => report.error("typ", format!("typ is {other}; a {name} requires \"JWT\"")),
+    }
+    match claims.get("iss") {
+        None => report.error(
+            "iss_missing",
+            "the payload has no iss; the issuer ID (a UUID) is required",
+        ),
+        Some(Value::String(iss)) if crate::identifiers::is_uuid(iss) => {}
+        Some(_) => report.error("iss_format", "iss is not an issuer ID (a UUID)"),
+    }
+    match claims.get("bid") {
+        None => report.error(
+            "bid_missing",
+            "the payload has no bid; the app's bundle id is required",
+        ),
+        Some(Value::String(bid)) => {
+            if let Err(why) = crate::identifiers::check_reverse_dns(bid) {
+                report.error("bid_format", format!("bid {why}"));
+            }
+        }
+        Some(_) => report.error("bid_format", "bid must be a string"),
+    }
+    match claims.get("nonce") {
+        None => report.error(
+            "nonce_missing",
+            "the payload has no nonce; a new UUID is required for every signature",
+        ),
+        Some(Value::String(nonce)) if crate::identifiers::is_uuid(nonce) => {}
+        Some(_) => report.error("nonce_format", "nonce is not a UUID"),
+    }
+    for claim in kind.required_claims() {
+        if !claims.contains_key(*claim) {
+            report.error(
+                "storekit_claim_missing",
+                format!("the payload has no {claim}; a {name} requires it"),
+            );
+        }
+    }
+    if claims.contains_key("exp") {
+        report.warning(
+            "exp_unexpected",
+            format!("a {name} carries no exp; Apple derives its validity from iat"),
+        );
+    }
+    match kind {
+        StoreKitKind::PromotionalOffer => {
+            if !claims.contains_key("transactionId") {
+                report.info(
+                    "transaction_id_missing",
+                    "no transactionId: optional, but Apple recommends it",
+                );
+            }
+        }
+        StoreKitKind::IntroductoryOfferEligibility => {
+            if let Some(value) = claims.get("allowIntroductoryOffer") {
+                if !value.is_boolean() {
+                    report.error(
+                        "storekit_claim_type",
+                        format!("allowIntroductoryOffer is {value}; it must be true or false"),
+                    );
+                }
+            }
+        }
+        StoreKitKind::AdvancedCommerce => {
+            if let Some(value) = claims.get("request") {
+                use base64::Engine;
+                let decoded = value
+                    .as_str()
+                    .and_then(|text| base64::engine::general_purpose::STANDARD.decode(text).ok());
+                match decoded {
+                    Some(bytes) if serde_json::from_slice::<Value>(&bytes).is_ok() => {}
+                    _ => report.error("request_encoding", "request is not standard base64 (with padding) of a JSON request; base64url or a double encoding is refused"),
+                }
+            }
+        }
+    }
 }
 
 /// At most `max` characters of `text`, control characters escaped, with `...` when cut.

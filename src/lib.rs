@@ -44,6 +44,7 @@ pub mod options;
 pub mod provider;
 pub mod service;
 pub mod signer;
+pub mod storekit;
 
 pub use claims::Claims;
 pub use error::{Error, ErrorKind, ErrorParts, KeyProblem, OptionRule, Result, Rule};
@@ -57,3 +58,7 @@ pub use maps::{AccessToken, MapsOptions, MapsTokenProvider};
 pub use provider::{ProviderOptions, TokenProvider};
 pub use service::{Lifetime, ReusePolicy, Service, ServiceRules};
 pub use signer::{unix_now, Signer, SigningBackend, DEFAULT_CLOCK_SKEW_SECS};
+pub use storekit::{
+    verify_promotional_offer_v1, AdvancedCommerceRequest, IntroOfferEligibility, PromotionalOffer,
+    PromotionalOfferV1, PromotionalOfferV1Signature, StoreKitKind,
+};

@@ -143,6 +143,11 @@ impl Signer {
         self.clock_skew_secs
     }
 
+    /// The private key (crate-internal: the StoreKit signers use it).
+    pub(crate) fn private_key(&self) -> &PrivateKey {
+        &self.key
+    }
+
     /// The public half of the key, to verify tokens or give to others.
     pub fn public_key(&self) -> PublicKey {
         self.key.public_key()
