@@ -80,12 +80,98 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
+    /// Sign a StoreKit in-app signature with an In-App Purchase key; print it alone on stdout.
+    #[command(subcommand)]
+    Storekit(StorekitCommand),
     /// List the services and their rules.
     Services {
         /// Print as JSON.
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The four StoreKit signatures.
+#[derive(Subcommand)]
+enum StorekitCommand {
+    /// A promotional offer V2 (compact JWS, aud promotional-offer).
+    PromotionalOffer {
+        #[command(flatten)]
+        common: StorekitArgs,
+        /// The product id.
+        #[arg(long)]
+        product_id: String,
+        /// The promotional offer id.
+        #[arg(long)]
+        offer_id: String,
+        /// The transaction id (optional, recommended).
+        #[arg(long)]
+        transaction_id: Option<String>,
+    },
+    /// A promotional offer V1: prints JSON with signature, nonce, timestamp and keyId.
+    PromotionalOfferV1 {
+        #[command(flatten)]
+        key: KeyArgs,
+        /// The app's bundle id.
+        #[arg(long)]
+        bundle_id: String,
+        /// The product id.
+        #[arg(long)]
+        product_id: String,
+        /// The promotional offer id.
+        #[arg(long)]
+        offer_id: String,
+        /// The application username / app account token (lower-cased when signed).
+        #[arg(long, default_value = "")]
+        application_username: String,
+        /// The nonce, a UUID (default: a fresh random one).
+        #[arg(long)]
+        nonce: Option<String>,
+        /// The timestamp in UNIX milliseconds (default: now).
+        #[arg(long)]
+        timestamp_ms: Option<i64>,
+    },
+    /// An introductory-offer eligibility (compact JWS, aud introductory-offer-eligibility).
+    IntroEligibility {
+        #[command(flatten)]
+        common: StorekitArgs,
+        /// The product id.
+        #[arg(long)]
+        product_id: String,
+        /// Whether the customer may have the introductory offer: true or false.
+        #[arg(long, action = clap::ArgAction::Set)]
+        allow_introductory_offer: bool,
+        /// The transaction id.
+        #[arg(long)]
+        transaction_id: String,
+    },
+    /// An Advanced Commerce in-app request (compact JWS, aud advanced-commerce-api).
+    AdvancedCommerce {
+        #[command(flatten)]
+        common: StorekitArgs,
+        /// The request's JSON, signed byte for byte (`-` reads stdin, `@FILE` reads a file).
+        #[arg(long)]
+        request: String,
+    },
+}
+
+/// What the three StoreKit JWS kinds share.
+#[derive(Args)]
+struct StorekitArgs {
+    #[command(flatten)]
+    key: KeyArgs,
+    /// `iss`: the issuer ID (a UUID) from App Store Connect.
+    #[arg(long)]
+    issuer: String,
+    /// `bid`: the app's bundle id.
+    #[arg(long)]
+    bundle_id: String,
+    /// The nonce, a UUID (default: a fresh random one).
+    #[arg(long)]
+    nonce: Option<String>,
+    /// `iat` as UNIX seconds (default: now).
+    #[arg(long)]
+    issued_at: Option<i64>,
 }
 
 /// Where the signing key comes from.
@@ -193,7 +279,11 @@ fn run(command: Command) -> Result<u8, Failure> {
             let public_key = read_public_key(&key)?;
             let token = read_argument(&token)?;
             let decoded = devtoken::verify_token(&token, &public_key)?;
-            let json = serde_json::json!({ "header": decoded.header, "claims": decoded.claims });
+            let mut json =
+                serde_json::json!({ "header": decoded.header, "claims": decoded.claims });
+            if let Some(kind) = devtoken::storekit::kind_of(&decoded.claims) {
+                json["storekit"] = kind.name().into();
+            }
             println!(
                 "{}",
                 serde_json::to_string_pretty(&json).unwrap_or_default()
@@ -257,6 +347,7 @@ fn run(command: Command) -> Result<u8, Failure> {
             base_url,
         } => maps_token(&key, issuer, origin, base_url),
         Command::Probe { sign, base_url } => probe(sign, base_url),
+        Command::Storekit(command) => storekit(command),
         Command::Services { json } => {
             print_services(json);
             Ok(0)
@@ -313,6 +404,98 @@ fn sign_with(args: SignArgs) -> Result<String, Failure> {
         scope: args.scope,
     };
     Ok(signer.sign_token(args.service, &claims)?)
+}
+
+fn storekit(command: StorekitCommand) -> Result<u8, Failure> {
+    use devtoken::storekit::{
+        AdvancedCommerceRequest, IntroOfferEligibility, PromotionalOffer, PromotionalOfferV1,
+    };
+    fn now(common: &StorekitArgs) -> i64 {
+        common.issued_at.unwrap_or_else(devtoken::unix_now)
+    }
+    let output = match command {
+        StorekitCommand::PromotionalOffer {
+            common,
+            product_id,
+            offer_id,
+            transaction_id,
+        } => {
+            let signer = load_signer(&common.key)?;
+            let offer = PromotionalOffer {
+                issuer_id: common.issuer.clone(),
+                bundle_id: common.bundle_id.clone(),
+                product_id,
+                offer_id,
+                transaction_id,
+                nonce: common.nonce.clone(),
+            };
+            signer.promotional_offer_at(&offer, now(&common))?
+        }
+        StorekitCommand::IntroEligibility {
+            common,
+            product_id,
+            allow_introductory_offer,
+            transaction_id,
+        } => {
+            let signer = load_signer(&common.key)?;
+            let eligibility = IntroOfferEligibility {
+                issuer_id: common.issuer.clone(),
+                bundle_id: common.bundle_id.clone(),
+                product_id,
+                allow_introductory_offer,
+                transaction_id,
+                nonce: common.nonce.clone(),
+            };
+            signer.intro_offer_eligibility_at(&eligibility, now(&common))?
+        }
+        StorekitCommand::AdvancedCommerce { common, request } => {
+            let bytes = match request.as_str() {
+                "-" => read_stdin()?.to_vec(),
+                text => match text.strip_prefix('@') {
+                    Some(path) => std::fs::read(path)
+                        .map_err(|e| bad_input(format!("cannot read {path}: {e}")))?,
+                    None => text.as_bytes().to_vec(),
+                },
+            };
+            let signer = load_signer(&common.key)?;
+            let request = AdvancedCommerceRequest {
+                issuer_id: common.issuer.clone(),
+                bundle_id: common.bundle_id.clone(),
+                request: bytes,
+                nonce: common.nonce.clone(),
+            };
+            signer.advanced_commerce_request_at(&request, now(&common))?
+        }
+        StorekitCommand::PromotionalOfferV1 {
+            key,
+            bundle_id,
+            product_id,
+            offer_id,
+            application_username,
+            nonce,
+            timestamp_ms,
+        } => {
+            let signer = load_signer(&key)?;
+            let offer = PromotionalOfferV1 {
+                bundle_id,
+                product_id,
+                offer_id,
+                application_username,
+                nonce,
+                timestamp_ms,
+            };
+            let signed = signer.promotional_offer_v1(&offer)?;
+            serde_json::to_string_pretty(&serde_json::json!({
+                "signature": signed.signature,
+                "nonce": signed.nonce,
+                "timestamp": signed.timestamp_ms,
+                "keyId": signed.key_id,
+            }))
+            .unwrap_or_default()
+        }
+    };
+    println!("{output}");
+    Ok(0)
 }
 
 fn maps_token(
