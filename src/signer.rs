@@ -177,11 +177,14 @@ impl Signer {
     }
 }
 
-/// `AuthKey_ABC123DEFG.p8` → `ABC123DEFG`, when the name has that shape.
+/// `AuthKey_ABC123DEFG.p8` (or an In-App Purchase key's `SubscriptionKey_ABC123DEFG.p8`) →
+/// `ABC123DEFG`, when the name has that shape.
 pub fn key_id_from_file_name(path: &Path) -> Option<String> {
     let name = path.file_name()?.to_str()?;
     let stem = name.strip_suffix(".p8").unwrap_or(name);
-    let id = stem.strip_prefix("AuthKey_")?;
+    let id = stem
+        .strip_prefix("AuthKey_")
+        .or_else(|| stem.strip_prefix("SubscriptionKey_"))?;
     crate::identifiers::is_ten_character_id(id).then(|| id.to_string())
 }
 
@@ -199,6 +202,10 @@ mod tests {
     fn key_id_comes_from_the_file_name() {
         assert_eq!(
             key_id_from_file_name(Path::new("/keys/AuthKey_ABC123DEFG.p8")).as_deref(),
+            Some("ABC123DEFG")
+        );
+        assert_eq!(
+            key_id_from_file_name(Path::new("SubscriptionKey_ABC123DEFG.p8")).as_deref(),
             Some("ABC123DEFG")
         );
         assert_eq!(key_id_from_file_name(Path::new("AuthKey_abc.p8")), None);

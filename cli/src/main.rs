@@ -184,7 +184,8 @@ struct KeyArgs {
     /// local test server).
     #[arg(long)]
     demo: bool,
-    /// The 10-character key id; default: from a file named AuthKey_KEYID.p8, or $DEVTOKEN_KEY_ID.
+    /// The 10-character key id; default: from a file named AuthKey_KEYID.p8 or
+    /// SubscriptionKey_KEYID.p8, or $DEVTOKEN_KEY_ID.
     #[arg(long, env = "DEVTOKEN_KEY_ID")]
     key_id: Option<String>,
 }
@@ -556,7 +557,7 @@ fn probe(sign: SignArgs, base_url: Option<String>) -> Result<u8, Failure> {
 fn require_key_id(key_id: Option<&str>) -> Result<String, Failure> {
     key_id
         .map(str::to_string)
-        .ok_or_else(|| bad_input("kid is required: give --key-id (or set DEVTOKEN_KEY_ID) when the key does not come from an AuthKey_<KEYID>.p8 file"))
+        .ok_or_else(|| bad_input("kid is required: give --key-id (or set DEVTOKEN_KEY_ID) when the key does not come from an AuthKey_<KEYID>.p8 or SubscriptionKey_<KEYID>.p8 file"))
 }
 
 /// The most bytes read from stdin: a key or a token is well under this.

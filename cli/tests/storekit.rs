@@ -27,7 +27,7 @@ fn stderr(output: &Output) -> String {
 }
 
 fn keygen(dir: &std::path::Path) -> String {
-    let path = dir.join("SubscriptionKey.p8");
+    let path = dir.join("SubscriptionKey_ABC123DEFG.p8");
     let output = devtoken(&["keygen", "--out", path.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
     path.to_str().unwrap().to_string()
@@ -162,23 +162,24 @@ fn promotional_offer_v1_prints_signature_nonce_timestamp_and_key_id() {
         &public_key
     )
     .unwrap());
-    // Defaults: a fresh nonce and the current time.
-    let fresh = sign(
-        &key,
+    // Defaults: a fresh nonce, the current time, the key id from SubscriptionKey_<KEYID>.p8.
+    let fresh = devtoken(&[
+        "storekit",
         "promotional-offer-v1",
-        &[
-            "--bundle-id",
-            "com.example.app",
-            "--product-id",
-            "p",
-            "--offer-id",
-            "o",
-        ],
-    );
+        "--key",
+        &key,
+        "--bundle-id",
+        "com.example.app",
+        "--product-id",
+        "p",
+        "--offer-id",
+        "o",
+    ]);
     assert!(fresh.status.success(), "{}", stderr(&fresh));
     let fresh: serde_json::Value = serde_json::from_str(&stdout(&fresh)).unwrap();
     assert!(fresh["timestamp"].as_i64().unwrap() > 1_700_000_000_000);
     assert_eq!(fresh["nonce"].as_str().unwrap().len(), 36);
+    assert_eq!(fresh["keyId"], "ABC123DEFG");
 }
 
 #[test]
