@@ -1,5 +1,5 @@
 //! Signing costs: raw `p256` ECDSA, whole `sign_token`, key parsing and `verify_token`; and the
-//! cost of `TokenProvider::token()` on a fresh cache.
+//! cost of `TokenProvider::token()` on a fresh cache; one line per StoreKit signature kind.
 //!
 //! The issue's goal: `sign_token` at most 1.10× the raw sign of the same message, same run.
 //! Run: `cargo bench --bench signing`.
@@ -59,6 +59,50 @@ fn benches(c: &mut Criterion) {
                 .sign_token_at(black_box(Service::AppStoreServer), black_box(&claims), NOW)
                 .unwrap()
         })
+    });
+    // StoreKit signatures, each with a given nonce (a fresh UUID v4 costs little beside ECDSA).
+    const ISSUER: &str = "57246542-96fe-1a63-e053-0824d011072a";
+    const NONCE: &str = "2f7e5c1a-8d3b-4c2e-9a1f-0b6d4e8c7a25";
+    let offer =
+        devtoken::PromotionalOffer::new(ISSUER, "com.example.app", "com.example.monthly", "SAVE50")
+            .nonce(NONCE);
+    group.bench_function("storekit_promotional_offer", |b| {
+        b.iter(|| signer.promotional_offer_at(black_box(&offer), NOW).unwrap())
+    });
+    let eligibility = devtoken::IntroOfferEligibility::new(
+        ISSUER,
+        "com.example.app",
+        "com.example.monthly",
+        true,
+        "2000000123456789",
+    )
+    .nonce(NONCE);
+    group.bench_function("storekit_intro_eligibility", |b| {
+        b.iter(|| {
+            signer
+                .intro_offer_eligibility_at(black_box(&eligibility), NOW)
+                .unwrap()
+        })
+    });
+    let request = devtoken::AdvancedCommerceRequest::new(
+        ISSUER,
+        "com.example.app",
+        br#"{"operation":"CREATE_SUBSCRIPTION","version":"1"}"#.to_vec(),
+    )
+    .nonce(NONCE);
+    group.bench_function("storekit_advanced_commerce", |b| {
+        b.iter(|| {
+            signer
+                .advanced_commerce_request_at(black_box(&request), NOW)
+                .unwrap()
+        })
+    });
+    let offer_v1 =
+        devtoken::PromotionalOfferV1::new("com.example.app", "com.example.monthly", "SAVE50")
+            .nonce(NONCE)
+            .timestamp_ms(NOW * 1000);
+    group.bench_function("storekit_promotional_offer_v1", |b| {
+        b.iter(|| signer.promotional_offer_v1(black_box(&offer_v1)).unwrap())
     });
     group.bench_function("verify_token", |b| {
         let public_key = signer.public_key();
