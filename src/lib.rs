@@ -32,6 +32,9 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod fast_sign;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "http")]
 pub mod http;
 mod identifiers;

@@ -182,31 +182,12 @@ impl MapsTokenProvider {
         };
         match answer.status {
             200 => {
-                let body: Value = serde_json::from_str(&answer.body)
-                    .map_err(|e| malformed(format!("not JSON ({e})")))?;
-                let access_token = body
-                    .get("accessToken")
-                    .and_then(Value::as_str)
-                    .filter(|t| !t.is_empty())
-                    .ok_or_else(|| malformed("no accessToken string".to_string()))?;
-                let expires_in = body
-                    .get("expiresInSeconds")
-                    .and_then(Value::as_i64)
-                    .filter(|secs| (1..=MAX_ACCESS_TOKEN_LIFETIME_SECS).contains(secs))
-                    .ok_or_else(|| {
-                        malformed(format!(
-                            "no integer expiresInSeconds from 1 to {MAX_ACCESS_TOKEN_LIFETIME_SECS}"
-                        ))
-                    })?;
-                let expires_at = now.checked_add(expires_in).ok_or_else(|| {
-                    malformed(format!(
-                        "expiresInSeconds {expires_in} overflows the clock's time {now}"
-                    ))
-                })?;
+                let (access_token, expires_in, expires_at) =
+                    token_response(&answer.body, now).map_err(malformed)?;
                 self.exchanges.fetch_add(1, Ordering::SeqCst);
                 Ok(Cached {
                     value: AccessToken {
-                        access_token: access_token.to_string(),
+                        access_token,
                         expires_in_secs: expires_in,
                         expires_at,
                     },
@@ -219,4 +200,29 @@ impl MapsTokenProvider {
             status => Err(malformed(format!("unexpected HTTP {status}"))),
         }
     }
+}
+
+/// Apple's `TokenResponse` body read at `now`: the access token, its `expiresInSeconds` (within
+/// 1 to [`MAX_ACCESS_TOKEN_LIFETIME_SECS`]) and its expiry; the error is the reason it is not one.
+pub(crate) fn token_response(
+    body: &str,
+    now: i64,
+) -> std::result::Result<(String, i64, i64), String> {
+    let body: Value = serde_json::from_str(body).map_err(|e| format!("not JSON ({e})"))?;
+    let access_token = body
+        .get("accessToken")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| "no accessToken string".to_string())?;
+    let expires_in = body
+        .get("expiresInSeconds")
+        .and_then(Value::as_i64)
+        .filter(|secs| (1..=MAX_ACCESS_TOKEN_LIFETIME_SECS).contains(secs))
+        .ok_or_else(|| {
+            format!("no integer expiresInSeconds from 1 to {MAX_ACCESS_TOKEN_LIFETIME_SECS}")
+        })?;
+    let expires_at = now
+        .checked_add(expires_in)
+        .ok_or_else(|| format!("expiresInSeconds {expires_in} overflows the clock's time {now}"))?;
+    Ok((access_token.to_string(), expires_in, expires_at))
 }
