@@ -42,6 +42,26 @@ impl Default for MapsOptions {
     }
 }
 
+impl MapsOptions {
+    /// The default margins with each given value in its place, numbers as a binding receives
+    /// them (a negative `min_margin_secs` is [`Error::InvalidOption`], rule `range`), and `http`.
+    pub fn from_given(
+        margin_fraction: Option<f64>,
+        min_margin_secs: Option<i64>,
+        http: HttpOptions,
+    ) -> Result<Self> {
+        let defaults = MapsOptions::default();
+        Ok(MapsOptions {
+            margin_fraction: margin_fraction.unwrap_or(defaults.margin_fraction),
+            min_margin_secs: match min_margin_secs {
+                Some(secs) => crate::options::seconds("min_margin_secs", secs)?,
+                None => defaults.min_margin_secs,
+            },
+            http,
+        })
+    }
+}
+
 /// An access token from `GET /v1/token`. Its `Debug` leaves the token out.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AccessToken {

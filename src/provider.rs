@@ -56,6 +56,41 @@ impl Default for ProviderOptions {
     }
 }
 
+impl ProviderOptions {
+    /// The defaults with each given value in its place, numbers as a binding receives them: a
+    /// negative second count is [`Error::InvalidOption`] (rule `range`); the other ranges are
+    /// checked when a provider is built.
+    ///
+    /// ```
+    /// use devtoken::ProviderOptions;
+    /// let options = ProviderOptions::from_given(None, Some(30), None, None)?;
+    /// assert_eq!((options.margin_fraction, options.min_margin_secs), (ProviderOptions::default().margin_fraction, 30));
+    /// assert!(ProviderOptions::from_given(None, Some(-1), None, None).is_err());
+    /// # Ok::<(), devtoken::Error>(())
+    /// ```
+    pub fn from_given(
+        margin_fraction: Option<f64>,
+        min_margin_secs: Option<i64>,
+        renew_after_secs: Option<i64>,
+        reuse_per_request_tokens: Option<bool>,
+    ) -> Result<Self> {
+        let defaults = ProviderOptions::default();
+        Ok(ProviderOptions {
+            margin_fraction: margin_fraction.unwrap_or(defaults.margin_fraction),
+            min_margin_secs: match min_margin_secs {
+                Some(secs) => crate::options::seconds("min_margin_secs", secs)?,
+                None => defaults.min_margin_secs,
+            },
+            renew_after_secs: match renew_after_secs {
+                Some(secs) => Some(crate::options::seconds("renew_after_secs", secs)?),
+                None => defaults.renew_after_secs,
+            },
+            reuse_per_request_tokens: reuse_per_request_tokens
+                .unwrap_or(defaults.reuse_per_request_tokens),
+        })
+    }
+}
+
 /// The token a provider currently hands out, with what its accessors report.
 #[derive(Clone)]
 struct TokenInfo {

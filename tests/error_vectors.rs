@@ -82,20 +82,13 @@ fn run(case: &Value, key: &Value) -> Error {
         }
         "provider" => {
             let given = &case["options"];
-            let mut options = ProviderOptions::default();
-            if let Some(fraction) = given.get("margin_fraction").and_then(Value::as_f64) {
-                options.margin_fraction = fraction;
-            }
-            let secs = |key: &'static str| {
-                int(given, key)
-                    .map(|value| devtoken::options::seconds(key, value))
-                    .transpose()
-            };
             (|| {
-                if let Some(min) = secs("min_margin_secs")? {
-                    options.min_margin_secs = min;
-                }
-                options.renew_after_secs = secs("renew_after_secs")?.or(options.renew_after_secs);
+                let options = ProviderOptions::from_given(
+                    given.get("margin_fraction").and_then(Value::as_f64),
+                    int(given, "min_margin_secs"),
+                    int(given, "renew_after_secs"),
+                    None,
+                )?;
                 TokenProvider::with_clock(
                     vector_signer(key)?,
                     service(case),
@@ -108,16 +101,11 @@ fn run(case: &Value, key: &Value) -> Error {
         }
         "maps_provider" => (|| {
             let given = &case["options"];
-            let mut options = MapsOptions {
-                http: http_options(&case["network"])?,
-                ..Default::default()
-            };
-            if let Some(fraction) = given.get("margin_fraction").and_then(Value::as_f64) {
-                options.margin_fraction = fraction;
-            }
-            if let Some(min) = int(given, "min_margin_secs") {
-                options.min_margin_secs = devtoken::options::seconds("min_margin_secs", min)?;
-            }
+            let options = MapsOptions::from_given(
+                given.get("margin_fraction").and_then(Value::as_f64),
+                int(given, "min_margin_secs"),
+                http_options(&case["network"])?,
+            )?;
             MapsTokenProvider::with_clock(
                 vector_signer(key)?,
                 claims_from_json(&case["claims"]),

@@ -9,7 +9,7 @@ use crate::claims::PyClaims;
 use crate::conversions::service_from;
 use crate::errors::DevTokenResult;
 use crate::inspect::PyFinding;
-use crate::options::{http_options, maps_options, maps_options_dict};
+use crate::options::{http_options, maps_options_dict};
 use crate::providers::{clock_or_system, PyManualClock};
 use crate::signer::PySigner;
 
@@ -45,7 +45,7 @@ impl PyMapsTokenProvider {
             extra_ca_pem,
             max_retries,
         )?;
-        let options = maps_options(margin_fraction, min_margin, http)?;
+        let options = devtoken::MapsOptions::from_given(margin_fraction, min_margin, http)?;
         let inner = devtoken::MapsTokenProvider::with_clock(
             Arc::clone(&signer.get().inner),
             claims.get().inner.clone(),

@@ -11,48 +11,6 @@ use devtoken::{options, HttpOptions, MapsOptions, ProviderOptions, ReusePolicy, 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-/// `TokenProvider` options: the core's defaults, replaced by what the caller gave.
-pub(crate) fn provider_options(
-    margin_fraction: Option<f64>,
-    min_margin: Option<i64>,
-    renew_after: Option<i64>,
-    reuse_per_request_tokens: Option<bool>,
-) -> devtoken::Result<ProviderOptions> {
-    let mut provider = ProviderOptions::default();
-    if let Some(fraction) = margin_fraction {
-        provider.margin_fraction = fraction;
-    }
-    if let Some(secs) = min_margin {
-        provider.min_margin_secs = options::seconds("min_margin_secs", secs)?;
-    }
-    if let Some(secs) = renew_after {
-        provider.renew_after_secs = Some(options::seconds("renew_after_secs", secs)?);
-    }
-    if let Some(reuse) = reuse_per_request_tokens {
-        provider.reuse_per_request_tokens = reuse;
-    }
-    Ok(provider)
-}
-
-/// `MapsTokenProvider` margins: the core's defaults, replaced by what the caller gave.
-pub(crate) fn maps_options(
-    margin_fraction: Option<f64>,
-    min_margin: Option<i64>,
-    http: HttpOptions,
-) -> devtoken::Result<MapsOptions> {
-    let mut maps = MapsOptions {
-        http,
-        ..MapsOptions::default()
-    };
-    if let Some(fraction) = margin_fraction {
-        maps.margin_fraction = fraction;
-    }
-    if let Some(secs) = min_margin {
-        maps.min_margin_secs = options::seconds("min_margin_secs", secs)?;
-    }
-    Ok(maps)
-}
-
 /// HTTP options: the core's defaults, replaced by what the caller gave (timeouts in seconds).
 pub(crate) fn http_options(
     base_url: Option<String>,

@@ -9,7 +9,7 @@ use pyo3::types::PyDict;
 use crate::claims::PyClaims;
 use crate::conversions::{map_to_dict, service_from};
 use crate::errors::DevTokenResult;
-use crate::options::{provider_options, provider_options_dict};
+use crate::options::provider_options_dict;
 use crate::signer::PySigner;
 
 /// A clock that moves only when told to, for tests of `TokenProvider`.
@@ -74,7 +74,7 @@ impl PyTokenProvider {
         clock: Option<&Bound<'_, PyManualClock>>,
     ) -> DevTokenResult<Self> {
         let service = service_from(service)?;
-        let options = provider_options(
+        let options = devtoken::ProviderOptions::from_given(
             margin_fraction,
             min_margin,
             renew_after,

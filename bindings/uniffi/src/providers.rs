@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use devtoken_core as core;
-use devtoken_core::options::seconds;
 use devtoken_core::{Claims, Service};
 
 use crate::error::Result;
@@ -32,20 +31,12 @@ pub struct ProviderOptions {
 impl ProviderOptions {
     /// The core's options: each given field replaces the core default.
     fn to_core(&self) -> Result<core::ProviderOptions> {
-        let mut options = core::ProviderOptions::default();
-        if let Some(fraction) = self.margin_fraction {
-            options.margin_fraction = fraction;
-        }
-        if let Some(secs) = self.min_margin_secs {
-            options.min_margin_secs = seconds("min_margin_secs", secs)?;
-        }
-        if let Some(secs) = self.renew_after_secs {
-            options.renew_after_secs = Some(seconds("renew_after_secs", secs)?);
-        }
-        if let Some(reuse) = self.reuse_per_request_tokens {
-            options.reuse_per_request_tokens = reuse;
-        }
-        Ok(options)
+        Ok(core::ProviderOptions::from_given(
+            self.margin_fraction,
+            self.min_margin_secs,
+            self.renew_after_secs,
+            self.reuse_per_request_tokens,
+        )?)
     }
 }
 
@@ -187,16 +178,11 @@ impl MapsTokenProvider {
         min_margin_secs: Option<i64>,
         clock: Option<Arc<ManualClock>>,
     ) -> Result<Arc<Self>> {
-        let mut options = core::MapsOptions {
-            http: http_options(network)?,
-            ..Default::default()
-        };
-        if let Some(fraction) = margin_fraction {
-            options.margin_fraction = fraction;
-        }
-        if let Some(secs) = min_margin_secs {
-            options.min_margin_secs = seconds("min_margin_secs", secs)?;
-        }
+        let options = core::MapsOptions::from_given(
+            margin_fraction,
+            min_margin_secs,
+            http_options(network)?,
+        )?;
         let inner = Arc::new(core::MapsTokenProvider::with_clock(
             Arc::clone(&signer.inner),
             claims,
