@@ -233,6 +233,22 @@ impl<T: Clone> RenewingCache<T> {
         }
     }
 
+    /// Drops the current value when `stale` says so, after any renewal in progress (so a value
+    /// renewed meanwhile is judged, not the one the caller saw). Returns whether it was dropped.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub fn invalidate_if(&self, stale: impl Fn(&T) -> bool) -> bool {
+        let _guard = self.lock();
+        let drop_it = self
+            .current
+            .load()
+            .as_deref()
+            .is_some_and(|cached| stale(&cached.value));
+        if drop_it {
+            self.current.store(None);
+        }
+        drop_it
+    }
+
     /// Stores a value without looking at the current one (e.g. a token for every call).
     pub fn replace(&self, cached: Cached<T>) -> T {
         let value = cached.value.clone();

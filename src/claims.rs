@@ -5,7 +5,7 @@
 //! order:
 //!
 //! - header: `alg`, `kid`, `typ`, `id`
-//! - payload: `iss`, `iat`, `exp`, `aud`, `sub`, `bid`, `origin`, `scope`
+//! - payload: `iss`, `iat`, `exp`, `aud`, `sub`, `jti`, `bid`, `origin`, `scope`
 //!
 //! (each only when the service defines it). Nothing is clamped or dropped: a value the service
 //! does not accept is an error naming the field and the rule.
@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result, Rule};
 use crate::identifiers::{self, IdentifierShape};
 use crate::service::{
-    IssuerRule, Lifetime, OriginRule, Presence, ScopeRule, ServiceRules, SubjectRule,
+    IssuerRule, KeyIdRule, Lifetime, OriginRule, Presence, ScopeRule, ServiceRules, SubjectRule,
 };
 
 /// What goes into a token's payload. Fill what the service needs; the rest stays `None`/empty.
@@ -45,9 +45,13 @@ pub struct Claims {
     pub origins: Vec<String>,
     /// `bid`: the app's bundle id (App Store Server API, External Purchase Server API).
     pub bundle_id: Option<String>,
-    /// `sub`: WeatherKit service id, Sign in with Apple client id, or `user` for App Store Connect
-    /// individual keys.
+    /// `sub`: WeatherKit service id, Sign in with Apple client id, `user` for App Store Connect
+    /// individual keys, or the OAuth client id (Apple Ads; Apple School and Business Manager,
+    /// where it defaults to `iss`).
     pub subject: Option<String>,
+    /// `jti`: a unique id for this token (OAuth client assertions). Default: a random UUID v4,
+    /// fresh for every token; give one for reproducible output.
+    pub jwt_id: Option<String>,
     /// `scope`: Maps products (`server_api`) or App Store Connect calls (`GET /v1/apps`).
     pub scope: Vec<String>,
 }
@@ -97,6 +101,12 @@ impl Claims {
         self
     }
 
+    /// Sets the token id (`jti`).
+    pub fn jwt_id(mut self, jwt_id: impl Into<String>) -> Self {
+        self.jwt_id = Some(jwt_id.into());
+        self
+    }
+
     /// Adds a scope entry.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope.push(scope.into());
@@ -129,9 +139,17 @@ pub(crate) fn build_token_json(
         service: rules.service,
     };
 
+    check_key_id_for(rules, key_id)?;
+
     // iss and (App Store Connect individual keys) sub
     let mut subject = None;
     let issuer = match rules.issuer {
+        IssuerRule::PrefixedUuid(prefix) => Some(check_prefixed_id(
+            name,
+            "iss",
+            claims.issuer.as_deref(),
+            prefix,
+        )?),
         IssuerRule::TeamId => Some(check_team_id(name, claims.issuer.as_deref(), key_id)?),
         IssuerRule::IssuerId => Some(check_issuer_id(name, claims.issuer.as_deref())?),
         IssuerRule::IssuerIdOrIndividualKey => match (&claims.issuer, &claims.subject) {
@@ -165,6 +183,26 @@ pub(crate) fn build_token_json(
             return Err(unsupported("sub", "subject"))
         }
         SubjectRule::NotDefined | SubjectRule::IndividualKeyUser => {}
+        SubjectRule::PrefixedUuid(prefix) => {
+            subject = Some(check_prefixed_id(
+                name,
+                "sub",
+                claims.subject.as_deref(),
+                prefix,
+            )?);
+        }
+        SubjectRule::SameAsIssuer => match (claims.subject.as_deref(), issuer.as_deref()) {
+            (Some(sub), Some(iss)) if sub != iss => {
+                return Err(Error::claim(
+                    "sub",
+                    Rule::FixedValue,
+                    format!(
+                        "sub is '{sub}' but iss is '{iss}'; {name} wants the client id in both"
+                    ),
+                ))
+            }
+            (_, iss) => subject = iss.map(str::to_string),
+        },
         SubjectRule::ReverseDnsId => {
             let Some(sub) = claims.subject.as_deref() else {
                 let what = if rules.team_service_id_header {
@@ -183,6 +221,23 @@ pub(crate) fn build_token_json(
             subject = Some(sub.to_string());
         }
     }
+
+    // jti
+    let jwt_id = match (rules.jwt_id, claims.jwt_id.as_deref()) {
+        (Presence::NotDefined, Some(_)) => return Err(unsupported("jti", "jwt_id")),
+        (Presence::NotDefined, None) | (Presence::Optional, None) => None,
+        (Presence::Required, None) => Some(uuid::Uuid::new_v4().to_string()),
+        (_, Some(jti)) => {
+            if jti.is_empty() || jti.len() > 255 || jti.chars().any(char::is_control) {
+                return Err(Error::claim(
+                    "jti",
+                    Rule::Format,
+                    "jti must be 1 to 255 characters without control characters (a UUID is usual)",
+                ));
+            }
+            Some(jti.to_string())
+        }
+    };
 
     // bid
     let bundle_id = match (rules.bundle_id, claims.bundle_id.as_deref()) {
@@ -273,6 +328,9 @@ pub(crate) fn build_token_json(
     }
     if let Some(sub) = subject {
         payload.insert("sub".into(), sub.into());
+    }
+    if let Some(jti) = jwt_id {
+        payload.insert("jti".into(), jti.into());
     }
     if let Some(bid) = bundle_id {
         payload.insert("bid".into(), bid.into());
@@ -470,26 +528,71 @@ fn check_issuer_id(service: &str, issuer: Option<&str>) -> Result<String> {
     }
 }
 
-/// Checks a key id's shape: 10 upper-case letters and digits.
+/// Checks an OAuth id of the form `<prefix>.<uuid>` in claim `field`.
+fn check_prefixed_id(
+    service: &str,
+    field: &'static str,
+    value: Option<&str>,
+    prefix: &str,
+) -> Result<String> {
+    let what = if field == "iss" && prefix == "SEARCHADS" {
+        "team id"
+    } else {
+        "client id"
+    };
+    let Some(value) = value else {
+        return Err(Error::claim(
+            field,
+            Rule::Required,
+            format!("{field} is required: {service} wants your {what} ({prefix}.<uuid>)"),
+        ));
+    };
+    identifiers::check_prefixed_uuid(value, prefix).map_err(|why| {
+        Error::claim(
+            field,
+            Rule::Format,
+            format!("{field} '{}' {why}", crate::inspect::shorten(value, 60)),
+        )
+    })?;
+    Ok(value.to_string())
+}
+
+/// Checks a key id's shape when a signer is made: the 10-character id Apple shows with most keys,
+/// or a UUID (Apple School and Business Manager, Apple Ads). Which one a service wants is
+/// checked when signing ([`check_key_id_for`]).
 pub(crate) fn check_key_id(key_id: &str) -> Result<()> {
     match identifiers::shape_of(key_id) {
-        IdentifierShape::TenCharacter => Ok(()),
-        IdentifierShape::Uuid => Err(Error::claim(
-            "kid",
-            Rule::Format,
-            format!("kid '{key_id}' is an issuer ID (UUID); the key id is the 10-character id shown with the key (AuthKey_<KEYID>.p8)"),
-        )),
+        IdentifierShape::TenCharacter | IdentifierShape::Uuid => Ok(()),
         // Not echoed in full: a PEM pasted into the key-id slot must not be printed.
         IdentifierShape::Other if key_id.chars().count() > 40 || key_id.chars().any(char::is_control) => Err(Error::claim(
             "kid",
             Rule::Format,
-            format!("kid (a {}-character value, not shown) is not a key id; expected 10 upper-case letters and digits, as in AuthKey_ABC123DEFG.p8", key_id.chars().count()),
+            format!("kid (a {}-character value, not shown) is not a key id; expected 10 upper-case letters and digits, as in AuthKey_ABC123DEFG.p8 (or a UUID for Apple School/Business Manager and Apple Ads keys)", key_id.chars().count()),
         )),
         IdentifierShape::Other => Err(Error::claim(
             "kid",
             Rule::Format,
-            format!("kid '{key_id}' is not a key id; expected 10 upper-case letters and digits, as in AuthKey_ABC123DEFG.p8"),
+            format!("kid '{key_id}' is not a key id; expected 10 upper-case letters and digits, as in AuthKey_ABC123DEFG.p8 (or a UUID for Apple School/Business Manager and Apple Ads keys)"),
         )),
+    }
+}
+
+/// Checks that `key_id` has the shape `rules` wants (after [`check_key_id`]).
+pub(crate) fn check_key_id_for(rules: &ServiceRules, key_id: &str) -> Result<()> {
+    check_key_id(key_id)?;
+    let name = rules.name;
+    match (rules.key_id, identifiers::shape_of(key_id)) {
+        (KeyIdRule::TenCharacter, IdentifierShape::Uuid) => Err(Error::claim(
+            "kid",
+            Rule::Format,
+            format!("kid '{key_id}' is a UUID (an issuer ID, or an Apple Ads / School / Business Manager key id); {name} wants the 10-character key id shown with the key (AuthKey_<KEYID>.p8)"),
+        )),
+        (KeyIdRule::Uuid, IdentifierShape::TenCharacter) => Err(Error::claim(
+            "kid",
+            Rule::Format,
+            format!("kid '{key_id}' is a 10-character key id; {name} keys have a UUID key id, shown where the key was made"),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -497,6 +600,16 @@ pub(crate) fn check_key_id(key_id: &str) -> Result<()> {
 pub(crate) mod tests_support {
     use super::Claims;
     use crate::Service;
+
+    const ISSUER: &str = "57246542-96fe-1a63-e053-0824d011072a";
+
+    /// The key id `service` wants: a 10-character id, or a UUID.
+    pub(crate) fn key_id_for(service: Service) -> &'static str {
+        match service.rules().key_id {
+            crate::service::KeyIdRule::TenCharacter => "ABC123DEFG",
+            crate::service::KeyIdRule::Uuid => "d7f3a1c2-5b6e-4f80-9a1b-2c3d4e5f6a7b",
+        }
+    }
 
     /// Claims every rule of `service` accepts.
     pub(crate) fn valid_claims(service: Service) -> Claims {
@@ -512,6 +625,11 @@ pub(crate) mod tests_support {
             Service::WeatherKit => team.subject("com.example.weatherkit-client"),
             Service::SignInWithApple => team.subject("com.example.web"),
             Service::AppsAndBooks | Service::Apns | Service::DeviceCheck => team,
+            Service::SchoolManager => Claims::new(format!("SCHOOLAPI.{ISSUER}")),
+            Service::BusinessManager => Claims::new(format!("BUSINESSAPI.{ISSUER}")),
+            Service::AppleAds => {
+                Claims::new(format!("SEARCHADS.{ISSUER}")).subject(format!("SEARCHADS.{ISSUER}"))
+            }
         }
     }
 }
@@ -699,7 +817,10 @@ mod tests {
     #[test]
     fn key_ids_are_checked() {
         assert!(check_key_id(KID).is_ok());
-        assert!(check_key_id(ISSUER).is_err());
+        assert!(check_key_id(ISSUER).is_ok());
+        assert!(check_key_id_for(Service::AppleMusic.rules(), ISSUER).is_err());
+        assert!(check_key_id_for(Service::AppleAds.rules(), KID).is_err());
+        assert!(check_key_id_for(Service::AppleAds.rules(), ISSUER).is_ok());
         assert!(check_key_id("abc").is_err());
     }
 }

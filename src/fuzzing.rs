@@ -166,6 +166,7 @@ pub fn claims(data: &[u8]) {
         bundle_id: input.opt_string(),
         subject: input.opt_string(),
         scope: (0..input.u8() % 3).map(|_| input.string()).collect(),
+        jwt_id: input.opt_string(),
     };
     let key_id = if input.u8() % 2 == 1 {
         input.string()
@@ -254,13 +255,18 @@ pub fn http_answers(data: &[u8]) {
         let (message, details) = crate::http::error_message(&body);
         assert!(message.chars().count() <= 2 * 1024, "message unbounded");
         assert!(details.len() <= 64, "details unbounded");
-        if let Ok((access_token, expires_in, expires_at)) = crate::maps::token_response(&body, now)
-        {
-            assert!(!access_token.is_empty());
-            assert!((1..=crate::options::MAX_ACCESS_TOKEN_LIFETIME_SECS).contains(&expires_in));
-            assert_eq!(now.checked_add(expires_in), Some(expires_at));
-            if let Ok(margin) = crate::cache::Margin::new(fraction, min_secs) {
-                assert!(margin.renew_at(expires_at, expires_in) <= expires_at);
+        for shape in [
+            &crate::exchange::MAPS_ANSWER,
+            &crate::exchange::OAUTH_ANSWER,
+        ] {
+            if let Ok(token) = crate::exchange::read_answer(shape, &body, now) {
+                let (expires_in, expires_at) = (token.expires_in_secs, token.expires_at);
+                assert!(!token.access_token.is_empty());
+                assert!((1..=crate::options::MAX_ACCESS_TOKEN_LIFETIME_SECS).contains(&expires_in));
+                assert_eq!(now.checked_add(expires_in), Some(expires_at));
+                if let Ok(margin) = crate::cache::Margin::new(fraction, min_secs) {
+                    assert!(margin.renew_at(expires_at, expires_in) <= expires_at);
+                }
             }
         }
     }

@@ -106,6 +106,25 @@ pub(crate) struct Answer {
     pub retry_after_secs: Option<u64>,
 }
 
+/// A `Retry-After` header as seconds to wait at `now`: delay-seconds, or an HTTP date (its
+/// distance from now, 0 when past); `None` when it is neither.
+fn retry_after_secs(value: &str, now: i64) -> Option<u64> {
+    let value = value.trim();
+    value.parse().ok().or_else(|| {
+        crate::clock::parse_http_date(value)
+            .map(|at| u64::try_from(at.saturating_sub(now)).unwrap_or(0))
+    })
+}
+
+/// What one call sends.
+#[derive(Clone, Copy)]
+enum Request<'a> {
+    /// `GET` with `Authorization: Bearer <token>`.
+    GetWithBearer(&'a str),
+    /// `POST` of a form.
+    PostForm(&'a [(&'a str, &'a str)]),
+}
+
 /// A configured HTTP client.
 #[derive(Debug)]
 pub(crate) struct HttpClient {
@@ -204,28 +223,53 @@ impl HttpClient {
         token: &str,
         max_retries: Option<u32>,
     ) -> Result<Answer> {
+        self.call(url, Request::GetWithBearer(token), max_retries)
+    }
+
+    /// `POST url` with a form body (`application/x-www-form-urlencoded`), retried as
+    /// [`get_with_bearer`](Self::get_with_bearer).
+    pub fn post_form(
+        &self,
+        url: &str,
+        form: &[(&str, &str)],
+        max_retries: Option<u32>,
+    ) -> Result<Answer> {
+        self.call(url, Request::PostForm(form), max_retries)
+    }
+
+    fn call(&self, url: &str, request: Request<'_>, max_retries: Option<u32>) -> Result<Answer> {
         let max_retries = max_retries.unwrap_or(self.options.max_retries);
         let deadline = Instant::now() + self.options.deadline;
         let mut attempts = 0;
         loop {
             attempts += 1;
             let left = deadline.saturating_duration_since(Instant::now());
-            let (failure, retry_after_secs) = match self
-                .agent
-                .get(url)
-                .header("Authorization", &format!("Bearer {token}"))
-                .config()
-                .timeout_global(Some(left))
-                .build()
-                .call()
-            {
+            let sent = match request {
+                Request::GetWithBearer(token) => self
+                    .agent
+                    .get(url)
+                    .header("Authorization", &format!("Bearer {token}"))
+                    .config()
+                    .timeout_global(Some(left))
+                    .build()
+                    .call(),
+                Request::PostForm(form) => self
+                    .agent
+                    .post(url)
+                    .header("Accept", "application/json")
+                    .config()
+                    .timeout_global(Some(left))
+                    .build()
+                    .send_form(form.iter().copied()),
+            };
+            let (failure, retry_after_secs) = match sent {
                 Ok(mut response) => {
                     let status = response.status().as_u16();
                     let retry_after_secs = response
                         .headers()
                         .get("retry-after")
                         .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse().ok());
+                        .and_then(|v| retry_after_secs(v, crate::unix_now()));
                     match response
                         .body_mut()
                         .with_config()
@@ -279,9 +323,21 @@ impl HttpClient {
 }
 
 /// Apple's `ErrorResponse` (`{"error": {"message", "details"}}`, or the same members at the top
-/// level) as message and details; any other body is kept raw (shortened).
+/// level) as message and details; an OAuth error (`{"error": "invalid_client",
+/// "error_description": ...}`) as `error: description`; any other body is kept raw (shortened).
 pub(crate) fn error_message(body: &str) -> (String, Vec<String>) {
     let parsed: Option<Value> = serde_json::from_str(body).ok();
+    if let Some(Value::String(code)) = parsed.as_ref().and_then(|v| v.get("error")) {
+        let message = match parsed
+            .as_ref()
+            .and_then(|v| v.get("error_description"))
+            .and_then(Value::as_str)
+        {
+            Some(description) => format!("{code}: {description}"),
+            None => code.clone(),
+        };
+        return (shorten(&message, MAX_APPLE_TEXT_CHARS), Vec::new());
+    }
     let object = parsed.as_ref().map(|v| v.get("error").unwrap_or(v));
     let message = object
         .and_then(|o| o.get("message"))
@@ -410,5 +466,26 @@ pub fn probe(service: Service, token: &str, options: HttpOptions) -> Result<Prob
             expected: "a documented answer (200, 401, 403 or 429)",
             message: error_message(&answer.body).0,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_after_secs;
+
+    #[test]
+    fn retry_after_takes_seconds_or_an_http_date() {
+        let now = 1_700_000_000; // Tue, 14 Nov 2023 22:13:20 GMT
+        assert_eq!(retry_after_secs(" 120 ", now), Some(120));
+        assert_eq!(
+            retry_after_secs("Tue, 14 Nov 2023 22:15:20 GMT", now),
+            Some(120)
+        );
+        assert_eq!(
+            retry_after_secs("Tue, 14 Nov 2023 22:00:00 GMT", now),
+            Some(0)
+        );
+        assert_eq!(retry_after_secs("-5", now), None);
+        assert_eq!(retry_after_secs("soon", now), None);
     }
 }

@@ -42,6 +42,20 @@ pub(crate) fn is_uuid(value: &str) -> bool {
             .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// An OAuth client id or team id of the form `<prefix>.<uuid>`, e.g. `SEARCHADS.<uuid>`; the error
+/// names the mix-up (a bare UUID, another service's prefix).
+pub(crate) fn check_prefixed_uuid(value: &str, prefix: &str) -> Result<(), String> {
+    let expected = format!("{prefix}.<uuid>, e.g. {prefix}.27478e71-3bb0-4588-998c-182e2b405577");
+    match value.split_once('.') {
+        Some((given, uuid)) if given == prefix && is_uuid(uuid) => Ok(()),
+        Some((given, uuid)) if is_uuid(uuid) => {
+            Err(format!("has the prefix '{given}'; expected {expected}"))
+        }
+        _ if is_uuid(value) => Err(format!("is a bare UUID (the key id?); expected {expected}")),
+        _ => Err(format!("is not of the form {expected}")),
+    }
+}
+
 /// A reverse-DNS identifier such as `com.example.app`: two or more dot-separated labels of ASCII
 /// letters, digits and hyphens (Apple's bundle id alphabet).
 pub(crate) fn check_reverse_dns(value: &str) -> Result<(), &'static str> {
@@ -185,5 +199,25 @@ mod tests {
         assert!(check_origin("*.example.com")
             .unwrap_err()
             .contains("https://*.example.com"));
+    }
+}
+
+#[cfg(test)]
+mod prefixed_uuid_tests {
+    use super::check_prefixed_uuid;
+
+    #[test]
+    fn prefixed_uuids_name_the_mix_up() {
+        let uuid = "27478e71-3bb0-4588-998c-182e2b405577";
+        assert!(check_prefixed_uuid(&format!("SEARCHADS.{uuid}"), "SEARCHADS").is_ok());
+        let other = check_prefixed_uuid(&format!("BUSINESSAPI.{uuid}"), "SCHOOLAPI").unwrap_err();
+        assert!(other.contains("prefix 'BUSINESSAPI'"), "{other}");
+        let bare = check_prefixed_uuid(uuid, "SEARCHADS").unwrap_err();
+        assert!(bare.contains("bare UUID"), "{bare}");
+        let junk = check_prefixed_uuid("SEARCHADS.1234", "SEARCHADS").unwrap_err();
+        assert!(
+            junk.starts_with("is not of the form SEARCHADS.<uuid>"),
+            "{junk}"
+        );
     }
 }

@@ -9,8 +9,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::claims::check_key_id;
 use crate::claims::MAX_UNIX_SECS;
+use crate::claims::{check_key_id, check_key_id_for};
 use crate::identifiers::{self, IdentifierShape};
 use crate::jwt::{check_signature, split_token, SignatureShapeProblem};
 use crate::keys::PublicKey;
@@ -64,6 +64,36 @@ pub struct Finding {
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}[{}]: {}", self.level, self.code, self.message)
+    }
+}
+
+/// When Apple stops accepting `token` (UNIX seconds), read without checking the signature: its
+/// `exp`, or for a service whose tokens carry none (APNs, DeviceCheck) `iat` plus the age Apple
+/// accepts. `None` when the token cannot be decoded or says nothing about it.
+///
+/// ```
+/// use devtoken::{demo, inspect::token_expires_at, Claims, Service};
+/// let signer = demo::demo_signer()?;
+/// let apns = signer.sign_token_at(Service::Apns, &Claims::new("DEF123GHIJ"), 1_700_000_000)?;
+/// // iat is back-dated by the 60 s clock skew; APNs accepts a token for an hour after iat.
+/// assert_eq!(token_expires_at(&apns, Some(Service::Apns)), Some(1_700_000_000 - 60 + 3600));
+/// # Ok::<(), devtoken::Error>(())
+/// ```
+pub fn token_expires_at(token: &str, service: Option<Service>) -> Option<i64> {
+    let claims = split_token(token).ok()?.decoded.claims;
+    let time = |name: &str| {
+        claims
+            .get(name)
+            .and_then(Value::as_i64)
+            .filter(|secs| (0..=MAX_UNIX_SECS).contains(secs))
+    };
+    match (time("exp"), service.map(|s| s.rules().lifetime)) {
+        (Some(exp), _) => Some(exp),
+        (None, Some(Lifetime::NoExpiry { max_age_secs })) => {
+            // Both within 0 to year 9999 plus an hour: no overflow.
+            time("iat").map(|iat| iat + max_age_secs as i64)
+        }
+        (None, _) => None,
     }
 }
 
@@ -124,7 +154,11 @@ pub fn inspect_token_at(
             "the header has no kid; Apple needs the 10-character key id",
         ),
         Some(Value::String(kid)) => {
-            if let Err(error) = check_key_id(kid) {
+            let checked = match service {
+                Some(service) => check_key_id_for(service.rules(), kid),
+                None => check_key_id(kid),
+            };
+            if let Err(error) = checked {
                 report.error("kid_format", error.to_string());
             }
         }
@@ -454,7 +488,12 @@ fn check_service_rules(
             IdentifierShape::Uuid => report.error("iss_format", format!("iss '{iss}' is an issuer ID (UUID); {name} wants the 10-character Team ID")),
             IdentifierShape::Other => report.error("iss_format", format!("iss '{iss}' is not a 10-character Team ID")),
         },
-        (Some(iss), _) => match identifiers::shape_of(iss) {
+        (Some(iss), IssuerRule::PrefixedUuid(prefix)) => {
+            if let Err(why) = identifiers::check_prefixed_uuid(iss, prefix) {
+                report.error("iss_format", format!("iss '{iss}' {why}"));
+            }
+        }
+        (Some(iss), IssuerRule::IssuerId | IssuerRule::IssuerIdOrIndividualKey) => match identifiers::shape_of(iss) {
             IdentifierShape::Uuid => {}
             IdentifierShape::TenCharacter => report.error("iss_format", format!("iss '{iss}' looks like a Team ID or key id; {name} wants the issuer ID (a UUID)")),
             IdentifierShape::Other => report.error("iss_format", format!("iss '{iss}' is not an issuer ID (a UUID)")),
@@ -500,7 +539,44 @@ fn check_service_rules(
                 }
             }
         }
+        SubjectRule::PrefixedUuid(prefix) => match subject {
+            None if !claims.contains_key("sub") => report.error(
+                "sub_missing",
+                format!("the payload has no sub; {name} requires the client id ({prefix}.<uuid>)"),
+            ),
+            None => {}
+            Some(sub) => {
+                if let Err(why) = identifiers::check_prefixed_uuid(sub, prefix) {
+                    report.error("sub_format", format!("sub '{sub}' {why}"));
+                }
+            }
+        },
+        SubjectRule::SameAsIssuer => match (subject, issuer) {
+            (None, _) if !claims.contains_key("sub") => report.error(
+                "sub_missing",
+                format!("the payload has no sub; {name} requires the client id in sub and iss"),
+            ),
+            (Some(sub), Some(iss)) if sub != iss => report.error(
+                "sub_mismatch",
+                format!("sub is '{sub}' but iss is '{iss}'; {name} wants the client id in both"),
+            ),
+            _ => {}
+        },
         SubjectRule::NotDefined => {}
+    }
+
+    // jti
+    if rules.jwt_id == Presence::Required {
+        match report.string_claim(claims, "jti", "jti_format") {
+            None if !claims.contains_key("jti") => report.error(
+                "jti_missing",
+                format!(
+                    "the payload has no jti; {name} wants a unique id (a UUID) in every assertion"
+                ),
+            ),
+            Some("") => report.error("jti_format", "jti is empty; use a fresh UUID per assertion"),
+            _ => {}
+        }
     }
 
     // bid
@@ -638,7 +714,14 @@ fn check_service_rules(
                     }
                 }
                 let left = exp - now;
-                if lifetime > 7 * 24 * 3600 && left > 0 && left < 7 * 24 * 3600 {
+                // A long-lived secret (Apple Music token, Sign in with Apple client secret, OAuth
+                // client assertion) is renewed by hand: warn a month ahead, a week for shorter ones.
+                let warn_within = if lifetime > 60 * 86_400 {
+                    30 * 86_400
+                } else {
+                    7 * 86_400
+                };
+                if lifetime > 7 * 24 * 3600 && left > 0 && left < warn_within {
                     report.warning(
                         "expires_soon",
                         format!(
@@ -673,8 +756,10 @@ mod tests {
 
     #[test]
     fn a_good_token_has_no_errors() {
-        let signer = signer();
+        let key = PrivateKey::generate().unwrap();
         for service in Service::ALL {
+            let key_id = crate::claims::tests_support::key_id_for(service);
+            let signer = Signer::new(key.clone(), key_id).unwrap();
             let claims = crate::claims::tests_support::valid_claims(service);
             let token = signer.sign_token_at(service, &claims, NOW).unwrap();
             let findings = inspect_token_at(&token, Some(service), Some(&signer.public_key()), NOW);
@@ -687,6 +772,44 @@ mod tests {
                 "{service}: {findings:?}"
             );
         }
+    }
+
+    #[test]
+    fn oauth_assertions_are_checked_by_their_own_rules() {
+        let signer = Signer::new(
+            PrivateKey::generate().unwrap(),
+            "d7f3a1c2-5b6e-4f80-9a1b-2c3d4e5f6a7b",
+        )
+        .unwrap();
+        let client = "SCHOOLAPI.27478e71-3bb0-4588-998c-182e2b405577";
+        let token = signer
+            .sign_token_at(Service::SchoolManager, &Claims::new(client), NOW)
+            .unwrap();
+        // The same assertion judged as a Business Manager one: wrong prefix and audience is fine.
+        let findings = inspect_token_at(&token, Some(Service::BusinessManager), None, NOW);
+        assert!(
+            codes(&findings, Level::Error).contains(&"iss_format"),
+            "{findings:?}"
+        );
+        // A UUID kid is wrong for Apple Music; a 10-character one for Apple Ads.
+        let findings = inspect_token_at(&token, Some(Service::AppleMusic), None, NOW);
+        assert!(
+            codes(&findings, Level::Error).contains(&"kid_format"),
+            "{findings:?}"
+        );
+        assert!(codes(&inspect_token_at(&token, None, None, NOW), Level::Error).is_empty());
+        // 160 days later the 179-day assertion has 19 days left: a warning a month ahead.
+        let later = NOW + 160 * 86_400;
+        let findings = inspect_token_at(&token, Some(Service::SchoolManager), None, later);
+        assert!(
+            codes(&findings, Level::Warning).contains(&"expires_soon"),
+            "{findings:?}"
+        );
+        let findings = inspect_token_at(&token, Some(Service::SchoolManager), None, NOW + 86_400);
+        assert!(
+            !codes(&findings, Level::Warning).contains(&"expires_soon"),
+            "{findings:?}"
+        );
     }
 
     #[test]

@@ -285,6 +285,7 @@ impl PublicKey {
 
     /// Parses SPKI DER (a private key's DER is accepted too).
     pub fn from_der(der: &[u8]) -> Result<Self> {
+        check_key_size(der.len() as u64)?;
         match VerifyingKey::from_public_key_der(der) {
             Ok(verifying_key) => Ok(PublicKey { verifying_key }),
             Err(spki_error) => match PrivateKey::from_der(der) {
@@ -478,6 +479,12 @@ fn find_pem_block(text: &str) -> Result<Option<PemBlock>> {
         return Err(Error::key(KeyProblem::UnbalancedPem));
     };
     let inside = &rest[..end];
+    // `openssl ecparam -genkey` without `-noout` (how Apple Ads users make keys) writes the curve
+    // first: an `EC PARAMETERS` block, then the `EC PRIVATE KEY`. The key names its curve too.
+    let after_block = &rest[end + end_marker.len()..];
+    if label == "EC PARAMETERS" && after_block.contains("-----BEGIN ") {
+        return find_pem_block(after_block);
+    }
     // RFC 1421 headers ("Proc-Type: 4,ENCRYPTED", "DEK-Info: ...") come before a blank line.
     let encrypted_headers = inside.contains("Proc-Type:") && inside.contains("ENCRYPTED");
     let body = without_whitespace(
@@ -506,6 +513,28 @@ APRwtTfS4CNRqpKIs+28rNHiPAqhRANCAASs8nLES7b+goKslppNVOurf0MonZdw
             Err(Error::InvalidKey { problem }) => problem,
             other => panic!("expected a key problem, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn openssl_ecparam_output_with_its_parameters_block_loads() {
+        // What `openssl ecparam -genkey -name prime256v1` writes (Apple Ads' instructions).
+        let sec1 = "-----BEGIN EC PARAMETERS-----
+BggqhkjOPQMBBw==
+-----END EC PARAMETERS-----
+-----BEGIN EC PRIVATE KEY-----
+MHcCAQEEIEqT+eRC3V7MI/SUWQD0cLU30uAjUaqSiLPtvKzR4jwKoAoGCCqGSM49
+AwEHoUQDQgAErPJyxEu2/oKCrJaaTVTrq39DKJ2XcN6W+k8UvGf+Y/lDWNbFitQo
+cabsDUvSN0edHH3UKP5QPTz4cOlyIPMrXQ==
+-----END EC PRIVATE KEY-----
+";
+        let reference = PrivateKey::from_pem(APPLE_TEST_KEY).unwrap().public_key();
+        assert_eq!(PrivateKey::from_pem(sec1).unwrap().public_key(), reference);
+        let alone =
+            "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n";
+        assert!(matches!(
+            problem(PrivateKey::from_pem(alone)),
+            KeyProblem::UnsupportedPemLabel { .. }
+        ));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! One validated ES256 signer for the JSON Web Tokens ("developer tokens", "provider tokens")
 //! that Apple's server APIs demand: App Store Server API, External Purchase Server API, Apple
 //! Music, Maps Server API / MapKit JS, Apps and Books, App Store Connect, Enterprise Program,
-//! WeatherKit, Sign in with Apple, APNs and DeviceCheck.
+//! WeatherKit, Sign in with Apple, APNs and DeviceCheck; and the OAuth client assertions of Apple
+//! School Manager, Apple Business Manager and Apple Ads, exchanged for access tokens.
 //!
 //! Each service's rules (header fields, claims, `aud`, lifetimes) live in one data-driven table
 //! ([`ServiceRules`]); a [`Signer`] checks [`Claims`] against it and signs with RustCrypto's
@@ -31,6 +32,8 @@ pub mod claims;
 pub mod clock;
 pub mod demo;
 pub mod error;
+#[cfg(feature = "http")]
+mod exchange;
 pub mod fast_sign;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -43,6 +46,8 @@ pub mod jwt;
 pub mod keys;
 #[cfg(feature = "http")]
 pub mod maps;
+#[cfg(feature = "http")]
+pub mod oauth;
 pub mod options;
 pub mod provider;
 pub mod service;
@@ -58,6 +63,8 @@ pub use jwt::{decode_token, verify_token, DecodedToken};
 pub use keys::{PrivateKey, PublicKey};
 #[cfg(feature = "http")]
 pub use maps::{AccessToken, MapsOptions, MapsTokenProvider};
+#[cfg(feature = "http")]
+pub use oauth::{OAuthOptions, OAuthTokenProvider};
 pub use provider::{ProviderOptions, TokenProvider};
 pub use service::{Lifetime, ReusePolicy, Service, ServiceRules};
 pub use signer::{unix_now, Signer, SigningBackend, DEFAULT_CLOCK_SKEW_SECS};

@@ -3,16 +3,13 @@
 //! carries, cached and renewed before it expires.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use serde_json::Value;
-
-use crate::cache::{Cached, Margin, RenewingCache, Urgency};
+use crate::cache::Urgency;
 use crate::clock::{Clock, SystemClock};
-use crate::error::{Error, Result};
-use crate::http::{quota, rejection, HttpClient, HttpOptions};
-use crate::options::MAX_ACCESS_TOKEN_LIFETIME_SECS;
+use crate::error::Result;
+use crate::exchange::{access_token_from, ExchangedTokens, MAPS_ANSWER};
+use crate::http::{HttpClient, HttpOptions};
 use crate::provider::{ProviderOptions, TokenProvider};
 use crate::service::Service;
 use crate::signer::Signer;
@@ -92,11 +89,8 @@ pub struct MapsTokenProvider {
     maps_tokens: TokenProvider,
     client: HttpClient,
     url: String,
-    clock: Arc<dyn Clock>,
-    margin: Margin,
     options: MapsOptions,
-    cache: RenewingCache<AccessToken>,
-    exchanges: AtomicU64,
+    access_tokens: ExchangedTokens,
 }
 
 impl MapsTokenProvider {
@@ -117,7 +111,11 @@ impl MapsTokenProvider {
         options: MapsOptions,
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
-        let margin = Margin::new(options.margin_fraction, options.min_margin_secs)?;
+        let access_tokens = ExchangedTokens::new(
+            Arc::clone(&clock),
+            options.margin_fraction,
+            options.min_margin_secs,
+        )?;
         if claims.scope.is_empty() {
             claims.scope.push("server_api".to_string());
         }
@@ -126,7 +124,7 @@ impl MapsTokenProvider {
             Service::Maps,
             claims,
             ProviderOptions::default(),
-            Arc::clone(&clock),
+            clock,
         )?;
         let client = HttpClient::new(options.http.clone())?;
         let url = client.url(MAPS_API_BASE_URL, "/v1/token");
@@ -134,35 +132,27 @@ impl MapsTokenProvider {
             maps_tokens,
             client,
             url,
-            clock,
-            margin,
             options,
-            cache: RenewingCache::new(),
-            exchanges: AtomicU64::new(0),
+            access_tokens,
         })
     }
 
     /// The access token to send now: the cached one while fresh, else a new exchange.
     pub fn access_token(&self) -> Result<String> {
-        let now = self.clock.now();
-        self.cache.get(
-            now,
-            |t| t.access_token.clone(),
-            |urgency| self.exchange(now, urgency),
-        )
+        self.access_tokens
+            .access_token(|now, urgency| self.exchange(now, urgency))
     }
 
     /// The cached access token while it is fresh, else `None`; never exchanges, never waits.
     /// For a caller that takes a fast path first and calls [`access_token`](Self::access_token)
     /// otherwise, so a failing exchange is attempted once, not twice.
     pub fn fresh_access_token(&self) -> Option<String> {
-        self.cache
-            .fresh(self.clock.now(), |t| t.access_token.clone())
+        self.access_tokens.fresh()
     }
 
     /// The current access token with its expiry, if one has been obtained.
     pub fn current(&self) -> Option<AccessToken> {
-        self.cache.current().map(|cached| cached.value.clone())
+        self.access_tokens.current()
     }
 
     /// When the current access token expires, if one has been obtained.
@@ -177,7 +167,7 @@ impl MapsTokenProvider {
 
     /// How many exchanges with `/v1/token` succeeded.
     pub fn exchange_count(&self) -> u64 {
-        self.exchanges.load(Ordering::SeqCst)
+        self.access_tokens.exchange_count()
     }
 
     /// The signed Maps token that is exchanged (reused per the rule table).
@@ -187,62 +177,13 @@ impl MapsTokenProvider {
 
     /// One exchange. With a valid access token at hand, a single request (the cache retries
     /// after its backoff); with none, the HTTP options' retries.
-    fn exchange(&self, now: i64, urgency: Urgency) -> Result<Cached<AccessToken>> {
+    fn exchange(&self, now: i64, urgency: Urgency) -> Result<AccessToken> {
         let token = self.maps_tokens.token()?;
         let retries = match urgency {
             Urgency::HaveValid => Some(0),
             Urgency::NothingValid => None,
         };
         let answer = self.client.get_with_bearer(&self.url, &token, retries)?;
-        let malformed = |message: String| Error::MalformedResponse {
-            url: self.url.clone(),
-            status: answer.status,
-            expected: "a TokenResponse ({\"accessToken\": ..., \"expiresInSeconds\": ...})",
-            message,
-        };
-        match answer.status {
-            200 => {
-                let (access_token, expires_in, expires_at) =
-                    token_response(&answer.body, now).map_err(malformed)?;
-                self.exchanges.fetch_add(1, Ordering::SeqCst);
-                Ok(Cached {
-                    value: AccessToken {
-                        access_token,
-                        expires_in_secs: expires_in,
-                        expires_at,
-                    },
-                    renew_at: self.margin.renew_at(expires_at, expires_in),
-                    valid_until: expires_at,
-                })
-            }
-            401 | 403 => Err(rejection(&self.url, &answer, &token, Service::Maps)),
-            429 => Err(quota(&self.url, &answer)),
-            status => Err(malformed(format!("unexpected HTTP {status}"))),
-        }
+        access_token_from(&MAPS_ANSWER, &self.url, &answer, &token, Service::Maps, now)
     }
-}
-
-/// Apple's `TokenResponse` body read at `now`: the access token, its `expiresInSeconds` (within
-/// 1 to [`MAX_ACCESS_TOKEN_LIFETIME_SECS`]) and its expiry; the error is the reason it is not one.
-pub(crate) fn token_response(
-    body: &str,
-    now: i64,
-) -> std::result::Result<(String, i64, i64), String> {
-    let body: Value = serde_json::from_str(body).map_err(|e| format!("not JSON ({e})"))?;
-    let access_token = body
-        .get("accessToken")
-        .and_then(Value::as_str)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| "no accessToken string".to_string())?;
-    let expires_in = body
-        .get("expiresInSeconds")
-        .and_then(Value::as_i64)
-        .filter(|secs| (1..=MAX_ACCESS_TOKEN_LIFETIME_SECS).contains(secs))
-        .ok_or_else(|| {
-            format!("no integer expiresInSeconds from 1 to {MAX_ACCESS_TOKEN_LIFETIME_SECS}")
-        })?;
-    let expires_at = now
-        .checked_add(expires_in)
-        .ok_or_else(|| format!("expiresInSeconds {expires_in} overflows the clock's time {now}"))?;
-    Ok((access_token.to_string(), expires_in, expires_at))
 }

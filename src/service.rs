@@ -10,6 +10,10 @@ use std::str::FromStr;
 /// Six months in seconds, the longest lifetime Apple Music and Sign in with Apple accept.
 pub const SIX_MONTHS_SECS: u64 = 15_777_000;
 
+/// 180 days in seconds, the longest lifetime of an OAuth client assertion (Apple School and
+/// Business Manager, Apple Ads).
+pub const ONE_HUNDRED_EIGHTY_DAYS_SECS: u64 = 180 * 86_400;
+
 /// An Apple server API that takes an ES256 developer token.
 ///
 /// ```
@@ -42,11 +46,18 @@ pub enum Service {
     Apns,
     /// DeviceCheck / App Attest server calls.
     DeviceCheck,
+    /// Apple School Manager API: an OAuth client assertion exchanged for an access token.
+    SchoolManager,
+    /// Apple Business Manager API: an OAuth client assertion exchanged for an access token.
+    BusinessManager,
+    /// Apple Ads (Campaign Management and Platform APIs): an OAuth client secret exchanged for an
+    /// access token.
+    AppleAds,
 }
 
 impl Service {
     /// Every service, in the order of the rules table.
-    pub const ALL: [Service; 11] = [
+    pub const ALL: [Service; 14] = [
         Service::Maps,
         Service::AppleMusic,
         Service::AppStoreServer,
@@ -58,6 +69,9 @@ impl Service {
         Service::SignInWithApple,
         Service::Apns,
         Service::DeviceCheck,
+        Service::SchoolManager,
+        Service::BusinessManager,
+        Service::AppleAds,
     ];
 
     /// The rules this service applies to its tokens.
@@ -114,6 +128,8 @@ pub enum IssuerRule {
     IssuerId,
     /// An issuer ID for team keys; absent for individual keys, which send `sub` = `user` instead.
     IssuerIdOrIndividualKey,
+    /// An OAuth client id or team id: `<prefix>.<uuid>`, e.g. `SEARCHADS.<uuid>`.
+    PrefixedUuid(&'static str),
 }
 
 /// What the `sub` claim holds.
@@ -125,6 +141,45 @@ pub enum SubjectRule {
     ReverseDnsId,
     /// App Store Connect individual keys: `sub` is exactly `user` (and then there is no `iss`).
     IndividualKeyUser,
+    /// An OAuth client id `<prefix>.<uuid>` (Apple Ads: `SEARCHADS.<uuid>`).
+    PrefixedUuid(&'static str),
+    /// The same value as `iss` (Apple School and Business Manager: both are the client id);
+    /// filled from `iss` when not given.
+    SameAsIssuer,
+}
+
+/// What the header's `kid` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyIdRule {
+    /// The 10-character key id shown with the key (`AuthKey_<KEYID>.p8`).
+    TenCharacter,
+    /// A UUID (Apple School and Business Manager, Apple Ads).
+    Uuid,
+}
+
+/// Which form field carries the signed JWT in an OAuth token exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssertionField {
+    /// `client_assertion`, with `client_assertion_type` =
+    /// `urn:ietf:params:oauth:client-assertion-type:jwt-bearer` (Apple School and Business
+    /// Manager).
+    ClientAssertion,
+    /// `client_secret` (Apple Ads).
+    ClientSecret,
+}
+
+/// Where and how a service's signed JWT is exchanged for an access token (OAuth 2 client
+/// credentials).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenExchange {
+    /// Apple's base URL, e.g. `https://appleid.apple.com`.
+    pub base_url: &'static str,
+    /// The token endpoint's path, e.g. `/auth/oauth2/token`.
+    pub path: &'static str,
+    /// The form field that carries the JWT.
+    pub assertion_field: AssertionField,
+    /// The `scope` form field, e.g. `searchadsorg`.
+    pub scope: &'static str,
 }
 
 /// How a claim that is either absent or present is treated.
@@ -216,6 +271,8 @@ pub struct ServiceRules {
     pub name: &'static str,
     /// The command-line name.
     pub cli_name: &'static str,
+    /// What `kid` holds.
+    pub key_id: KeyIdRule,
     /// Whether the header carries `typ: "JWT"`.
     pub typ_header: bool,
     /// Whether the header carries WeatherKit's `id` = `<Team ID>.<service id>`.
@@ -226,6 +283,9 @@ pub struct ServiceRules {
     pub audience: Option<&'static str>,
     /// What `sub` holds.
     pub subject: SubjectRule,
+    /// Whether `jti` (a unique id per token) is sent; when required and not given, a random
+    /// UUID v4 is used.
+    pub jwt_id: Presence,
     /// Whether `bid` (the app's bundle id) is sent.
     pub bundle_id: Presence,
     /// Whether and how `origin` is sent.
@@ -238,6 +298,8 @@ pub struct ServiceRules {
     pub reuse: ReusePolicy,
     /// The endpoint that tells whether Apple accepts a token, where Apple documents one.
     pub test_endpoint: Option<TestEndpoint>,
+    /// The OAuth token endpoint the token is exchanged at, for client assertions.
+    pub token_exchange: Option<TokenExchange>,
     /// Where the rules come from.
     pub source: &'static str,
 }
@@ -272,12 +334,16 @@ impl ServiceRules {
     pub fn payload_members(&self) -> Vec<(&'static str, Presence)> {
         let optional_if = |defined: bool| defined.then_some(Presence::Optional);
         let issuer = match self.issuer {
-            IssuerRule::TeamId | IssuerRule::IssuerId => Presence::Required,
+            IssuerRule::TeamId | IssuerRule::IssuerId | IssuerRule::PrefixedUuid(_) => {
+                Presence::Required
+            }
             IssuerRule::IssuerIdOrIndividualKey => Presence::Optional,
         };
         let subject = match self.subject {
             SubjectRule::NotDefined => None,
-            SubjectRule::ReverseDnsId => Some(Presence::Required),
+            SubjectRule::ReverseDnsId
+            | SubjectRule::PrefixedUuid(_)
+            | SubjectRule::SameAsIssuer => Some(Presence::Required),
             SubjectRule::IndividualKeyUser => Some(Presence::Optional),
         };
         [
@@ -286,6 +352,10 @@ impl ServiceRules {
             ("exp", self.has_expiry().then_some(Presence::Required)),
             ("aud", self.audience.map(|_| Presence::Required)),
             ("sub", subject),
+            (
+                "jti",
+                (self.jwt_id != Presence::NotDefined).then_some(self.jwt_id),
+            ),
             (
                 "bid",
                 (self.bundle_id != Presence::NotDefined).then_some(self.bundle_id),
@@ -337,11 +407,13 @@ const TEAM_TOKEN: ServiceRules = ServiceRules {
     service: Service::AppsAndBooks,
     name: "",
     cli_name: "",
+    key_id: KeyIdRule::TenCharacter,
     typ_header: false,
     team_service_id_header: false,
     issuer: IssuerRule::TeamId,
     audience: None,
     subject: SubjectRule::NotDefined,
+    jwt_id: Presence::NotDefined,
     bundle_id: Presence::NotDefined,
     origin: OriginRule::NotDefined,
     scope: ScopeRule::NotDefined,
@@ -349,6 +421,7 @@ const TEAM_TOKEN: ServiceRules = ServiceRules {
     lifetime: expiring(None, 3600),
     reuse: REUSE_UNTIL_MARGIN,
     test_endpoint: None,
+    token_exchange: None,
     source: "",
 };
 
@@ -365,8 +438,25 @@ const APP_STORE_SERVER_TOKEN: ServiceRules = ServiceRules {
     ..TEAM_TOKEN
 };
 
+/// An OAuth client assertion (Apple School and Business Manager): `iss` = `sub` = the client id,
+/// a UUID key id, a fresh `jti`, at most 180 days.
+const CLIENT_ASSERTION: ServiceRules = ServiceRules {
+    key_id: KeyIdRule::Uuid,
+    audience: Some("https://account.apple.com/auth/oauth2/v2/token"),
+    subject: SubjectRule::SameAsIssuer,
+    jwt_id: Presence::Required,
+    // The longest Apple allows, less a day: the provider renews it long before, and `inspect`
+    // warns 30 days ahead.
+    lifetime: expiring(
+        Some(ONE_HUNDRED_EIGHTY_DAYS_SECS),
+        ONE_HUNDRED_EIGHTY_DAYS_SECS - 86_400,
+    ),
+    source: "Apple docs: Implementing OAuth for the Apple School Manager and Apple Business API",
+    ..TEAM_TOKEN
+};
+
 /// The rule table, indexed by `Service as usize` (checked by a unit test).
-static RULES: [ServiceRules; 11] = [
+static RULES: [ServiceRules; 14] = [
     ServiceRules {
         service: Service::Maps,
         name: "Maps Server API / MapKit JS",
@@ -483,6 +573,53 @@ static RULES: [ServiceRules; 11] = [
         lifetime: Lifetime::NoExpiry { max_age_secs: 3600 },
         reuse: PROVIDER_TOKEN_REUSE,
         source: "Apple docs: Accessing and modifying per-device data",
+        ..TEAM_TOKEN
+    },
+    ServiceRules {
+        service: Service::SchoolManager,
+        name: "Apple School Manager API",
+        cli_name: "school-manager",
+        issuer: IssuerRule::PrefixedUuid("SCHOOLAPI"),
+        token_exchange: Some(TokenExchange {
+            base_url: "https://account.apple.com",
+            path: "/auth/oauth2/token",
+            assertion_field: AssertionField::ClientAssertion,
+            scope: "school.api",
+        }),
+        ..CLIENT_ASSERTION
+    },
+    ServiceRules {
+        service: Service::BusinessManager,
+        name: "Apple Business Manager API",
+        cli_name: "business-manager",
+        issuer: IssuerRule::PrefixedUuid("BUSINESSAPI"),
+        token_exchange: Some(TokenExchange {
+            base_url: "https://account.apple.com",
+            path: "/auth/oauth2/token",
+            assertion_field: AssertionField::ClientAssertion,
+            scope: "business.api",
+        }),
+        ..CLIENT_ASSERTION
+    },
+    ServiceRules {
+        service: Service::AppleAds,
+        name: "Apple Ads API",
+        cli_name: "apple-ads",
+        key_id: KeyIdRule::Uuid,
+        issuer: IssuerRule::PrefixedUuid("SEARCHADS"),
+        audience: Some("https://appleid.apple.com"),
+        subject: SubjectRule::PrefixedUuid("SEARCHADS"),
+        lifetime: expiring(
+            Some(ONE_HUNDRED_EIGHTY_DAYS_SECS),
+            ONE_HUNDRED_EIGHTY_DAYS_SECS - 86_400,
+        ),
+        token_exchange: Some(TokenExchange {
+            base_url: "https://appleid.apple.com",
+            path: "/auth/oauth2/token",
+            assertion_field: AssertionField::ClientSecret,
+            scope: "searchadsorg",
+        }),
+        source: "Apple docs: Implementing OAuth for the Apple Ads API",
         ..TEAM_TOKEN
     },
 ];

@@ -51,7 +51,8 @@ impl fmt::Debug for Signer {
 }
 
 impl Signer {
-    /// A signer for `key` under the 10-character `key_id` Apple shows for it.
+    /// A signer for `key` under the `key_id` Apple shows for it: 10 characters, or a UUID for
+    /// Apple School and Business Manager and Apple Ads keys (checked per service when signing).
     pub fn new(key: PrivateKey, key_id: &str) -> Result<Self> {
         check_key_id(key_id)?;
         Ok(Signer {

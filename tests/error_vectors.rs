@@ -37,11 +37,19 @@ fn vector_signer(key: &Value) -> Result<Signer, Error> {
     )
 }
 
+/// The vectors' key under the case's `key_id` when it gives one.
+fn case_signer(key: &Value, case: &Value) -> Result<Signer, Error> {
+    match case.get("key_id").and_then(Value::as_str) {
+        Some(key_id) => Signer::from_pem(key["pem"].as_str().unwrap(), key_id),
+        None => vector_signer(key),
+    }
+}
+
 /// Runs one case's operation and returns its error (or panics when it succeeds).
 fn run(case: &Value, key: &Value) -> Error {
     let name = case["name"].as_str().unwrap();
     let outcome: Result<(), Error> = match case["op"].as_str().unwrap() {
-        "sign" => vector_signer(key).and_then(|signer| {
+        "sign" => case_signer(key, case).and_then(|signer| {
             signer
                 .sign_token_at(
                     service(case),

@@ -197,3 +197,27 @@ fn a_pem_in_the_key_id_slot_is_not_echoed() {
     let error = Signer::new(PrivateKey::generate().unwrap(), "abc").unwrap_err();
     assert!(error.to_string().contains("kid 'abc'"), "{error}");
 }
+
+#[test]
+fn oversized_key_input_is_refused_in_every_form() {
+    let limit = devtoken::options::MAX_KEY_BYTES;
+    let big_der = vec![0x30; limit + 1];
+    let big_text = "A".repeat(limit + 1);
+    let too_large = |result: devtoken::Result<()>| {
+        matches!(
+            result,
+            Err(devtoken::Error::InvalidKey {
+                problem: devtoken::KeyProblem::TooLarge { .. }
+            })
+        )
+    };
+    assert!(too_large(devtoken::PublicKey::from_der(&big_der).map(drop)));
+    assert!(too_large(
+        devtoken::PublicKey::from_bytes(&big_der).map(drop)
+    ));
+    assert!(too_large(
+        devtoken::PublicKey::from_pem(&big_text).map(drop)
+    ));
+    assert!(too_large(PrivateKey::from_der(&big_der).map(drop)));
+    assert!(too_large(PrivateKey::from_pem(&big_text).map(drop)));
+}

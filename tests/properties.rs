@@ -9,9 +9,24 @@ use std::sync::OnceLock;
 
 const NOW: i64 = 1_700_000_000;
 
+fn key() -> &'static PrivateKey {
+    static KEY: OnceLock<PrivateKey> = OnceLock::new();
+    KEY.get_or_init(|| PrivateKey::generate().unwrap())
+}
+
 fn signer() -> &'static Signer {
     static SIGNER: OnceLock<Signer> = OnceLock::new();
-    SIGNER.get_or_init(|| Signer::new(PrivateKey::generate().unwrap(), "ABC123DEFG").unwrap())
+    SIGNER.get_or_init(|| Signer::new(key().clone(), "ABC123DEFG").unwrap())
+}
+
+/// The same key under the key id `service` wants (a UUID for the OAuth services).
+fn signer_for(service: Service) -> Signer {
+    match service.rules().key_id {
+        devtoken::service::KeyIdRule::TenCharacter => signer().clone(),
+        devtoken::service::KeyIdRule::Uuid => {
+            Signer::new(key().clone(), "d7f3a1c2-5b6e-4f80-9a1b-2c3d4e5f6a7b").unwrap()
+        }
+    }
 }
 
 fn service() -> impl Strategy<Value = Service> {
@@ -93,6 +108,20 @@ fn valid_claims(service: Service) -> BoxedStrategy<Claims> {
                 Service::AppsAndBooks | Service::Apns | Service::DeviceCheck => {
                     claims.issuer = Some(team)
                 }
+                Service::SchoolManager | Service::BusinessManager => {
+                    let prefix = if service == Service::SchoolManager {
+                        "SCHOOLAPI"
+                    } else {
+                        "BUSINESSAPI"
+                    };
+                    claims.issuer = Some(format!("{prefix}.{issuer}"));
+                    claims.subject = claims.issuer.clone();
+                    claims.jwt_id = Some(issuer);
+                }
+                Service::AppleAds => {
+                    claims.issuer = Some(format!("SEARCHADS.{issuer}"));
+                    claims.subject = Some(format!("SEARCHADS.{}", issuer.to_uppercase()));
+                }
             }
             claims
         })
@@ -108,9 +137,10 @@ proptest! {
 
     #[test]
     fn valid_claims_round_trip((service, claims) in service_and_claims()) {
-        let token = signer().sign_token_at(service, &claims, NOW).unwrap();
-        prop_assert!(common::ring_verifies(&token, &signer().public_key()));
-        let decoded = devtoken::verify_token(&token, &signer().public_key()).unwrap();
+        let signer = signer_for(service);
+        let token = signer.sign_token_at(service, &claims, NOW).unwrap();
+        prop_assert!(common::ring_verifies(&token, &signer.public_key()));
+        let decoded = devtoken::verify_token(&token, &signer.public_key()).unwrap();
         let iat = decoded.claims["iat"].as_i64().unwrap();
         prop_assert_eq!(iat, claims.issued_at.unwrap_or(NOW - 60));
         prop_assert_eq!(decoded.claims.get("iss").and_then(|v| v.as_str()), claims.issuer.as_deref());
@@ -126,8 +156,8 @@ proptest! {
         };
         prop_assert_eq!(origins, claims.origins.clone());
         // Deterministic: the same inputs give the same bytes.
-        prop_assert_eq!(signer().sign_token_at(service, &claims, NOW).unwrap(), token.clone());
-        let errors: Vec<_> = devtoken::inspect_token_at(&token, Some(service), Some(&signer().public_key()), NOW)
+        prop_assert_eq!(signer.sign_token_at(service, &claims, NOW).unwrap(), token.clone());
+        let errors: Vec<_> = devtoken::inspect_token_at(&token, Some(service), Some(&signer.public_key()), NOW)
             .into_iter().filter(|f| f.level == devtoken::Level::Error).collect();
         prop_assert!(errors.is_empty(), "{:?}", errors);
     }
@@ -183,7 +213,7 @@ proptest! {
         scope in proptest::collection::vec(any::<String>(), 0..3),
         now in any::<i64>(),
     ) {
-        let claims = Claims { issuer, issued_at, expires_at, ttl, origins, bundle_id, subject, scope };
+        let claims = Claims { issuer, issued_at, expires_at, ttl, origins, bundle_id, subject, scope, jwt_id: None };
         if let Ok(token) = signer().sign_token_at(service, &claims, now) {
             prop_assert!(devtoken::verify_token(&token, &signer().public_key()).is_ok());
         }

@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use devtoken::service::Presence;
 use devtoken::{
-    demo, Claims, Error, HttpOptions, Level, Lifetime, MapsOptions, MapsTokenProvider, PrivateKey,
-    PublicKey, Service, Signer,
+    demo, Claims, Error, HttpOptions, Level, Lifetime, MapsOptions, MapsTokenProvider,
+    OAuthOptions, OAuthTokenProvider, PrivateKey, PublicKey, Service, Signer,
 };
 use zeroize::Zeroizing;
 
@@ -76,6 +76,24 @@ enum Command {
     Probe {
         #[command(flatten)]
         sign: SignArgs,
+        /// Replaces Apple's base URL (e.g. a local test server).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+    /// Get an OAuth access token (Apple School Manager, Apple Business Manager, Apple Ads): sign
+    /// the client assertion, exchange it at Apple's token endpoint, print the answer as JSON.
+    AccessToken {
+        /// school-manager, business-manager or apple-ads.
+        #[arg(long, value_parser = parse_service)]
+        service: Service,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// The client id: SCHOOLAPI.<uuid>, BUSINESSAPI.<uuid> or SEARCHADS.<uuid>.
+        #[arg(long)]
+        client_id: String,
+        /// Apple Ads: the team id (SEARCHADS.<uuid>), sent as iss.
+        #[arg(long)]
+        team_id: Option<String>,
         /// Replaces Apple's base URL (e.g. a local test server).
         #[arg(long)]
         base_url: Option<String>,
@@ -184,7 +202,8 @@ struct KeyArgs {
     /// local test server).
     #[arg(long)]
     demo: bool,
-    /// The 10-character key id; default: from a file named AuthKey_KEYID.p8 or
+    /// The key id (10 characters; a UUID for Apple Ads, School and Business Manager keys);
+    /// default: from a file named AuthKey_KEYID.p8 or
     /// SubscriptionKey_KEYID.p8, or $DEVTOKEN_KEY_ID.
     #[arg(long, env = "DEVTOKEN_KEY_ID")]
     key_id: Option<String>,
@@ -193,7 +212,8 @@ struct KeyArgs {
 #[derive(Args)]
 struct SignArgs {
     /// The service: maps, apple-music, app-store-server, external-purchase-server, apps-and-books,
-    /// app-store-connect, enterprise-program, weatherkit, sign-in-with-apple, apns, device-check.
+    /// app-store-connect, enterprise-program, weatherkit, sign-in-with-apple, apns, device-check,
+    /// school-manager, business-manager, apple-ads.
     #[arg(long, value_parser = parse_service)]
     service: Service,
     #[command(flatten)]
@@ -222,6 +242,10 @@ struct SignArgs {
     /// A scope entry (repeatable).
     #[arg(long = "scope")]
     scope: Vec<String>,
+    /// `jti`: the assertion's unique id (school-manager, business-manager; default: a fresh
+    /// random UUID).
+    #[arg(long)]
+    jwt_id: Option<String>,
     /// Seconds to back-date `iat` when --issued-at is not given (default: the core's, 60).
     #[arg(long, allow_hyphen_values = true)]
     clock_skew: Option<i64>,
@@ -300,18 +324,28 @@ fn run(command: Command) -> Result<u8, Failure> {
             let public_key = key.as_deref().map(read_public_key).transpose()?;
             let token = read_argument(&token)?;
             let findings = devtoken::inspect_token(&token, service, public_key.as_ref());
+            let expires_at = devtoken::inspect::token_expires_at(&token, service);
+            let now = devtoken::unix_now();
             if json {
                 let list: Vec<_> = findings
                     .iter()
                     .map(|f| serde_json::json!({ "level": f.level.as_str(), "code": f.code, "message": f.message }))
                     .collect();
+                let report = serde_json::json!({
+                    "findings": list,
+                    "expires_at": expires_at,
+                    "expires_in_secs": expires_at.map(|at| at.saturating_sub(now)),
+                });
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&list).unwrap_or_default()
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
                 );
             } else {
                 for finding in &findings {
                     println!("{finding}");
+                }
+                if let Some(at) = expires_at {
+                    println!("{}", describe_expiry(at, now));
                 }
                 let errors = findings.iter().filter(|f| f.level == Level::Error).count();
                 println!(
@@ -348,6 +382,13 @@ fn run(command: Command) -> Result<u8, Failure> {
             base_url,
         } => maps_token(&key, issuer, origin, base_url),
         Command::Probe { sign, base_url } => probe(sign, base_url),
+        Command::AccessToken {
+            service,
+            key,
+            client_id,
+            team_id,
+            base_url,
+        } => access_token(service, &key, &client_id, team_id.as_deref(), base_url),
         Command::Storekit(command) => storekit(command),
         Command::Services { json } => {
             print_services(json);
@@ -403,6 +444,7 @@ fn sign_with(args: SignArgs) -> Result<String, Failure> {
         bundle_id: args.bundle_id,
         subject: args.subject,
         scope: args.scope,
+        jwt_id: args.jwt_id,
     };
     Ok(signer.sign_token(args.service, &claims)?)
 }
@@ -526,6 +568,39 @@ fn maps_token(
     Ok(0)
 }
 
+fn access_token(
+    service: Service,
+    key: &KeyArgs,
+    client_id: &str,
+    team_id: Option<&str>,
+    base_url: Option<String>,
+) -> Result<u8, Failure> {
+    let signer = load_signer(key)?;
+    let options = OAuthOptions {
+        http: HttpOptions {
+            base_url,
+            ..HttpOptions::default()
+        },
+        ..OAuthOptions::default()
+    };
+    let provider = OAuthTokenProvider::new(signer, service, client_id, team_id, options)?;
+    provider.access_token()?;
+    let current = provider
+        .current()
+        .ok_or_else(|| bad_input("no access token"))?;
+    let json = serde_json::json!({
+        "access_token": &*current.access_token,
+        "token_type": "Bearer",
+        "expires_in": current.expires_in_secs,
+        "expires_at": current.expires_at,
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json).unwrap_or_default()
+    );
+    Ok(0)
+}
+
 fn probe(sign: SignArgs, base_url: Option<String>) -> Result<u8, Failure> {
     let service = sign.service;
     let token = sign_with(sign)?;
@@ -613,6 +688,30 @@ fn write_private_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<(
     std::fs::write(path, bytes)
 }
 
+/// `expires 2026-12-29T10:00:00Z (in 29 days)` or `expired ... (3 h ago)`.
+fn describe_expiry(at: i64, now: i64) -> String {
+    let left = at.saturating_sub(now);
+    let span = |secs: i64| match secs.unsigned_abs() {
+        s if s >= 2 * 86_400 => format!("{} days", s / 86_400),
+        s if s >= 2 * 3600 => format!("{} h", s / 3600),
+        s if s >= 120 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    };
+    if left > 0 {
+        format!(
+            "expires {} (in {})",
+            devtoken::clock::format_utc(at),
+            span(left)
+        )
+    } else {
+        format!(
+            "expired {} ({} ago)",
+            devtoken::clock::format_utc(at),
+            span(left)
+        )
+    }
+}
+
 fn describe_lifetime(service: Service) -> String {
     match service.rules().lifetime {
         Lifetime::Expiring {
@@ -648,6 +747,8 @@ fn print_services(json: bool) {
                     "payload": rules.payload_members().into_iter().map(|(name, presence)| serde_json::json!({ "name": name, "required": presence == Presence::Required })).collect::<Vec<_>>(),
                     "audience": rules.audience,
                     "lifetime": describe_lifetime(service),
+                    "key_id": key_id_shape(service),
+                    "token_endpoint": rules.token_exchange.map(|e| format!("{}{}", e.base_url, e.path)),
                     "source": rules.source,
                 })
             })
@@ -677,6 +778,21 @@ fn print_services(json: bool) {
         println!("{:<26} payload: {} (? = optional)", "", payload.join(", "));
         println!("{:<26} aud: {}", "", rules.audience.unwrap_or("(none)"));
         println!("{:<26} lifetime: {}", "", describe_lifetime(service));
+        println!("{:<26} kid: {}", "", key_id_shape(service));
+        if let Some(exchange) = rules.token_exchange {
+            println!(
+                "{:<26} exchanged at: POST {}{} (scope {}); devtoken access-token",
+                "", exchange.base_url, exchange.path, exchange.scope
+            );
+        }
         println!("{:<26} source: {}", "", rules.source);
+    }
+}
+
+/// What the service's key ids look like.
+fn key_id_shape(service: Service) -> &'static str {
+    match service.rules().key_id {
+        devtoken::service::KeyIdRule::TenCharacter => "10 characters (AuthKey_<KEYID>.p8)",
+        devtoken::service::KeyIdRule::Uuid => "a UUID",
     }
 }

@@ -119,7 +119,11 @@ fn keygen_sign_verify_round_trip_with_key_id_from_file_name() {
         &token,
     ]);
     assert_eq!(inspected.status.code(), Some(1));
-    let findings: serde_json::Value = serde_json::from_str(&stdout(&inspected)).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&stdout(&inspected)).unwrap();
+    let iat = report["expires_at"].as_i64().unwrap() - 600;
+    assert!((devtoken::unix_now() - iat - 60).abs() < 30, "{report}");
+    assert!(report["expires_in_secs"].as_i64().unwrap() <= 600);
+    let findings = &report["findings"];
     assert!(findings
         .as_array()
         .unwrap()
@@ -265,6 +269,116 @@ fn maps_token_against_a_local_server() {
     assert_eq!(refused.status.code(), Some(1));
     assert!(
         stderr(&refused).contains("refused the token (HTTP 401)"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn access_token_for_each_oauth_service_against_a_local_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen(dir.path(), "oauth.p8");
+    let public = devtoken::PrivateKey::from_file(&key).unwrap().public_key();
+    let server = apple_server::AppleServer::start(public);
+    let uuid = "27478e71-3bb0-4588-998c-182e2b405577";
+    let kid = "d7f3a1c2-5b6e-4f80-9a1b-2c3d4e5f6a7b";
+    for (service, client_id, team) in [
+        ("school-manager", format!("SCHOOLAPI.{uuid}"), None),
+        ("business-manager", format!("BUSINESSAPI.{uuid}"), None),
+        (
+            "apple-ads",
+            format!("SEARCHADS.{uuid}"),
+            Some(format!("SEARCHADS.{uuid}")),
+        ),
+    ] {
+        let mut args = vec![
+            "access-token",
+            "--service",
+            service,
+            "--key",
+            &key,
+            "--key-id",
+            kid,
+            "--client-id",
+            &client_id,
+            "--base-url",
+            &server.base_url,
+        ];
+        if let Some(team) = &team {
+            args.extend(["--team-id", team]);
+        }
+        let output = devtoken(&args);
+        assert!(output.status.success(), "{service}: {}", stderr(&output));
+        let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        assert_eq!(json["token_type"], "Bearer");
+        assert_eq!(json["expires_in"], 3600);
+        assert!(json["access_token"].as_str().unwrap().starts_with("oauth-"));
+    }
+    assert_eq!(server.forms().len(), 3);
+
+    // The assertion alone, from `sign`; `inspect` says when it expires.
+    let assertion = devtoken(&[
+        "sign",
+        "--service",
+        "apple-ads",
+        "--key",
+        &key,
+        "--key-id",
+        kid,
+        "--issuer",
+        &format!("SEARCHADS.{uuid}"),
+        "--subject",
+        &format!("SEARCHADS.{uuid}"),
+    ]);
+    assert!(assertion.status.success(), "{}", stderr(&assertion));
+    let token = stdout(&assertion).trim().to_string();
+    let inspected = devtoken(&["inspect", "--service", "apple-ads", &token]);
+    assert!(inspected.status.success(), "{}", stdout(&inspected));
+    assert!(
+        stdout(&inspected).contains("(in 178 days)"),
+        "{}",
+        stdout(&inspected)
+    );
+
+    // A bare UUID as the client id: exit 2, naming the field, before any request.
+    let bad = devtoken(&[
+        "access-token",
+        "--service",
+        "apple-ads",
+        "--key",
+        &key,
+        "--key-id",
+        kid,
+        "--client-id",
+        uuid,
+        "--team-id",
+        &format!("SEARCHADS.{uuid}"),
+        "--base-url",
+        &server.base_url,
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("sub"), "{}", stderr(&bad));
+    assert_eq!(server.forms().len(), 3);
+
+    // Apple says invalid_client: exit 1 with Apple's words.
+    let other =
+        apple_server::AppleServer::start(devtoken::PrivateKey::generate().unwrap().public_key());
+    let refused = devtoken(&[
+        "access-token",
+        "--service",
+        "school-manager",
+        "--key",
+        &key,
+        "--key-id",
+        kid,
+        "--client-id",
+        &format!("SCHOOLAPI.{uuid}"),
+        "--base-url",
+        &other.base_url,
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("invalid_client"),
         "{}",
         stderr(&refused)
     );

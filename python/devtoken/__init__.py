@@ -32,6 +32,7 @@ from ._devtoken import (
     ManualClock,
     MapsTokenProvider,
     NetworkError,
+    OAuthTokenProvider,
     ProbeVerdict,
     QuotaExceededError,
     RefreshTooSoonError,
@@ -61,6 +62,7 @@ __all__ = [
     "ManualClock",
     "MapsTokenProvider",
     "NetworkError",
+    "OAuthTokenProvider",
     "ProbeVerdict",
     "QuotaExceededError",
     "RefreshTooSoonError",
@@ -109,6 +111,12 @@ class Service(str, enum.Enum):
     """APNs provider token."""
     DEVICE_CHECK = "device-check"
     """DeviceCheck / App Attest."""
+    SCHOOL_MANAGER = "school-manager"
+    """Apple School Manager API (OAuth client assertion, see ``OAuthTokenProvider``)."""
+    BUSINESS_MANAGER = "business-manager"
+    """Apple Business Manager API (OAuth client assertion, see ``OAuthTokenProvider``)."""
+    APPLE_ADS = "apple-ads"
+    """Apple Ads API (OAuth client secret, see ``OAuthTokenProvider``)."""
 
     def __str__(self) -> str:
         return self.value

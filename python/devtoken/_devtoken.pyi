@@ -104,6 +104,7 @@ class Claims:
         bundle_id: str | None = None,
         subject: str | None = None,
         scope: _Strings | None = None,
+        jwt_id: str | None = None,
     ) -> None: ...
     @property
     def issuer(self) -> str | None: ...
@@ -121,6 +122,9 @@ class Claims:
     def subject(self) -> str | None: ...
     @property
     def scope(self) -> list[str]: ...
+    @property
+    def jwt_id(self) -> str | None:
+        """``jti`` (OAuth client assertions); default: a fresh random UUID per token."""
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -225,11 +229,64 @@ class MapsTokenProvider:
         user_agent: str | None = None,
         extra_ca_pem: str | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
         clock: ManualClock | None = None,
     ) -> None: ...
     def access_token(self) -> str: ...
     def expires_at(self) -> int | None: ...
     def maps_token(self) -> str: ...
+    @property
+    def options(self) -> _MapsOptions:
+        """The options in effect, under the core's names (timeouts in seconds)."""
+    @property
+    def exchange_count(self) -> int: ...
+
+@final
+class OAuthTokenProvider:
+    """An OAuth access token for Apple School Manager, Apple Business Manager or Apple Ads.
+
+    The signed client assertion (Apple Ads: client secret, up to 180 days) is kept and renewed
+    well before it expires; the access token (an hour) is exchanged at Apple's token endpoint and
+    cached until a margin before ``expires_in``, one exchange however many threads ask.
+    ``client_id`` is ``SCHOOLAPI.<uuid>``, ``BUSINESSAPI.<uuid>`` or ``SEARCHADS.<uuid>``;
+    ``team_id`` is Apple Ads' ``iss``. Options left out take the core's defaults.
+
+    ::
+
+        ads = OAuthTokenProvider(Signer.from_file("private-key.pem", key_id), Service.APPLE_ADS,
+                                 client_id, team_id=team_id)
+        headers = {"Authorization": f"Bearer {ads.access_token()}", "X-AP-Context": f"orgId={org}"}
+    """
+
+    def __init__(
+        self,
+        signer: Signer,
+        service: _ServiceLike,
+        client_id: str,
+        team_id: str | None = None,
+        base_url: str | None = None,
+        *,
+        margin_fraction: float | None = None,
+        min_margin: int | None = None,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        user_agent: str | None = None,
+        extra_ca_pem: str | None = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        clock: ManualClock | None = None,
+    ) -> None: ...
+    def access_token(self) -> str:
+        """The access token to send now (``Authorization: Bearer ...``)."""
+    def invalidate(self, rejected: str | None = None) -> bool:
+        """Forget the cached access token after an API call answered 401.
+
+        With ``rejected`` (the token the API refused) only that token is forgotten, so many
+        threads getting the same 401 cause one new exchange. Returns whether one was forgotten.
+        """
+    def expires_at(self) -> int | None: ...
+    def assertion(self) -> str:
+        """The signed client assertion (Apple Ads: client secret) that is exchanged."""
     @property
     def options(self) -> _MapsOptions:
         """The options in effect, under the core's names (timeouts in seconds)."""
@@ -260,8 +317,10 @@ def probe(
     read_timeout: float | None = None,
     extra_ca_pem: str | None = None,
     max_retries: int | None = None,
+    deadline: float | None = None,
 ) -> ProbeVerdict:
-    """Timeouts are in seconds; an option left out (None) takes the core's default."""
+    """Timeouts and ``deadline`` (the longest the whole call may take, retries included) are in
+    seconds; an option left out (None) takes the core's default."""
 
 @final
 class Finding:
@@ -306,6 +365,7 @@ class _CoreDefaults(TypedDict):
     read_timeout_secs: float
     user_agent: str
     max_retries: int
+    deadline_secs: float
 
 class _ProviderOptions(TypedDict):
     margin_fraction: float
@@ -322,3 +382,4 @@ class _MapsOptions(TypedDict):
     read_timeout_secs: float
     user_agent: str
     max_retries: int
+    deadline_secs: float

@@ -14,7 +14,7 @@ pub(crate) struct PyClaims {
 #[pymethods]
 impl PyClaims {
     #[new]
-    #[pyo3(signature = (issuer = None, *, issued_at = None, expires_at = None, ttl = None, origins = None, bundle_id = None, subject = None, scope = None))]
+    #[pyo3(signature = (issuer = None, *, issued_at = None, expires_at = None, ttl = None, origins = None, bundle_id = None, subject = None, scope = None, jwt_id = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         issuer: Option<String>,
@@ -25,6 +25,7 @@ impl PyClaims {
         bundle_id: Option<String>,
         subject: Option<String>,
         scope: Option<&Bound<'_, PyAny>>,
+        jwt_id: Option<String>,
     ) -> PyResult<Self> {
         Ok(PyClaims {
             inner: devtoken::Claims {
@@ -40,6 +41,7 @@ impl PyClaims {
                 bundle_id,
                 subject,
                 scope: string_list(scope, "scope")?,
+                jwt_id,
             },
         })
     }
@@ -76,6 +78,10 @@ impl PyClaims {
     fn scope(&self) -> Vec<String> {
         self.inner.scope.clone()
     }
+    #[getter]
+    fn jwt_id(&self) -> Option<&str> {
+        self.inner.jwt_id.as_deref()
+    }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
         let py = slf.py();
@@ -111,6 +117,9 @@ impl PyClaims {
         }
         if !claims.scope.is_empty() {
             add("scope", claims.scope.clone().into_pyobject(py)?.into_any())?;
+        }
+        if let Some(v) = &claims.jwt_id {
+            add("jwt_id", v.into_pyobject(py)?.into_any())?;
         }
         Ok(format!("Claims({})", parts.join(", ")))
     }

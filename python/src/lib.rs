@@ -8,7 +8,8 @@
 //! - `conversions`: services, keys, times, durations, string lists and JSON between Python and
 //!   the core;
 //! - `options`: keyword arguments to the core's options, and the core's defaults as dicts;
-//! - `claims`, `signer`, `providers` (with `ManualClock`), `network` (Maps exchange, `probe`),
+//! - `claims`, `signer`, `providers` (with `ManualClock`), `network` (Maps and OAuth exchanges,
+//!   `probe`),
 //!   `inspect` (verify, decode, inspect, service names).
 
 mod claims;
@@ -53,6 +54,7 @@ fn _devtoken(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<providers::PyManualClock>()?;
     m.add_class::<providers::PyTokenProvider>()?;
     m.add_class::<network::PyMapsTokenProvider>()?;
+    m.add_class::<network::PyOAuthTokenProvider>()?;
     m.add_class::<network::PyProbeVerdict>()?;
     m.add_class::<inspect::PyFinding>()?;
 

@@ -1,4 +1,5 @@
-//! What calls Apple: `MapsTokenProvider` (the `/v1/token` exchange) and `probe`.
+//! What calls Apple: `MapsTokenProvider` (the `/v1/token` exchange), `OAuthTokenProvider` (Apple
+//! School and Business Manager, Apple Ads) and `probe`.
 
 use std::sync::Arc;
 
@@ -22,7 +23,7 @@ pub(crate) struct PyMapsTokenProvider {
 #[pymethods]
 impl PyMapsTokenProvider {
     #[new]
-    #[pyo3(signature = (signer, claims, base_url = None, *, margin_fraction = None, min_margin = None, connect_timeout = None, read_timeout = None, user_agent = None, extra_ca_pem = None, max_retries = None, clock = None))]
+    #[pyo3(signature = (signer, claims, base_url = None, *, margin_fraction = None, min_margin = None, connect_timeout = None, read_timeout = None, user_agent = None, extra_ca_pem = None, max_retries = None, deadline = None, clock = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         signer: &Bound<'_, PySigner>,
@@ -35,6 +36,7 @@ impl PyMapsTokenProvider {
         user_agent: Option<String>,
         extra_ca_pem: Option<String>,
         max_retries: Option<i64>,
+        deadline: Option<f64>,
         clock: Option<&Bound<'_, PyManualClock>>,
     ) -> DevTokenResult<Self> {
         let http = http_options(
@@ -44,6 +46,7 @@ impl PyMapsTokenProvider {
             user_agent,
             extra_ca_pem,
             max_retries,
+            deadline,
         )?;
         let options = devtoken::MapsOptions::from_given(margin_fraction, min_margin, http)?;
         let inner = devtoken::MapsTokenProvider::with_clock(
@@ -84,6 +87,99 @@ impl PyMapsTokenProvider {
     }
 }
 
+/// An OAuth access token for Apple School Manager, Apple Business Manager or Apple Ads.
+#[pyclass(frozen, module = "devtoken", name = "OAuthTokenProvider")]
+pub(crate) struct PyOAuthTokenProvider {
+    inner: devtoken::OAuthTokenProvider,
+}
+
+#[pymethods]
+impl PyOAuthTokenProvider {
+    #[new]
+    #[pyo3(signature = (signer, service, client_id, team_id = None, base_url = None, *, margin_fraction = None, min_margin = None, connect_timeout = None, read_timeout = None, user_agent = None, extra_ca_pem = None, max_retries = None, deadline = None, clock = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        signer: &Bound<'_, PySigner>,
+        service: &Bound<'_, PyAny>,
+        client_id: String,
+        team_id: Option<String>,
+        base_url: Option<String>,
+        margin_fraction: Option<f64>,
+        min_margin: Option<i64>,
+        connect_timeout: Option<f64>,
+        read_timeout: Option<f64>,
+        user_agent: Option<String>,
+        extra_ca_pem: Option<String>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        clock: Option<&Bound<'_, PyManualClock>>,
+    ) -> DevTokenResult<Self> {
+        let service = service_from(service)?;
+        let http = http_options(
+            base_url,
+            connect_timeout,
+            read_timeout,
+            user_agent,
+            extra_ca_pem,
+            max_retries,
+            deadline,
+        )?;
+        let options = devtoken::OAuthOptions::from_given(margin_fraction, min_margin, http)?;
+        let inner = devtoken::OAuthTokenProvider::with_clock(
+            Arc::clone(&signer.get().inner),
+            service,
+            &client_id,
+            team_id.as_deref(),
+            options,
+            clock_or_system(clock),
+        )?;
+        Ok(PyOAuthTokenProvider { inner })
+    }
+
+    /// The access token to send now (`Authorization: Bearer ...`).
+    fn access_token(&self, py: Python<'_>) -> DevTokenResult<String> {
+        let inner = &self.inner;
+        Ok(py.detach(|| inner.access_token())?)
+    }
+
+    /// Forgets the cached access token after an API call answered 401.
+    #[pyo3(signature = (rejected = None))]
+    fn invalidate(&self, py: Python<'_>, rejected: Option<String>) -> bool {
+        let inner = &self.inner;
+        py.detach(|| inner.invalidate(rejected.as_deref()))
+    }
+
+    /// When the current access token expires (UNIX seconds), if one has been obtained.
+    fn expires_at(&self) -> Option<i64> {
+        self.inner.expires_at()
+    }
+
+    /// The signed client assertion (Apple Ads: client secret) that is exchanged.
+    fn assertion(&self, py: Python<'_>) -> DevTokenResult<String> {
+        let inner = &self.inner;
+        Ok(py.detach(|| inner.assertion())?)
+    }
+
+    /// The options in effect (the core's defaults where none were given).
+    #[getter]
+    fn options<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        maps_options_dict(py, self.inner.options())
+    }
+
+    #[getter]
+    fn exchange_count(&self) -> u64 {
+        self.inner.exchange_count()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "OAuthTokenProvider(service='{}', client_id='{}')",
+            self.inner.service().cli_name(),
+            self.inner.client_id()
+        )
+    }
+}
+
 /// What a service's test endpoint said of a token.
 #[pyclass(frozen, module = "devtoken", name = "ProbeVerdict")]
 pub(crate) struct PyProbeVerdict {
@@ -117,7 +213,7 @@ impl PyProbeVerdict {
 
 /// Calls the service's documented test endpoint with `token` and reports the verdict.
 #[pyfunction]
-#[pyo3(signature = (service, token, base_url = None, *, connect_timeout = None, read_timeout = None, extra_ca_pem = None, max_retries = None))]
+#[pyo3(signature = (service, token, base_url = None, *, connect_timeout = None, read_timeout = None, extra_ca_pem = None, max_retries = None, deadline = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn probe(
     py: Python<'_>,
@@ -128,6 +224,7 @@ pub(crate) fn probe(
     read_timeout: Option<f64>,
     extra_ca_pem: Option<String>,
     max_retries: Option<i64>,
+    deadline: Option<f64>,
 ) -> DevTokenResult<PyProbeVerdict> {
     let service = service_from(service)?;
     let options = http_options(
@@ -137,6 +234,7 @@ pub(crate) fn probe(
         None,
         extra_ca_pem,
         max_retries,
+        deadline,
     )?;
     let verdict = py.detach(|| devtoken::probe(service, &token, options))?;
     Ok(PyProbeVerdict {

@@ -19,6 +19,7 @@ pub(crate) fn http_options(
     user_agent: Option<String>,
     extra_ca_pem: Option<String>,
     max_retries: Option<i64>,
+    deadline: Option<f64>,
 ) -> devtoken::Result<HttpOptions> {
     let mut http = HttpOptions {
         base_url,
@@ -36,6 +37,9 @@ pub(crate) fn http_options(
     }
     if let Some(retries) = max_retries {
         http.max_retries = options::count("max_retries", retries)?;
+    }
+    if let Some(secs) = deadline {
+        http.deadline = options::secs_f64("deadline", secs)?;
     }
     Ok(http)
 }
@@ -84,6 +88,7 @@ pub(crate) fn maps_options_dict<'py>(
     dict.set_item("read_timeout_secs", secs(maps.http.read_timeout))?;
     dict.set_item("user_agent", &maps.http.user_agent)?;
     dict.set_item("max_retries", maps.http.max_retries)?;
+    dict.set_item("deadline_secs", secs(maps.http.deadline))?;
     Ok(dict)
 }
 
@@ -112,5 +117,6 @@ pub(crate) fn core_defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     dict.set_item("read_timeout_secs", secs(http.read_timeout))?;
     dict.set_item("user_agent", http.user_agent)?;
     dict.set_item("max_retries", http.max_retries)?;
+    dict.set_item("deadline_secs", secs(http.deadline))?;
     Ok(dict)
 }

@@ -41,6 +41,7 @@ def test_core_defaults_names_every_option() -> None:
         "read_timeout_secs",
         "user_agent",
         "max_retries",
+        "deadline_secs",
     }
     assert DEFAULTS["user_agent"] == f"devtoken/{devtoken.__version__}"
     assert devtoken.core_defaults() == DEFAULTS  # a fresh dict, the same values
@@ -117,6 +118,7 @@ def test_maps_provider_options_default_to_the_core() -> None:
         "read_timeout_secs": DEFAULTS["read_timeout_secs"],
         "user_agent": DEFAULTS["user_agent"],
         "max_retries": DEFAULTS["max_retries"],
+        "deadline_secs": DEFAULTS["deadline_secs"],
     }
     given = MapsTokenProvider(
         signer,
@@ -128,6 +130,7 @@ def test_maps_provider_options_default_to_the_core() -> None:
         read_timeout=3,
         user_agent="test/1",
         max_retries=0,
+        deadline=2.5,
     )
     assert given.options == {
         "margin_fraction": 0.5,
@@ -137,6 +140,7 @@ def test_maps_provider_options_default_to_the_core() -> None:
         "read_timeout_secs": 3.0,
         "user_agent": "test/1",
         "max_retries": 0,
+        "deadline_secs": 2.5,
     }
 
 
@@ -174,6 +178,9 @@ def probe_with(**kwargs: Any) -> object:
         (probe_with, "connect_timeout", -0.5, "connect_timeout"),
         (probe_with, "read_timeout", 0, "read_timeout"),
         (probe_with, "max_retries", -1, "max_retries"),
+        (probe_with, "deadline", -1.0, "deadline"),
+        (maps_with, "deadline", 0, "deadline"),
+        (maps_with, "deadline", 86_400.0, "deadline"),
     ],
 )
 def test_bad_numbers_raise_the_cores_range_error(

@@ -53,9 +53,9 @@ CLASSES: dict[str, type[Exception]] = {
 CASES: list[dict[str, Any]] = ERRORS["cases"]
 
 
-def vector_signer() -> Signer:
+def vector_signer(key_id: str | None = None) -> Signer:
     key = VECTORS["key"]
-    return Signer.from_pem(key["pem"], key["key_id"])
+    return Signer.from_pem(key["pem"], key_id or key["key_id"])
 
 
 def network(given: dict[str, Any]) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def run(case: dict[str, Any]) -> None:
     """Runs the case's operation, which must raise."""
     op = case["op"]
     if op == "sign":
-        vector_signer().sign_token(
+        vector_signer(case.get("key_id")).sign_token(
             Service(case["service"]), Claims(**case["claims"]), now=case["now"]
         )
     elif op == "load_key":

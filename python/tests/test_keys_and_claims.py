@@ -82,9 +82,15 @@ def test_key_id_from_file_name(tmp_path: Path) -> None:
 
 
 def test_bad_key_id() -> None:
-    with pytest.raises(InvalidClaimsError, match="issuer ID") as raised:
-        Signer.generate("57246542-96fe-1a63-e053-0824d011072a")
+    with pytest.raises(InvalidClaimsError, match="not a key id") as raised:
+        Signer.generate("ABC-123")
     assert (raised.value.field, raised.value.rule) == ("kid", "format")
+    # A UUID key id (Apple Ads, School and Business Manager keys) is refused only where a
+    # service wants the 10-character id.
+    uuid_signer = Signer.generate("57246542-96fe-1a63-e053-0824d011072a")
+    with pytest.raises(InvalidClaimsError, match="is a UUID") as music:
+        uuid_signer.sign_token(devtoken.Service.APPLE_MUSIC, devtoken.Claims(issuer="DEF123GHIJ"))
+    assert (music.value.field, music.value.rule) == ("kid", "format")
 
 
 def test_repr_and_errors_hide_the_key(vector_pem: str) -> None:

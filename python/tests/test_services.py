@@ -16,6 +16,11 @@ from devtoken import Claims, Service, Signer
 
 TEAM = "DEF123GHIJ"
 ISSUER = "57246542-96fe-1a63-e053-0824d011072a"
+UUID_KEY_ID = "d7f3a1c2-5b6e-4f80-9a1b-2c3d4e5f6a7b"
+SCHOOL = f"SCHOOLAPI.{ISSUER}"
+BUSINESS = f"BUSINESSAPI.{ISSUER}"
+ADS = f"SEARCHADS.{ISSUER}"
+OAUTH_SERVICES = (Service.SCHOOL_MANAGER, Service.BUSINESS_MANAGER, Service.APPLE_ADS)
 
 # Claims each service accepts and the exact header and payload members it must produce
 # (besides alg/kid and iat/exp, which are checked for every service).
@@ -63,6 +68,31 @@ CASES: dict[Service, tuple[Claims, dict[str, Any], dict[str, Any]]] = {
     ),
     Service.APNS: (Claims(issuer=TEAM), {}, {"iss": TEAM}),
     Service.DEVICE_CHECK: (Claims(issuer=TEAM), {}, {"iss": TEAM}),
+    Service.SCHOOL_MANAGER: (
+        Claims(issuer=SCHOOL, ttl=86400, jwt_id="jti-1"),
+        {},
+        {
+            "iss": SCHOOL,
+            "sub": SCHOOL,
+            "aud": "https://account.apple.com/auth/oauth2/v2/token",
+            "jti": "jti-1",
+        },
+    ),
+    Service.BUSINESS_MANAGER: (
+        Claims(issuer=BUSINESS, ttl=15552000, jwt_id="jti-2"),
+        {},
+        {
+            "iss": BUSINESS,
+            "sub": BUSINESS,
+            "aud": "https://account.apple.com/auth/oauth2/v2/token",
+            "jti": "jti-2",
+        },
+    ),
+    Service.APPLE_ADS: (
+        Claims(issuer=ADS, subject=ADS, ttl=86400),
+        {},
+        {"iss": ADS, "sub": ADS, "aud": "https://appleid.apple.com"},
+    ),
 }
 
 
@@ -73,7 +103,8 @@ def test_every_service_is_covered() -> None:
 
 @pytest.mark.parametrize("service", list(Service), ids=lambda s: s.value)
 def test_pyjwt_verifies(service: Service) -> None:
-    signer = Signer.generate("ABC123DEFG")
+    key_id = UUID_KEY_ID if service in OAUTH_SERVICES else "ABC123DEFG"
+    signer = Signer.generate(key_id)
     claims, header_extra, payload_extra = CASES[service]
     before = int(time.time())
     token = signer.sign_token(service, claims)
@@ -88,7 +119,7 @@ def test_pyjwt_verifies(service: Service) -> None:
         options={"verify_aud": False, "require": ["iat"]},
     )
     header = jwt.get_unverified_header(token)
-    assert header == {"alg": "ES256", "kid": "ABC123DEFG", **header_extra}
+    assert header == {"alg": "ES256", "kid": key_id, **header_extra}
 
     iat = payload.pop("iat")
     skew = devtoken.core_defaults()["clock_skew_secs"]

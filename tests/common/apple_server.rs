@@ -1,6 +1,11 @@
 //! A loopback stand-in for Apple's token endpoints, for the HTTP tests: it verifies the bearer
 //! token's ES256 signature with `ring` (independent of devtoken), answers as Apple's pages say,
 //! and counts requests. Scripted answers (status, body, delay) are served first, in order.
+//!
+//! `POST /auth/oauth2/token` is the OAuth token endpoint of Apple School and Business Manager
+//! and Apple Ads: it checks the form fields Apple documents and the assertion's claims, keeps
+//! each form, and answers `{"access_token", "token_type", "expires_in": 3600}` or Apple's
+//! `400 {"error": "invalid_client"}`.
 
 #![allow(dead_code)]
 
@@ -43,6 +48,17 @@ pub struct AppleServer {
     script: Arc<Mutex<VecDeque<Scripted>>>,
     paths: Arc<Mutex<Vec<String>>>,
     outage: Arc<Mutex<Option<Scripted>>>,
+    forms: Arc<Mutex<Vec<Form>>>,
+}
+
+/// The fields of one form posted to the token endpoint.
+pub type Form = Vec<(String, String)>;
+
+/// The value of `name` in `form`.
+pub fn field<'a>(form: &'a Form, name: &str) -> Option<&'a str> {
+    form.iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
 }
 
 impl AppleServer {
@@ -54,21 +70,24 @@ impl AppleServer {
         let script = Arc::new(Mutex::new(VecDeque::new()));
         let paths = Arc::new(Mutex::new(Vec::new()));
         let outage = Arc::new(Mutex::new(None));
-        let (r, s, p, o) = (
+        let forms = Arc::new(Mutex::new(Vec::new()));
+        let (r, s, p, o, f) = (
             Arc::clone(&requests),
             Arc::clone(&script),
             Arc::clone(&paths),
             Arc::clone(&outage),
+            Arc::clone(&forms),
         );
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (r, s, p, o) = (
+                let (r, s, p, o, f) = (
                     Arc::clone(&r),
                     Arc::clone(&s),
                     Arc::clone(&p),
                     Arc::clone(&o),
+                    Arc::clone(&f),
                 );
-                std::thread::spawn(move || serve(stream, key, &r, &s, &p, &o));
+                std::thread::spawn(move || serve(stream, key, &r, &s, &p, &o, &f));
             }
         });
         AppleServer {
@@ -77,6 +96,7 @@ impl AppleServer {
             script,
             paths,
             outage,
+            forms,
         }
     }
 
@@ -96,6 +116,11 @@ impl AppleServer {
     pub fn paths(&self) -> Vec<String> {
         self.paths.lock().unwrap().clone()
     }
+
+    /// Every form posted to the token endpoint, in order.
+    pub fn forms(&self) -> Vec<Form> {
+        self.forms.lock().unwrap().clone()
+    }
 }
 
 fn serve(
@@ -105,6 +130,7 @@ fn serve(
     script: &Mutex<VecDeque<Scripted>>,
     paths: &Mutex<Vec<String>>,
     outage: &Mutex<Option<Scripted>>,
+    forms: &Mutex<Vec<Form>>,
 ) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut request_line = String::new();
@@ -136,12 +162,28 @@ fn serve(
         .unwrap_or("")
         .to_string();
     paths.lock().unwrap().push(path.clone());
+    let form = (path == "/auth/oauth2/token").then(|| parse_form(&body));
+    if let Some(form) = &form {
+        forms.lock().unwrap().push(form.clone());
+    }
 
     let down = outage.lock().unwrap().clone();
     let scripted = down.or_else(|| script.lock().unwrap().pop_front());
-    let answer = match scripted {
-        Some(answer) => answer,
-        None => {
+    let answer = match (scripted, form) {
+        (Some(answer), _) => answer,
+        (None, Some(form)) => match check_form(&form, &key) {
+            Ok(()) => Scripted::new(
+                200,
+                &format!(
+                    r#"{{"access_token":"oauth-{number}","token_type":"Bearer","expires_in":3600}}"#
+                ),
+            ),
+            Err(why) => Scripted::new(
+                400,
+                &format!(r#"{{"error":"invalid_client","error_description":"{why}"}}"#),
+            ),
+        },
+        (None, None) => {
             let token = authorization
                 .as_deref()
                 .and_then(|a| a.strip_prefix("Bearer "))
@@ -162,6 +204,7 @@ fn serve(
     std::thread::sleep(answer.delay);
     let reason = match answer.status {
         200 => "OK",
+        400 => "Bad Request",
         401 => "Unauthorized",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
@@ -210,6 +253,101 @@ fn check_token(token: &str, key: &PublicKey) -> Result<(), String> {
         || claims["iss"].as_str().is_none()
     {
         return Err("missing alg, kid or iss".into());
+    }
+    Ok(())
+}
+
+/// Decodes an `application/x-www-form-urlencoded` body.
+fn parse_form(body: &[u8]) -> Form {
+    fn decode(text: &str) -> String {
+        let bytes = text.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < bytes.len() => {
+                    let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                    out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
+                    i += 2;
+                }
+                other => out.push(other),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(key), decode(value))
+        })
+        .collect()
+}
+
+/// What Apple's token endpoints check: the form fields of the service the client id names, and
+/// an assertion signed by the registered key with the claims that service wants.
+fn check_form(form: &Form, key: &PublicKey) -> Result<(), String> {
+    let client_id = field(form, "client_id").ok_or("no client_id")?;
+    if field(form, "grant_type") != Some("client_credentials") {
+        return Err("grant_type is not client_credentials".into());
+    }
+    let (prefix, scope, aud) = match client_id.split_once('.').map(|(p, _)| p) {
+        Some("SCHOOLAPI") => (
+            "SCHOOLAPI",
+            "school.api",
+            "https://account.apple.com/auth/oauth2/v2/token",
+        ),
+        Some("BUSINESSAPI") => (
+            "BUSINESSAPI",
+            "business.api",
+            "https://account.apple.com/auth/oauth2/v2/token",
+        ),
+        Some("SEARCHADS") => ("SEARCHADS", "searchadsorg", "https://appleid.apple.com"),
+        _ => return Err("unknown client_id".into()),
+    };
+    if field(form, "scope") != Some(scope) {
+        return Err(format!("scope is not {scope}"));
+    }
+    let assertion = if prefix == "SEARCHADS" {
+        if field(form, "client_assertion").is_some() {
+            return Err("Apple Ads takes client_secret".into());
+        }
+        field(form, "client_secret").ok_or("no client_secret")?
+    } else {
+        if field(form, "client_assertion_type")
+            != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        {
+            return Err("wrong client_assertion_type".into());
+        }
+        field(form, "client_assertion").ok_or("no client_assertion")?
+    };
+    check_token(assertion, key)?;
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut parts = assertion.split('.');
+    let header: serde_json::Value =
+        serde_json::from_slice(&engine.decode(parts.next().unwrap()).unwrap()).unwrap();
+    let claims: serde_json::Value =
+        serde_json::from_slice(&engine.decode(parts.next().unwrap()).unwrap()).unwrap();
+    let kid = header["kid"].as_str().unwrap_or("");
+    if kid.len() != 36 || kid.split('-').count() != 5 {
+        return Err("kid is not a UUID".into());
+    }
+    if claims["aud"] != aud || claims["sub"] != client_id {
+        return Err("aud or sub wrong".into());
+    }
+    if prefix != "SEARCHADS" && (claims["iss"] != client_id || claims["jti"].as_str().is_none()) {
+        return Err("iss or jti wrong".into());
+    }
+    let (iat, exp) = (
+        claims["iat"].as_i64().unwrap_or(0),
+        claims["exp"].as_i64().unwrap_or(0),
+    );
+    if exp <= iat || exp - iat > 180 * 86_400 {
+        return Err("lifetime wrong".into());
     }
     Ok(())
 }

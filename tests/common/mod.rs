@@ -38,6 +38,7 @@ pub fn claims_from_json(json: &Value) -> Claims {
         origins: list("origins"),
         bundle_id: string("bundle_id"),
         subject: string("subject"),
+        jwt_id: string("jwt_id"),
         scope: list("scope"),
     }
 }

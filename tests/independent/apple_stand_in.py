@@ -3,7 +3,11 @@
 It answers like Apple's pages say: `GET /v1/token` (Maps) returns a TokenResponse and
 `GET /v1/test` (Apple Music, Apps and Books) returns 200 for a bearer token whose ES256 signature
 verifies with the configured public key (checked with pyca/cryptography, independent of
-devtoken), and a 401 ErrorResponse otherwise. Scripted answers are served first.
+devtoken), and a 401 ErrorResponse otherwise. `POST /auth/oauth2/token` is the OAuth token
+endpoint of Apple School and Business Manager and Apple Ads: it checks the form fields Apple
+documents for the service the client id names and the assertion's signature and claims, keeps
+each form in `forms`, and answers an access token for an hour or `400 {"error":
+"invalid_client"}`. Scripted answers are served first.
 
     python3 tests/independent/apple_stand_in.py --demo --port 8089
     devtoken maps-token --demo --issuer DEF123GHIJ --base-url http://127.0.0.1:8089
@@ -20,6 +24,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -56,6 +61,51 @@ def check_token(token: str, public_key: ec.EllipticCurvePublicKey) -> str | None
     return None
 
 
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ACCOUNT_AUDIENCE = "https://account.apple.com/auth/oauth2/v2/token"
+# client-id prefix: (scope, aud, form field of the assertion)
+OAUTH_CLIENTS = {
+    "SCHOOLAPI": ("school.api", ACCOUNT_AUDIENCE, "client_assertion"),
+    "BUSINESSAPI": ("business.api", ACCOUNT_AUDIENCE, "client_assertion"),
+    "SEARCHADS": ("searchadsorg", "https://appleid.apple.com", "client_secret"),
+}
+
+
+def check_oauth_form(form: dict[str, str], public_key: ec.EllipticCurvePublicKey) -> str | None:
+    """None when Apple's token endpoint would accept the form, else the reason."""
+    client_id = form.get("client_id", "")
+    prefix = client_id.split(".", 1)[0]
+    if prefix not in OAUTH_CLIENTS:
+        return "unknown client_id"
+    scope, audience, field = OAUTH_CLIENTS[prefix]
+    if form.get("grant_type") != "client_credentials":
+        return "grant_type is not client_credentials"
+    if form.get("scope") != scope:
+        return f"scope is not {scope}"
+    if field == "client_assertion" and form.get("client_assertion_type") != JWT_BEARER:
+        return "wrong client_assertion_type"
+    other = "client_secret" if field == "client_assertion" else "client_assertion"
+    if other in form or field not in form:
+        return f"expected {field}"
+    assertion = form[field]
+    problem = check_token(assertion, public_key)
+    if problem is not None:
+        return problem
+    header_b64, payload_b64, _ = assertion.split(".")
+    header = json.loads(b64url_decode(header_b64))
+    claims = json.loads(b64url_decode(payload_b64))
+    if len(header["kid"]) != 36 or header["kid"].count("-") != 4:
+        return "kid is not a UUID"
+    if claims.get("aud") != audience or claims.get("sub") != client_id:
+        return "aud or sub wrong"
+    if prefix != "SEARCHADS" and (claims.get("iss") != client_id or not claims.get("jti")):
+        return "iss or jti wrong"
+    lifetime = claims.get("exp", 0) - claims.get("iat", 0)
+    if not 0 < lifetime <= 180 * 86400:
+        return "lifetime over 180 days"
+    return None
+
+
 class AppleStandIn(ThreadingHTTPServer):
     """The server; `script` holds (status, body, headers) answers served before the real rule."""
 
@@ -65,6 +115,7 @@ class AppleStandIn(ThreadingHTTPServer):
         assert isinstance(key, ec.EllipticCurvePublicKey)
         self.public_key = key
         self.script: list[tuple[int, str, dict[str, str]]] = []
+        self.forms: list[dict[str, str]] = []
         self.requests = 0
         self.lock = threading.Lock()
 
@@ -99,6 +150,35 @@ class _Handler(BaseHTTPRequestHandler):
                 scripted = (200, json.dumps(answer), {})
             else:
                 scripted = (200, '{"data": []}', {})
+        self.answer(scripted)
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length", "0"))
+        form = dict(parse_qsl(self.rfile.read(length).decode()))
+        with self.server.lock:
+            self.server.requests += 1
+            number = self.server.requests
+            self.server.forms.append(form)
+            scripted = self.server.script.pop(0) if self.server.script else None
+        if scripted is None:
+            problem = (
+                check_oauth_form(form, self.server.public_key)
+                if self.path == "/auth/oauth2/token"
+                else "not found"
+            )
+            if problem is None:
+                answer = {
+                    "access_token": f"oauth-{number}",
+                    "token_type": "Bearer",
+                    "expires_in": 3600,
+                }
+                scripted = (200, json.dumps(answer), {})
+            else:
+                error = {"error": "invalid_client", "error_description": problem}
+                scripted = (400, json.dumps(error), {})
+        self.answer(scripted)
+
+    def answer(self, scripted: tuple[int, str, dict[str, str]]) -> None:
         status, body, headers = scripted
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -130,12 +210,20 @@ def main() -> None:
     group.add_argument("--demo", action="store_true", help="accept tokens of devtoken's demo key")
     group.add_argument("--public-key", type=Path, help="accept tokens of this public key (PEM)")
     parser.add_argument("--port", type=int, default=8089)
+    parser.add_argument(
+        "--script",
+        type=json.loads,
+        default=[],
+        help="answers to serve first, as JSON: [[status, body, {header: value}], ...]",
+    )
     args = parser.parse_args()
     pem = demo_public_key_pem() if args.demo else args.public_key.read_text()
     server = AppleStandIn(pem, args.port)
+    server.script.extend((status, body, headers) for status, body, headers in args.script)
     # Flushed, so a test that starts this with --port 0 can read the address at once.
     print(
-        f"Apple stand-in on {server.base_url} (GET /v1/token, GET /v1/test); Ctrl-C stops it",
+        f"Apple stand-in on {server.base_url} (GET /v1/token, GET /v1/test, "
+        "POST /auth/oauth2/token); Ctrl-C stops it",
         flush=True,
     )
     server.serve_forever()

@@ -41,6 +41,9 @@ pub enum Service {
     SignInWithApple,
     Apns,
     DeviceCheck,
+    SchoolManager,
+    BusinessManager,
+    AppleAds,
 }
 
 /// The payload of a token; every field has a default so named arguments read naturally.
@@ -62,6 +65,8 @@ pub struct Claims {
     pub subject: Option<String>,
     #[uniffi(default)]
     pub scope: Vec<String>,
+    #[uniffi(default)]
+    pub jwt_id: Option<String>,
 }
 
 /// How the ECDSA signature is computed; both give the same bytes in constant time.

@@ -1,4 +1,4 @@
-//! `TokenProvider` and `MapsTokenProvider`: cached, self-renewing tokens.
+//! `TokenProvider`, `MapsTokenProvider` and `OAuthTokenProvider`: cached, self-renewing tokens.
 
 use std::sync::Arc;
 
@@ -224,13 +224,91 @@ impl MapsTokenProvider {
 
     /// The options in effect (the core's defaults where none were given).
     pub fn options(&self) -> EffectiveMapsOptions {
-        let options = self.inner.options();
-        EffectiveMapsOptions {
-            margin_fraction: options.margin_fraction,
-            min_margin_secs: secs_i64(options.min_margin_secs),
-            connect_timeout_ms: crate::network::millis_i64(options.http.connect_timeout),
-            read_timeout_ms: crate::network::millis_i64(options.http.read_timeout),
-            max_retries: i64::from(options.http.max_retries),
-        }
+        effective_maps_options(self.inner.options())
+    }
+}
+
+/// The options a Maps or OAuth provider resolved, as bindings see them.
+fn effective_maps_options(options: &core::MapsOptions) -> EffectiveMapsOptions {
+    EffectiveMapsOptions {
+        margin_fraction: options.margin_fraction,
+        min_margin_secs: secs_i64(options.min_margin_secs),
+        connect_timeout_ms: crate::network::millis_i64(options.http.connect_timeout),
+        read_timeout_ms: crate::network::millis_i64(options.http.read_timeout),
+        max_retries: i64::from(options.http.max_retries),
+    }
+}
+
+/// An OAuth access token for Apple School Manager, Apple Business Manager or Apple Ads: a signed
+/// client assertion exchanged at Apple's token endpoint, both cached and renewed.
+#[derive(uniffi::Object)]
+pub struct OAuthTokenProvider {
+    inner: core::OAuthTokenProvider,
+}
+
+#[uniffi::export]
+impl OAuthTokenProvider {
+    /// A provider for `service`'s client `client_id` (`SCHOOLAPI.<uuid>`, `BUSINESSAPI.<uuid>`,
+    /// `SEARCHADS.<uuid>`); `team_id` is Apple Ads' `iss`. Options left `null`/`nil` take the
+    /// core's defaults.
+    #[uniffi::constructor(default(team_id = None, network = None, margin_fraction = None, min_margin_secs = None, clock = None))]
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        signer: Arc<Signer>,
+        service: Service,
+        client_id: String,
+        team_id: Option<String>,
+        network: Option<NetworkOptions>,
+        margin_fraction: Option<f64>,
+        min_margin_secs: Option<i64>,
+        clock: Option<Arc<ManualClock>>,
+    ) -> Result<Arc<Self>> {
+        let options = core::OAuthOptions::from_given(
+            margin_fraction,
+            min_margin_secs,
+            http_options(network)?,
+        )?;
+        let inner = core::OAuthTokenProvider::with_clock(
+            Arc::clone(&signer.inner),
+            service,
+            &client_id,
+            team_id.as_deref(),
+            options,
+            clock_or_system(clock),
+        )?;
+        Ok(Arc::new(OAuthTokenProvider { inner }))
+    }
+
+    /// The access token to send now (`Authorization: Bearer ...`).
+    pub fn access_token(&self) -> Result<String> {
+        Ok(self.inner.access_token()?)
+    }
+
+    /// Forgets the cached access token after an API call answered 401: only `rejected` when
+    /// given (so many threads invalidating the same token cause one exchange), else whatever is
+    /// cached. Returns whether a token was forgotten.
+    #[uniffi::method(default(rejected = None))]
+    pub fn invalidate(&self, rejected: Option<String>) -> bool {
+        self.inner.invalidate(rejected.as_deref())
+    }
+
+    /// When the current access token expires (UNIX seconds), if one has been obtained.
+    pub fn expires_at(&self) -> Option<i64> {
+        self.inner.expires_at()
+    }
+
+    /// The signed client assertion (Apple Ads: client secret) that is exchanged.
+    pub fn assertion(&self) -> Result<String> {
+        Ok(self.inner.assertion()?)
+    }
+
+    /// How many exchanges succeeded.
+    pub fn exchange_count(&self) -> i64 {
+        i64::try_from(self.inner.exchange_count()).unwrap_or(i64::MAX)
+    }
+
+    /// The options in effect (the core's defaults where none were given).
+    pub fn options(&self) -> EffectiveMapsOptions {
+        effective_maps_options(self.inner.options())
     }
 }

@@ -22,10 +22,14 @@ public struct Claims: Sendable, Hashable {
     public var subject: String?
     /// `scope` entries.
     public var scope: [String]
+    /// `jti`: a unique id for the token (Apple School and Business Manager client assertions;
+    /// `nil` there sends a fresh random UUID).
+    public var jwtId: String?
 
     public init(
         issuer: String? = nil, issuedAt: Date? = nil, expiresAt: Date? = nil, ttl: Duration? = nil,
-        origins: [String] = [], bundleId: String? = nil, subject: String? = nil, scope: [String] = []
+        origins: [String] = [], bundleId: String? = nil, subject: String? = nil, scope: [String] = [],
+        jwtId: String? = nil
     ) {
         self.issuer = issuer
         self.issuedAt = issuedAt
@@ -35,12 +39,14 @@ public struct Claims: Sendable, Hashable {
         self.bundleId = bundleId
         self.subject = subject
         self.scope = scope
+        self.jwtId = jwtId
     }
 
     /// The generated record the core receives (times in whole UNIX seconds).
     var native: DevTokenUniFFI.Claims {
         DevTokenUniFFI.Claims(
             issuer: issuer, issuedAt: issuedAt.map(unixSeconds), expiresAt: expiresAt.map(unixSeconds),
-            ttl: ttl.map(wholeSeconds), origins: origins, bundleId: bundleId, subject: subject, scope: scope)
+            ttl: ttl.map(wholeSeconds), origins: origins, bundleId: bundleId, subject: subject, scope: scope,
+            jwtId: jwtId)
     }
 }

@@ -39,7 +39,7 @@ public typealias ManualClock = DevTokenUniFFI.ManualClock
 /// The options a ``TokenProvider`` runs with, as the core resolved them.
 public typealias EffectiveProviderOptions = DevTokenUniFFI.EffectiveProviderOptions
 
-/// The options a ``MapsTokenProvider`` runs with, as the core resolved them.
+/// The options a ``MapsTokenProvider`` or ``OAuthTokenProvider`` runs with, as the core resolved them.
 public typealias EffectiveMapsOptions = DevTokenUniFFI.EffectiveMapsOptions
 
 /// The core's defaults for every option a caller may leave out.

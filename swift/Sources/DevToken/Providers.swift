@@ -94,3 +94,76 @@ public final class MapsTokenProvider: Sendable {
     /// The options in effect: the core's defaults where none were given.
     public var options: EffectiveMapsOptions { native.options() }
 }
+
+/// An OAuth access token for Apple School Manager, Apple Business Manager or Apple Ads: a signed
+/// client assertion (Apple Ads: client secret), renewed long before its 180 days, exchanged with a
+/// `POST` to Apple's token endpoint; the access token is cached and exchanged again a margin
+/// before `expires_in`, one exchange per renewal however many tasks ask. The network calls block;
+/// from async code use the `async` overload, which runs them off Swift's cooperative pool.
+///
+///     let signer = try Signer(contentsOf: URL(filePath: "private-key.pem"), keyId: "d7f3a1c2-5b6e-4f80-9a1b-2c3d4e5f6a7b")
+///     let ads = try OAuthTokenProvider(signer: signer, service: .appleAds, clientId: "SEARCHADS.<uuid>", teamId: "SEARCHADS.<uuid>")
+///     request.headerFields[.authorization] = "Bearer \(try await ads.accessToken())"
+public final class OAuthTokenProvider: Sendable {
+    private let native: DevTokenUniFFI.OAuthTokenProvider
+
+    /// The service whose token endpoint is called.
+    public let service: Service
+
+    /// The client id sent with each exchange (and as the assertion's `sub`).
+    public let clientId: String
+
+    /// A provider for `service`'s client `clientId` (`SCHOOLAPI.<uuid>`, `BUSINESSAPI.<uuid>`,
+    /// `SEARCHADS.<uuid>`); `teamId` is Apple Ads' `iss` (School and Business Manager take none).
+    /// The signer's key id is the portal's UUID. Options left `nil` take the core's defaults.
+    public init(
+        signer: Signer, service: Service, clientId: String, teamId: String? = nil, network: NetworkOptions? = nil,
+        marginFraction: Double? = nil, minMargin: Duration? = nil, clock: ManualClock? = nil
+    ) throws(DevTokenError) {
+        native = try translatingErrors {
+            try DevTokenUniFFI.OAuthTokenProvider(
+                signer: signer.native, service: service, clientId: clientId, teamId: teamId, network: network,
+                marginFraction: marginFraction, minMarginSecs: minMargin.map(wholeSeconds), clock: clock)
+        }
+        self.service = service
+        self.clientId = clientId
+    }
+
+    /// The access token to send now (`Authorization: Bearer ...`); may block on an exchange.
+    public func accessToken() throws(DevTokenError) -> String {
+        try translatingErrors { try native.accessToken() }
+    }
+
+    /// ``accessToken()`` with the exchange run on devtoken's own queue, never blocking a thread
+    /// of the cooperative pool (or an event loop).
+    public func accessToken() async throws(DevTokenError) -> String {
+        try await offloaded { [native] () throws(DevTokenError) in try translatingErrors { try native.accessToken() } }
+    }
+
+    /// Forgets the cached access token after an API call answered 401: only `rejected` when
+    /// given (so many tasks invalidating the same token cause one exchange), else whatever is
+    /// cached. Returns whether a token was forgotten.
+    @discardableResult
+    public func invalidate(rejected: String? = nil) -> Bool {
+        native.invalidate(rejected: rejected)
+    }
+
+    /// The signed client assertion (Apple Ads: client secret) that is exchanged.
+    public func assertion() throws(DevTokenError) -> String {
+        try translatingErrors { try native.assertion() }
+    }
+
+    /// When the current access token expires, if one has been obtained.
+    public var expiresAt: Date? { native.expiresAt().map { date(unixSeconds: $0) } }
+
+    /// How many exchanges succeeded.
+    public var exchangeCount: Int64 { native.exchangeCount() }
+
+    /// The options in effect: the core's defaults where none were given.
+    public var options: EffectiveMapsOptions { native.options() }
+}
+
+extension OAuthTokenProvider: CustomStringConvertible {
+    /// The service and client id; never a token or assertion.
+    public var description: String { "OAuthTokenProvider(service: \(service.name), clientId: \(clientId))" }
+}

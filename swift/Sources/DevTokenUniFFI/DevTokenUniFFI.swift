@@ -1011,6 +1011,248 @@ public func FfiConverterTypeMapsTokenProvider_lower(_ value: MapsTokenProvider) 
 
 
 /**
+ * An OAuth access token for Apple School Manager, Apple Business Manager or Apple Ads: a signed
+ * client assertion exchanged at Apple's token endpoint, both cached and renewed.
+ */
+public protocol OAuthTokenProviderProtocol: AnyObject, Sendable {
+    
+    /**
+     * The access token to send now (`Authorization: Bearer ...`).
+     */
+    func accessToken() throws  -> String
+    
+    /**
+     * The signed client assertion (Apple Ads: client secret) that is exchanged.
+     */
+    func assertion() throws  -> String
+    
+    /**
+     * How many exchanges succeeded.
+     */
+    func exchangeCount()  -> Int64
+    
+    /**
+     * When the current access token expires (UNIX seconds), if one has been obtained.
+     */
+    func expiresAt()  -> Int64?
+    
+    /**
+     * Forgets the cached access token after an API call answered 401: only `rejected` when
+     * given (so many threads invalidating the same token cause one exchange), else whatever is
+     * cached. Returns whether a token was forgotten.
+     */
+    func invalidate(rejected: String?)  -> Bool
+    
+    /**
+     * The options in effect (the core's defaults where none were given).
+     */
+    func options()  -> EffectiveMapsOptions
+    
+}
+/**
+ * An OAuth access token for Apple School Manager, Apple Business Manager or Apple Ads: a signed
+ * client assertion exchanged at Apple's token endpoint, both cached and renewed.
+ */
+open class OAuthTokenProvider: OAuthTokenProviderProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_devtoken_fn_clone_oauthtokenprovider(self.handle, $0) }
+    }
+    /**
+     * A provider for `service`'s client `client_id` (`SCHOOLAPI.<uuid>`, `BUSINESSAPI.<uuid>`,
+     * `SEARCHADS.<uuid>`); `team_id` is Apple Ads' `iss`. Options left `null`/`nil` take the
+     * core's defaults.
+     */
+public convenience init(signer: Signer, service: Service, clientId: String, teamId: String? = nil, network: NetworkOptions? = nil, marginFraction: Double? = nil, minMarginSecs: Int64? = nil, clock: ManualClock? = nil)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_constructor_oauthtokenprovider_new(
+        FfiConverterTypeSigner_lower(signer),
+        FfiConverterTypeService_lower(service),
+        FfiConverterString.lower(clientId),
+        FfiConverterOptionString.lower(teamId),
+        FfiConverterOptionTypeNetworkOptions.lower(network),
+        FfiConverterOptionDouble.lower(marginFraction),
+        FfiConverterOptionInt64.lower(minMarginSecs),
+        FfiConverterOptionTypeManualClock.lower(clock),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_devtoken_fn_free_oauthtokenprovider(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The access token to send now (`Authorization: Bearer ...`).
+     */
+open func accessToken()throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_oauthtokenprovider_access_token(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The signed client assertion (Apple Ads: client secret) that is exchanged.
+     */
+open func assertion()throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_oauthtokenprovider_assertion(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * How many exchanges succeeded.
+     */
+open func exchangeCount() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_oauthtokenprovider_exchange_count(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * When the current access token expires (UNIX seconds), if one has been obtained.
+     */
+open func expiresAt() -> Int64?  {
+    return try!  FfiConverterOptionInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_oauthtokenprovider_expires_at(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Forgets the cached access token after an API call answered 401: only `rejected` when
+     * given (so many threads invalidating the same token cause one exchange), else whatever is
+     * cached. Returns whether a token was forgotten.
+     */
+open func invalidate(rejected: String? = nil) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_oauthtokenprovider_invalidate(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(rejected),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The options in effect (the core's defaults where none were given).
+     */
+open func options() -> EffectiveMapsOptions  {
+    return try!  FfiConverterTypeEffectiveMapsOptions_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_oauthtokenprovider_options(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOAuthTokenProvider: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = OAuthTokenProvider
+
+    public static func lift(_ handle: UInt64) throws -> OAuthTokenProvider {
+        return OAuthTokenProvider(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: OAuthTokenProvider) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OAuthTokenProvider {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: OAuthTokenProvider, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOAuthTokenProvider_lift(_ handle: UInt64) throws -> OAuthTokenProvider {
+    return try FfiConverterTypeOAuthTokenProvider.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOAuthTokenProvider_lower(_ value: OAuthTokenProvider) -> UInt64 {
+    return FfiConverterTypeOAuthTokenProvider.lower(value)
+}
+
+
+
+
+
+
+/**
  * Signs ES256 developer tokens with one parsed key; safe to share between threads.
  */
 public protocol SignerProtocol: AnyObject, Sendable {
@@ -1567,10 +1809,11 @@ public struct Claims: Equatable, Hashable {
     public var bundleId: String?
     public var subject: String?
     public var scope: [String]
+    public var jwtId: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(issuer: String? = nil, issuedAt: Int64? = nil, expiresAt: Int64? = nil, ttl: Int64? = nil, origins: [String] = [], bundleId: String? = nil, subject: String? = nil, scope: [String] = []) {
+    public init(issuer: String? = nil, issuedAt: Int64? = nil, expiresAt: Int64? = nil, ttl: Int64? = nil, origins: [String] = [], bundleId: String? = nil, subject: String? = nil, scope: [String] = [], jwtId: String? = nil) {
         self.issuer = issuer
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
@@ -1579,6 +1822,7 @@ public struct Claims: Equatable, Hashable {
         self.bundleId = bundleId
         self.subject = subject
         self.scope = scope
+        self.jwtId = jwtId
     }
 
     
@@ -1604,7 +1848,8 @@ public struct FfiConverterTypeClaims: FfiConverterRustBuffer {
                 origins: FfiConverterSequenceString.read(from: &buf), 
                 bundleId: FfiConverterOptionString.read(from: &buf), 
                 subject: FfiConverterOptionString.read(from: &buf), 
-                scope: FfiConverterSequenceString.read(from: &buf)
+                scope: FfiConverterSequenceString.read(from: &buf), 
+                jwtId: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -1617,6 +1862,7 @@ public struct FfiConverterTypeClaims: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.bundleId, into: &buf)
         FfiConverterOptionString.write(value.subject, into: &buf)
         FfiConverterSequenceString.write(value.scope, into: &buf)
+        FfiConverterOptionString.write(value.jwtId, into: &buf)
     }
 }
 
@@ -2503,6 +2749,9 @@ public enum Service: Equatable, Hashable {
     case signInWithApple
     case apns
     case deviceCheck
+    case schoolManager
+    case businessManager
+    case appleAds
 
 
 
@@ -2545,6 +2794,12 @@ public struct FfiConverterTypeService: FfiConverterRustBuffer {
         case 10: return .apns
         
         case 11: return .deviceCheck
+        
+        case 12: return .schoolManager
+        
+        case 13: return .businessManager
+        
+        case 14: return .appleAds
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -2596,6 +2851,18 @@ public struct FfiConverterTypeService: FfiConverterRustBuffer {
         
         case .deviceCheck:
             writeInt(&buf, Int32(11))
+        
+        
+        case .schoolManager:
+            writeInt(&buf, Int32(12))
+        
+        
+        case .businessManager:
+            writeInt(&buf, Int32(13))
+        
+        
+        case .appleAds:
+            writeInt(&buf, Int32(14))
         
         }
     }
@@ -3446,6 +3713,24 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_method_mapstokenprovider_options() != 60697) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_devtoken_checksum_method_oauthtokenprovider_access_token() != 37919) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_oauthtokenprovider_assertion() != 19387) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_oauthtokenprovider_exchange_count() != 58694) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_oauthtokenprovider_expires_at() != 27174) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_oauthtokenprovider_invalidate() != 5903) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_oauthtokenprovider_options() != 28719) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_devtoken_checksum_method_tokenprovider_current_claims_json() != 1074) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3498,6 +3783,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_constructor_mapstokenprovider_new() != 23022) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_constructor_oauthtokenprovider_new() != 29146) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_constructor_tokenprovider_new() != 38514) {

@@ -37,7 +37,7 @@ import Testing
         let key = Fixtures.vectors.key
         switch vector.op {
         case "sign":
-            _ = try Fixtures.vectorSigner().signToken(
+            _ = try Fixtures.vectorSigner(keyId: vector.keyId).signToken(
                 service!, claims: claims, at: vector.now.map(Fixtures.date))
         case "load_key":
             let pem = try vector.keyFile.map { try String(contentsOf: Fixtures.keys.appending(path: $0), encoding: .utf8) }

@@ -29,10 +29,13 @@ enum Fixtures {
         }
     }
 
-    /// A signer over the vectors' key.
-    static func vectorSigner(clockSkew: Int64? = nil, backend: SigningBackend? = nil) throws -> Signer {
+    /// A signer over the vectors' key, under `keyId` (a case's own, e.g. the UUID the OAuth
+    /// services take) or else the vectors' key id.
+    static func vectorSigner(keyId: String? = nil, clockSkew: Int64? = nil, backend: SigningBackend? = nil) throws
+        -> Signer
+    {
         try Signer(
-            pem: vectors.key.pem, keyId: vectors.key.keyId, clockSkew: clockSkew.map { .seconds($0) },
+            pem: vectors.key.pem, keyId: keyId ?? vectors.key.keyId, clockSkew: clockSkew.map { .seconds($0) },
             backend: backend)
     }
 
@@ -52,12 +55,13 @@ struct ClaimsJSON: Decodable, Sendable {
     let bundleId: String?
     let subject: String?
     let scope: [String]?
+    let jwtId: String?
 
     var claims: Claims {
         Claims(
             issuer: issuer, issuedAt: issuedAt.map(Fixtures.date), expiresAt: expiresAt.map(Fixtures.date),
             ttl: ttl.map { .seconds($0) }, origins: origins ?? [], bundleId: bundleId, subject: subject,
-            scope: scope ?? [])
+            scope: scope ?? [], jwtId: jwtId)
     }
 }
 
@@ -68,10 +72,12 @@ struct Vectors: Decodable, Sendable {
         let pem: String
     }
 
-    /// Signs `claims` for `service` at `now` and must give `token` byte for byte.
+    /// Signs `claims` for `service` at `now` (under `keyId` when the case has one, else the
+    /// file's key id) and must give `token` byte for byte.
     struct TokenCase: Decodable, Sendable, CustomStringConvertible {
         let name: String
         let service: String
+        let keyId: String?
         let now: Int64
         let clockSkew: Int64
         let claims: ClaimsJSON

@@ -68,7 +68,8 @@ struct NetworkTests {
     }
 }
 
-/// `tests/independent/apple_stand_in.py` running on a free loopback port.
+/// `tests/independent/apple_stand_in.py` (Maps `/v1/token`, the `/v1/test` endpoints and the
+/// OAuth token endpoint of ``OAuthTests``) running on a free loopback port.
 final class AppleStandIn: Sendable {
     static let python: String? = {
         let candidates = [
@@ -81,7 +82,9 @@ final class AppleStandIn: Sendable {
     let baseURL: String
     private let process: Process
 
-    init(accepting publicKeyPEM: String) throws {
+    /// Runs the stand-in accepting tokens of `publicKeyPEM`, with `arguments` added to its command
+    /// line.
+    init(accepting publicKeyPEM: String, arguments: [String] = []) throws {
         let keyFile = FileManager.default.temporaryDirectory.appending(path: "devtoken-stand-in-\(UUID().uuidString).pem")
         try publicKeyPEM.write(to: keyFile, atomically: true, encoding: .utf8)
         let process = Process()
@@ -89,7 +92,7 @@ final class AppleStandIn: Sendable {
         process.arguments = [
             Fixtures.root.appending(path: "tests/independent/apple_stand_in.py").path(percentEncoded: false),
             "--public-key", keyFile.path(percentEncoded: false), "--port", "0",
-        ]
+        ] + arguments
         let output = Pipe()
         process.standardOutput = output
         try process.run()

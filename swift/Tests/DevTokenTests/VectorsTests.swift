@@ -16,7 +16,7 @@ import Testing
     @Test(arguments: Fixtures.vectors.tokens, [SigningBackend.fixedBaseComb, .stockP256])
     func tokenVectorIsReproducedByteForByte(_ vector: Vectors.TokenCase, backend: SigningBackend) throws {
         let service = try #require(Service(name: vector.service))
-        let signer = try Fixtures.vectorSigner(clockSkew: vector.clockSkew, backend: backend)
+        let signer = try Fixtures.vectorSigner(keyId: vector.keyId, clockSkew: vector.clockSkew, backend: backend)
         let token = try signer.signToken(service, claims: vector.claims.claims, at: Fixtures.date(vector.now))
         #expect(token == vector.token)
     }

@@ -38,7 +38,7 @@ typealias DecodedToken = dev.devtoken.ffi.DecodedToken
 /** The options a [TokenProvider] runs with, as the core resolved them. */
 typealias EffectiveProviderOptions = dev.devtoken.ffi.EffectiveProviderOptions
 
-/** The options a [MapsTokenProvider] runs with, as the core resolved them. */
+/** The options a [MapsTokenProvider] or [OAuthTokenProvider] runs with, as the core resolved them. */
 typealias EffectiveMapsOptions = dev.devtoken.ffi.EffectiveMapsOptions
 
 /** The core's defaults for every option a caller may leave out. */
@@ -332,6 +332,80 @@ class MapsTokenProvider
             get() = native.options()
 
         override fun close() = native.close()
+    }
+
+/**
+ * An OAuth access token for Apple School Manager, Apple Business Manager or Apple Ads: a signed
+ * client assertion (Apple Ads: client secret), renewed long before its 180 days, exchanged with a
+ * `POST` to Apple's token endpoint; the access token is cached and exchanged again a margin
+ * before `expires_in`, one exchange per renewal however many threads ask. [clientId] is
+ * `SCHOOLAPI.<uuid>`, `BUSINESSAPI.<uuid>` or `SEARCHADS.<uuid>`; [teamId] is Apple Ads' `iss`
+ * (School and Business Manager take none). The signer's key id is the portal's UUID. Options left
+ * null take the core's defaults ([coreDefaults]). Thread-safe.
+ *
+ * ```kotlin
+ * val signer = Signer.fromFile("private-key.pem", keyId = "d7f3a1c2-5b6e-4f80-9a1b-2c3d4e5f6a7b")
+ * val ads = OAuthTokenProvider(signer, Service.APPLE_ADS, "SEARCHADS.<uuid>", teamId = "SEARCHADS.<uuid>")
+ * request.header("authorization", "Bearer ${ads.accessToken()}")
+ * ```
+ */
+class OAuthTokenProvider
+    @JvmOverloads
+    constructor(
+        signer: Signer,
+        /** The service whose token endpoint is called. */
+        val service: Service,
+        /** The client id sent with each exchange (and as the assertion's `sub`). */
+        val clientId: String,
+        teamId: String? = null,
+        network: NetworkOptions? = null,
+        marginFraction: Double? = null,
+        minMarginSecs: Long? = null,
+        clock: ManualClock? = null,
+    ) : AutoCloseable {
+        private val native: dev.devtoken.ffi.OAuthTokenProvider =
+            translatingErrors {
+                dev.devtoken.ffi.OAuthTokenProvider(
+                    signer.native,
+                    service,
+                    clientId,
+                    teamId,
+                    network,
+                    marginFraction,
+                    minMarginSecs,
+                    clock,
+                )
+            }
+
+        /** The access token to send now (`Authorization: Bearer ...`); may block on an exchange. */
+        fun accessToken(): String = translatingErrors { native.accessToken() }
+
+        /**
+         * Forgets the cached access token after an API call answered 401: only [rejected] when
+         * given (so many threads invalidating the same token cause one exchange), else whatever
+         * is cached. Returns whether a token was forgotten.
+         */
+        @JvmOverloads
+        fun invalidate(rejected: String? = null): Boolean = native.invalidate(rejected)
+
+        /** When the current access token expires (UNIX seconds), if one has been obtained. */
+        fun expiresAt(): Long? = native.expiresAt()
+
+        /** The signed client assertion (Apple Ads: client secret) that is exchanged. */
+        fun assertion(): String = translatingErrors { native.assertion() }
+
+        /** How many exchanges succeeded. */
+        val exchangeCount: Long
+            get() = native.exchangeCount()
+
+        /** The options in effect: the core's defaults where none were given. */
+        val options: EffectiveMapsOptions
+            get() = native.options()
+
+        override fun close() = native.close()
+
+        /** The service and client id; never a token or assertion. */
+        override fun toString(): String = "OAuthTokenProvider(service=$service, clientId=$clientId)"
     }
 
 /** Calls [service]'s documented test endpoint with [token] and reports whether it was accepted. */

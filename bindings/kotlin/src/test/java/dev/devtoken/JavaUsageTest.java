@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.devtoken.ffi.Claims;
 import dev.devtoken.ffi.Finding;
+import dev.devtoken.ffi.NetworkOptions;
 import dev.devtoken.ffi.Service;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -25,10 +26,29 @@ class JavaUsageTest {
         assertTrue(findings.stream().noneMatch(f -> f.getLevel() == dev.devtoken.ffi.Level.ERROR));
 
         Claims tooLong = new Claims("57246542-96fe-1a63-e053-0824d011072a", null, null, 7200L,
-                List.of(), "com.example.app", null, List.of());
+                List.of(), "com.example.app", null, List.of(), null);
         InvalidClaimsException error = assertThrows(InvalidClaimsException.class,
                 () -> signer.signToken(Service.APP_STORE_SERVER, tooLong));
         assertEquals("max_lifetime", error.getRule());
         assertTrue(error instanceof DevTokenException);
+    }
+
+    @Test
+    void oauthAccessTokenFromJava() {
+        Signer signer = Signer.generate("d7f3a1c2-5b6e-4f80-9a1b-2c3d4e5f6a7b");
+        String client = "BUSINESSAPI.27478e71-3bb0-4588-998c-182e2b405577";
+        try (AppleStandIn apple = new AppleStandIn(signer.publicKeyPem())) {
+            NetworkOptions network = new NetworkOptions();
+            network.setBaseUrl(apple.getBaseUrl());
+            OAuthTokenProvider business = new OAuthTokenProvider(signer, Service.BUSINESS_MANAGER, client, null, network);
+            assertEquals("oauth-1", business.accessToken());
+            assertTrue(business.invalidate());
+            assertEquals("oauth-2", business.accessToken());
+            assertEquals(2L, business.getExchangeCount());
+        }
+        InvalidClaimsException wrongPrefix = assertThrows(InvalidClaimsException.class,
+                () -> new OAuthTokenProvider(signer, Service.SCHOOL_MANAGER, client));
+        assertEquals("iss", wrongPrefix.getField());
+        assertEquals("format", wrongPrefix.getRule());
     }
 }

@@ -39,7 +39,8 @@ class ErrorVectorsTest {
         val claims = { Fixtures.claimsFrom(case.obj("claims")) }
         val service = { Fixtures.service(case["service"] as String) }
         when (case["op"]) {
-            "sign" -> Signer.fromPem(keyPem, keyId).use { it.signToken(service(), claims(), case.long("now")) }
+            "sign" ->
+                Signer.fromPem(keyPem, case["key_id"] as String? ?: keyId).use { it.signToken(service(), claims(), case.long("now")) }
             "load_key" -> {
                 val pem = (case["key_file"] as String?)?.let { Files.readString(Fixtures.keys.resolve(it)) } ?: case["pem"] as String
                 Signer.fromPem(pem, "VEC0KEY001").close()

@@ -44,16 +44,23 @@ object Fixtures {
             bundleId = json["bundle_id"] as String?,
             subject = json["subject"] as String?,
             scope = (json["scope"] as List<String>?) ?: emptyList(),
+            jwtId = json["jwt_id"] as String?,
         )
 
-    /** A signer over the vectors' key with [case]'s clock skew (the core's default when it has none). */
+    /**
+     * A signer over the vectors' key with [case]'s key id (the file's when it has none: the OAuth
+     * services take a UUID) and clock skew (the core's default when it has none).
+     */
     fun vectorSigner(case: Map<String, Any?>, backend: SigningBackend = SigningBackend.FIXED_BASE_COMB): Signer =
         Signer.fromPem(
             vectorKey["pem"] as String,
-            vectorKey["key_id"] as String,
+            vectorKeyId(case),
             (case["clock_skew"] as Number?)?.toLong(),
             backend,
         )
+
+    /** [case]'s own `key_id`, else the vectors' key id. */
+    fun vectorKeyId(case: Map<String, Any?>): String = case["key_id"] as String? ?: vectorKey["key_id"] as String
 
     /** What a vector [case] signs: its service, claims and time. */
     data class VectorRequest(val service: Service, val claims: Claims, val now: Long)

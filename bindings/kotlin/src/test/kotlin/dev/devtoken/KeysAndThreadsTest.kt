@@ -61,8 +61,14 @@ class KeysAndThreadsTest {
             }
         assertEquals("exp is 7200 s after iat; App Store Server API allows at most 3600 s", error.message)
         assertEquals("exp" to "max_lifetime", error.field to error.rule)
-        val kid = assertThrows<InvalidClaimsException> { Signer.generate("57246542-96fe-1a63-e053-0824d011072a") }
-        assertEquals("kid", kid.field)
+        // A UUID key id is the OAuth services'; a service whose kid has 10 characters refuses it.
+        val uuidSigner = Signer.generate("57246542-96fe-1a63-e053-0824d011072a")
+        val kid =
+            assertThrows<InvalidClaimsException> {
+                uuidSigner.signToken(Service.APP_STORE_SERVER, Claims(issuer = "57246542-96fe-1a63-e053-0824d011072a", bundleId = "com.example.app"))
+            }
+        assertEquals("kid" to "format", kid.field to kid.rule)
+        assertThrows<InvalidClaimsException> { Signer.generate("ABC123") }
     }
 
     @Test

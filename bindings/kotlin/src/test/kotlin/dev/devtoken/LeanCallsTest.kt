@@ -42,8 +42,10 @@ class LeanCallsTest {
     fun `a broken rule declines, and signToken still throws the typed error`() {
         for (case in Fixtures.errorCases.filter { it["op"] == "sign" }) {
             val (service, claims, now) = Fixtures.vectorRequest(case)
+            val signer = Signer.fromPem(Fixtures.vectorKey["pem"] as String, Fixtures.vectorKeyId(case))
             assertNull(LeanCalls.signToken(signer.leanCallId, service, claims, now), case["name"] as String)
             assertThrows<InvalidClaimsException> { signer.signToken(service, claims, now) }
+            signer.close()
         }
     }
 

@@ -1,8 +1,5 @@
 package dev.devtoken
 
-import com.nimbusds.jose.JWSObject
-import com.nimbusds.jose.crypto.ECDSAVerifier
-import com.sun.net.httpserver.HttpServer
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNull
@@ -10,61 +7,8 @@ import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
-import java.net.InetSocketAddress
-import java.security.KeyFactory
-import java.security.interfaces.ECPublicKey
-import java.security.spec.X509EncodedKeySpec
-import java.util.Base64
 import java.util.Collections
-import java.util.concurrent.ConcurrentLinkedQueue
 import java.util.concurrent.CyclicBarrier
-import java.util.concurrent.Executors
-import java.util.concurrent.atomic.AtomicInteger
-
-/**
- * A loopback stand-in for Apple's /v1/token and /v1/test: verifies the bearer token with Nimbus
- * (independent of devtoken), serves scripted answers first, counts requests.
- */
-class AppleStandIn(publicKeyPem: String) : AutoCloseable {
-    data class Answer(val status: Int, val body: String, val headers: Map<String, String> = emptyMap())
-
-    private val verifier =
-        ECDSAVerifier(
-            KeyFactory.getInstance("EC").generatePublic(
-                X509EncodedKeySpec(Base64.getMimeDecoder().decode(publicKeyPem.lines().filterNot { it.startsWith("-----") }.joinToString(""))),
-            ) as ECPublicKey,
-        )
-    val script = ConcurrentLinkedQueue<Answer>()
-    val requests = AtomicInteger()
-    private val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
-
-    init {
-        server.createContext("/") { exchange ->
-            val number = requests.incrementAndGet()
-            val answer =
-                script.poll() ?: run {
-                    val token = exchange.requestHeaders.getFirst("Authorization")?.removePrefix("Bearer ") ?: ""
-                    val valid = runCatching { JWSObject.parse(token).verify(verifier) }.getOrDefault(false)
-                    when {
-                        !valid -> Answer(401, """{"error":{"message":"Not Authorized","details":["bad signature"]}}""")
-                        exchange.requestURI.path == "/v1/token" -> Answer(200, """{"accessToken":"access-$number","expiresInSeconds":1800}""")
-                        else -> Answer(200, """{"data":[]}""")
-                    }
-                }
-            val bytes = answer.body.toByteArray()
-            answer.headers.forEach { (name, value) -> exchange.responseHeaders.add(name, value) }
-            exchange.responseHeaders.add("Content-Type", "application/json")
-            exchange.sendResponseHeaders(answer.status, bytes.size.toLong())
-            exchange.responseBody.use { it.write(bytes) }
-        }
-        server.executor = Executors.newFixedThreadPool(4)
-        server.start()
-    }
-
-    val baseUrl: String = "http://127.0.0.1:${server.address.port}"
-
-    override fun close() = server.stop(0)
-}
 
 /** The Maps token exchange and probe from Kotlin, against the loopback stand-in. */
 class MapsTest {

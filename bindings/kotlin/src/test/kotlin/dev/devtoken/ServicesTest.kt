@@ -8,13 +8,30 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
+import java.util.UUID
 
 private const val TEAM = "DEF123GHIJ"
 private const val ISSUER = "57246542-96fe-1a63-e053-0824d011072a"
+private const val UUID_KEY_ID = "0e7b1a52-7c3d-4b8e-9f10-2a3b4c5d6e7f"
+private const val SCHOOL = "SCHOOLAPI.27478e71-3bb0-4588-998c-182e2b405577"
+private const val BUSINESS = "BUSINESSAPI.27478e71-3bb0-4588-998c-182e2b405577"
+private const val ADS_TEAM = "SEARCHADS.37478e71-3bb0-4588-998c-182e2b405578"
+private const val ADS_CLIENT = "SEARCHADS.27478e71-3bb0-4588-998c-182e2b405577"
+private const val ASSERTION_AUDIENCE = "https://account.apple.com/auth/oauth2/v2/token"
 
 /** Every service signs a token that Nimbus JOSE+JWT verifies; header and claims are exact. */
 class ServicesTest {
-    private data class Case(val claims: Claims, val header: Map<String, Any>, val payload: Map<String, Any>)
+    /**
+     * [keyId]: the OAuth services take the portal's UUID; [randomJti]: Apple School and Business
+     * Manager assertions carry a fresh `jti` (a UUID) when the claims name none.
+     */
+    private data class Case(
+        val claims: Claims,
+        val header: Map<String, Any>,
+        val payload: Map<String, Any>,
+        val keyId: String = "ABC123DEFG",
+        val randomJti: Boolean = false,
+    )
 
     private val cases: Map<Service, Case> =
         mapOf(
@@ -65,6 +82,29 @@ class ServicesTest {
                 ),
             Service.APNS to Case(Claims(issuer = TEAM), emptyMap(), mapOf("iss" to TEAM)),
             Service.DEVICE_CHECK to Case(Claims(issuer = TEAM), emptyMap(), mapOf("iss" to TEAM)),
+            Service.SCHOOL_MANAGER to
+                Case(
+                    Claims(issuer = SCHOOL, ttl = 86400),
+                    emptyMap(),
+                    mapOf("iss" to SCHOOL, "aud" to ASSERTION_AUDIENCE, "sub" to SCHOOL),
+                    keyId = UUID_KEY_ID,
+                    randomJti = true,
+                ),
+            Service.BUSINESS_MANAGER to
+                Case(
+                    Claims(issuer = BUSINESS, subject = BUSINESS, ttl = 15552000),
+                    emptyMap(),
+                    mapOf("iss" to BUSINESS, "aud" to ASSERTION_AUDIENCE, "sub" to BUSINESS),
+                    keyId = UUID_KEY_ID,
+                    randomJti = true,
+                ),
+            Service.APPLE_ADS to
+                Case(
+                    Claims(issuer = ADS_TEAM, subject = ADS_CLIENT, ttl = 86400),
+                    emptyMap(),
+                    mapOf("iss" to ADS_TEAM, "aud" to "https://appleid.apple.com", "sub" to ADS_CLIENT),
+                    keyId = UUID_KEY_ID,
+                ),
         )
 
     @Test
@@ -75,15 +115,15 @@ class ServicesTest {
 
     @Test
     fun nimbusVerifiesEveryService() {
-        val signer = Signer.generate("ABC123DEFG")
         for ((service, case) in cases) {
+            val signer = Signer.generate(case.keyId)
             val before = System.currentTimeMillis() / 1000
             val token = signer.signToken(service, case.claims)
             val after = System.currentTimeMillis() / 1000
             val jws = Fixtures.nimbusVerified(token, signer.publicKeyPem())
             assertEquals(JWSAlgorithm.ES256, jws.header.algorithm, "$service")
             val header = JSONObjectUtils.parse(jws.header.toString()).toMutableMap()
-            assertEquals(mapOf("alg" to "ES256", "kid" to "ABC123DEFG") + case.header, header, "$service")
+            assertEquals(mapOf("alg" to "ES256", "kid" to case.keyId) + case.header, header, "$service")
 
             val payload = jws.payload.toJSONObject().toMutableMap()
             val iat = (payload.remove("iat") as Number).toLong()
@@ -94,8 +134,30 @@ class ServicesTest {
             } else {
                 assertEquals(case.claims.ttl, exp!! - iat, "$service")
             }
+            val jti = payload.remove("jti") as String?
+            if (case.randomJti) {
+                assertEquals(jti, UUID.fromString(jti).toString(), "$service: jti is a UUID")
+                assertFalse(decodeToken(signer.signToken(service, case.claims)).claimsJson.contains(jti!!), "$service: a fresh jti")
+            } else {
+                assertNull(jti, "$service has no jti")
+            }
             assertEquals(case.payload, payload, "$service")
         }
+    }
+
+    @Test
+    fun aGivenJwtIdIsSentAndOneIsRefusedWhereTheServiceTakesNone() {
+        val signer = Signer.generate(UUID_KEY_ID)
+        val token = signer.signToken(Service.SCHOOL_MANAGER, Claims(issuer = SCHOOL, jwtId = "request-42"))
+        assertEquals("request-42", Fixtures.nimbusVerified(token, signer.publicKeyPem()).payload.toJSONObject()["jti"])
+        val refused =
+            assertThrows<InvalidClaimsException> {
+                signer.signToken(Service.APPLE_ADS, Claims(issuer = ADS_TEAM, subject = ADS_CLIENT, jwtId = "request-42"))
+            }
+        assertEquals("jti" to "unsupported_claim", refused.field to refused.rule)
+        val tenCharacter =
+            assertThrows<InvalidClaimsException> { Signer.generate("ABC123DEFG").signToken(Service.SCHOOL_MANAGER, Claims(issuer = SCHOOL)) }
+        assertEquals("kid" to "format", tenCharacter.field to tenCharacter.rule)
     }
 
     @Test

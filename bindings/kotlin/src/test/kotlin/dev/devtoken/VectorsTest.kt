@@ -2,6 +2,7 @@ package dev.devtoken
 
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.DynamicTest
+import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestFactory
 
 /** The shared vectors give byte-identical tokens from Kotlin (errors: [ErrorVectorsTest]). */
@@ -15,6 +16,11 @@ class VectorsTest {
         Fixtures.cases("tokens").map { case ->
             DynamicTest.dynamicTest(case["name"] as String) { assertEquals(case["token"], signed(case, backend)) }
         }
+
+    @Test
+    fun everyServiceHasAVector() {
+        assertEquals(serviceNames().toSet(), Fixtures.cases("tokens").map { it["service"] }.toSet())
+    }
 
     @TestFactory
     fun tokenVectors(): List<DynamicTest> = tokenVectors(SigningBackend.FIXED_BASE_COMB)

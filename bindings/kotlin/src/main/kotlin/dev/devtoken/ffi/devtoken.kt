@@ -709,6 +709,18 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_devtoken_checksum_method_mapstokenprovider_options(
     ): Int
+    external fun uniffi_devtoken_checksum_method_oauthtokenprovider_access_token(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_oauthtokenprovider_assertion(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_oauthtokenprovider_exchange_count(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_oauthtokenprovider_expires_at(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_oauthtokenprovider_invalidate(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_oauthtokenprovider_options(
+    ): Int
     external fun uniffi_devtoken_checksum_method_tokenprovider_current_claims_json(
     ): Int
     external fun uniffi_devtoken_checksum_method_tokenprovider_expires_at(
@@ -744,6 +756,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_devtoken_checksum_method_signer_sign_token_at(
     ): Int
     external fun uniffi_devtoken_checksum_constructor_mapstokenprovider_new(
+    ): Int
+    external fun uniffi_devtoken_checksum_constructor_oauthtokenprovider_new(
     ): Int
     external fun uniffi_devtoken_checksum_constructor_tokenprovider_new(
     ): Int
@@ -792,6 +806,24 @@ internal object UniffiLib {
     external fun uniffi_devtoken_fn_method_mapstokenprovider_maps_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_mapstokenprovider_options(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_clone_oauthtokenprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_free_oauthtokenprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_devtoken_fn_constructor_oauthtokenprovider_new(`signer`: Long,`service`: RustBuffer.ByValue,`clientId`: RustBuffer.ByValue,`teamId`: RustBuffer.ByValue,`network`: RustBuffer.ByValue,`marginFraction`: RustBuffer.ByValue,`minMarginSecs`: RustBuffer.ByValue,`clock`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_method_oauthtokenprovider_access_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_oauthtokenprovider_assertion(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_oauthtokenprovider_exchange_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_method_oauthtokenprovider_expires_at(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_oauthtokenprovider_invalidate(`ptr`: Long,`rejected`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_devtoken_fn_method_oauthtokenprovider_options(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_clone_tokenprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1043,6 +1075,24 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_options() and 0xFFFF) != 60697) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_devtoken_checksum_method_oauthtokenprovider_access_token() and 0xFFFF) != 37919) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_oauthtokenprovider_assertion() and 0xFFFF) != 19387) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_oauthtokenprovider_exchange_count() and 0xFFFF) != 58694) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_oauthtokenprovider_expires_at() and 0xFFFF) != 27174) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_oauthtokenprovider_invalidate() and 0xFFFF) != 5903) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_oauthtokenprovider_options() and 0xFFFF) != 28719) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_devtoken_checksum_method_tokenprovider_current_claims_json() and 0xFFFF) != 1074) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1095,6 +1145,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_constructor_mapstokenprovider_new() and 0xFFFF) != 23022) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_constructor_oauthtokenprovider_new() and 0xFFFF) != 29146) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_constructor_tokenprovider_new() and 0xFFFF) != 38514) {
@@ -2255,6 +2308,408 @@ public object FfiConverterTypeMapsTokenProvider: FfiConverter<MapsTokenProvider,
 
 
 /**
+ * An OAuth access token for Apple School Manager, Apple Business Manager or Apple Ads: a signed
+ * client assertion exchanged at Apple's token endpoint, both cached and renewed.
+ */
+public interface OAuthTokenProviderInterface {
+    
+    /**
+     * The access token to send now (`Authorization: Bearer ...`).
+     */
+    fun `accessToken`(): kotlin.String
+    
+    /**
+     * The signed client assertion (Apple Ads: client secret) that is exchanged.
+     */
+    fun `assertion`(): kotlin.String
+    
+    /**
+     * How many exchanges succeeded.
+     */
+    fun `exchangeCount`(): kotlin.Long
+    
+    /**
+     * When the current access token expires (UNIX seconds), if one has been obtained.
+     */
+    fun `expiresAt`(): kotlin.Long?
+    
+    /**
+     * Forgets the cached access token after an API call answered 401: only `rejected` when
+     * given (so many threads invalidating the same token cause one exchange), else whatever is
+     * cached. Returns whether a token was forgotten.
+     */
+    fun `invalidate`(`rejected`: kotlin.String? = null): kotlin.Boolean
+    
+    /**
+     * The options in effect (the core's defaults where none were given).
+     */
+    fun `options`(): EffectiveMapsOptions
+    
+    companion object
+}
+
+/**
+ * An OAuth access token for Apple School Manager, Apple Business Manager or Apple Ads: a signed
+ * client assertion exchanged at Apple's token endpoint, both cached and renewed.
+ */
+open class OAuthTokenProvider: Disposable, AutoCloseable, OAuthTokenProviderInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * A provider for `service`'s client `client_id` (`SCHOOLAPI.<uuid>`, `BUSINESSAPI.<uuid>`,
+     * `SEARCHADS.<uuid>`); `team_id` is Apple Ads' `iss`. Options left `null`/`nil` take the
+     * core's defaults.
+     */
+    constructor(`signer`: Signer, `service`: Service, `clientId`: kotlin.String, `teamId`: kotlin.String? = null, `network`: NetworkOptions? = null, `marginFraction`: kotlin.Double? = null, `minMarginSecs`: kotlin.Long? = null, `clock`: ManualClock? = null) :
+        this(UniffiWithHandle, 
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_constructor_oauthtokenprovider_new(
+    
+        
+        FfiConverterTypeSigner.lower(`signer`),
+        FfiConverterTypeService.lower(`service`),
+        FfiConverterString.lower(`clientId`),
+        FfiConverterOptionalString.lower(`teamId`),
+        FfiConverterOptionalTypeNetworkOptions.lower(`network`),
+        FfiConverterOptionalDouble.lower(`marginFraction`),
+        FfiConverterOptionalLong.lower(`minMarginSecs`),
+        FfiConverterOptionalTypeManualClock.lower(`clock`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_devtoken_fn_free_oauthtokenprovider(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_devtoken_fn_clone_oauthtokenprovider(handle, status)
+        }
+    }
+
+    
+    /**
+     * The access token to send now (`Authorization: Bearer ...`).
+     */
+    @Throws(TokenException::class)override fun `accessToken`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_oauthtokenprovider_access_token(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The signed client assertion (Apple Ads: client secret) that is exchanged.
+     */
+    @Throws(TokenException::class)override fun `assertion`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_oauthtokenprovider_assertion(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * How many exchanges succeeded.
+     */override fun `exchangeCount`(): kotlin.Long {
+            return FfiConverterLong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_oauthtokenprovider_exchange_count(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * When the current access token expires (UNIX seconds), if one has been obtained.
+     */override fun `expiresAt`(): kotlin.Long? {
+            return FfiConverterOptionalLong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_oauthtokenprovider_expires_at(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Forgets the cached access token after an API call answered 401: only `rejected` when
+     * given (so many threads invalidating the same token cause one exchange), else whatever is
+     * cached. Returns whether a token was forgotten.
+     */override fun `invalidate`(`rejected`: kotlin.String?): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_oauthtokenprovider_invalidate(
+        it,
+        
+        FfiConverterOptionalString.lower(`rejected`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The options in effect (the core's defaults where none were given).
+     */override fun `options`(): EffectiveMapsOptions {
+            return FfiConverterTypeEffectiveMapsOptions.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_oauthtokenprovider_options(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOAuthTokenProvider: FfiConverter<OAuthTokenProvider, Long> {
+    override fun lower(value: OAuthTokenProvider): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): OAuthTokenProvider {
+        return OAuthTokenProvider(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): OAuthTokenProvider {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: OAuthTokenProvider) = 8UL
+
+    override fun write(value: OAuthTokenProvider, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * Signs ES256 developer tokens with one parsed key; safe to share between threads.
  */
 public interface SignerInterface {
@@ -3065,6 +3520,8 @@ data class Claims (
     var `subject`: kotlin.String? = null 
     , 
     var `scope`: List<kotlin.String> = listOf() 
+    , 
+    var `jwtId`: kotlin.String? = null 
     
 ){
     
@@ -3089,6 +3546,7 @@ public object FfiConverterTypeClaims: FfiConverterRustBuffer<Claims> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterSequenceString.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -3100,7 +3558,8 @@ public object FfiConverterTypeClaims: FfiConverterRustBuffer<Claims> {
             FfiConverterSequenceString.allocationSize(value.`origins`) +
             FfiConverterOptionalString.allocationSize(value.`bundleId`) +
             FfiConverterOptionalString.allocationSize(value.`subject`) +
-            FfiConverterSequenceString.allocationSize(value.`scope`)
+            FfiConverterSequenceString.allocationSize(value.`scope`) +
+            FfiConverterOptionalString.allocationSize(value.`jwtId`)
     )
 
     override fun write(value: Claims, buf: ByteBuffer) {
@@ -3112,6 +3571,7 @@ public object FfiConverterTypeClaims: FfiConverterRustBuffer<Claims> {
             FfiConverterOptionalString.write(value.`bundleId`, buf)
             FfiConverterOptionalString.write(value.`subject`, buf)
             FfiConverterSequenceString.write(value.`scope`, buf)
+            FfiConverterOptionalString.write(value.`jwtId`, buf)
     }
 }
 
@@ -3725,7 +4185,10 @@ enum class Service {
     WEATHER_KIT,
     SIGN_IN_WITH_APPLE,
     APNS,
-    DEVICE_CHECK;
+    DEVICE_CHECK,
+    SCHOOL_MANAGER,
+    BUSINESS_MANAGER,
+    APPLE_ADS;
 
     
 

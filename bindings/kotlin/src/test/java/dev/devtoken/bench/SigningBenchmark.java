@@ -70,9 +70,9 @@ public class SigningBenchmark {
         String pem = DevToken.generatePrivateKeyPem();
         comb = Signer.fromPem(pem, KEY_ID);
         stock = Signer.fromPem(pem, KEY_ID, 60L, SigningBackend.STOCK_P256);
-        claims = new Claims(ISSUER, NOW, null, 300L, List.of(), "com.example.app", null, List.of());
+        claims = new Claims(ISSUER, NOW, null, 300L, List.of(), "com.example.app", null, List.of(), null);
         provider = new TokenProvider(comb, Service.APPLE_MUSIC,
-                new Claims("DEF123GHIJ", null, null, null, List.of(), null, null, List.of()));
+                new Claims("DEF123GHIJ", null, null, null, List.of(), null, null, List.of(), null));
 
         byte[] der = Base64.getMimeDecoder().decode(pem.lines()
                 .filter(line -> !line.startsWith("-----")).collect(Collectors.joining()));

@@ -1,0 +1,158 @@
+package dev.devtoken
+
+import com.nimbusds.jose.JWSAlgorithm
+import com.nimbusds.jose.JWSObject
+import com.nimbusds.jose.crypto.ECDSAVerifier
+import com.nimbusds.jose.util.JSONObjectUtils
+import com.sun.net.httpserver.HttpExchange
+import com.sun.net.httpserver.HttpServer
+import java.net.InetSocketAddress
+import java.net.URLDecoder
+import java.security.KeyFactory
+import java.security.interfaces.ECPublicKey
+import java.security.spec.X509EncodedKeySpec
+import java.util.Base64
+import java.util.UUID
+import java.util.concurrent.ConcurrentLinkedQueue
+import java.util.concurrent.Executors
+import java.util.concurrent.atomic.AtomicInteger
+
+/**
+ * A loopback stand-in for Apple's endpoints, independent of devtoken (signatures are checked with
+ * Nimbus JOSE+JWT): Maps `GET /v1/token`, the `GET /v1/test` endpoints, and the OAuth token
+ * endpoint `POST /auth/oauth2/token` of Apple School Manager, Apple Business Manager and Apple Ads,
+ * which checks the form fields and the client assertion as Apple documents them and answers
+ * `{"access_token":"oauth-N","token_type":"Bearer","expires_in":3600}` (N: the request's number)
+ * or 400 `invalid_request` / `invalid_client` with the reason. Scripted answers are served first;
+ * requests are counted and OAuth forms recorded.
+ */
+class AppleStandIn(publicKeyPem: String) : AutoCloseable {
+    data class Answer(val status: Int, val body: String, val headers: Map<String, String> = emptyMap())
+
+    private val verifier =
+        ECDSAVerifier(
+            KeyFactory.getInstance("EC").generatePublic(
+                X509EncodedKeySpec(Base64.getMimeDecoder().decode(publicKeyPem.lines().filterNot { it.startsWith("-----") }.joinToString(""))),
+            ) as ECPublicKey,
+        )
+    val script = ConcurrentLinkedQueue<Answer>()
+    val requests = AtomicInteger()
+
+    /** The form of every request to the OAuth token endpoint, in arrival order. */
+    val forms = ConcurrentLinkedQueue<Map<String, String>>()
+    private val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+
+    init {
+        server.createContext("/") { exchange ->
+            val number = requests.incrementAndGet()
+            val oauth = exchange.requestURI.path == OAUTH_TOKEN_PATH
+            val form = if (oauth) readForm(exchange) else null
+            form?.getOrNull()?.let { forms.add(it) }
+            val answer =
+                script.poll() ?: when {
+                    oauth -> oauthAnswer(exchange, form!!, number)
+                    else -> {
+                        val token = exchange.requestHeaders.getFirst("Authorization")?.removePrefix("Bearer ") ?: ""
+                        val valid = runCatching { JWSObject.parse(token).verify(verifier) }.getOrDefault(false)
+                        when {
+                            !valid -> Answer(401, """{"error":{"message":"Not Authorized","details":["bad signature"]}}""")
+                            exchange.requestURI.path == "/v1/token" ->
+                                Answer(200, """{"accessToken":"access-$number","expiresInSeconds":1800}""")
+                            else -> Answer(200, """{"data":[]}""")
+                        }
+                    }
+                }
+            val bytes = answer.body.toByteArray()
+            answer.headers.forEach { (name, value) -> exchange.responseHeaders.add(name, value) }
+            exchange.responseHeaders.add("Content-Type", "application/json")
+            exchange.sendResponseHeaders(answer.status, bytes.size.toLong())
+            exchange.responseBody.use { it.write(bytes) }
+        }
+        server.executor = Executors.newFixedThreadPool(4)
+        server.start()
+    }
+
+    val baseUrl: String = "http://127.0.0.1:${server.address.port}"
+
+    override fun close() = server.stop(0)
+
+    /** What a client of each id prefix must send, as Apple's OAuth pages document it. */
+    private data class OAuthClient(val scope: String, val assertionField: String, val audience: String, val clientIdIsIssuer: Boolean)
+
+    /** The body as form fields, or the reason it is not a form (each field once, URL-encoded). */
+    private fun readForm(exchange: HttpExchange): Result<Map<String, String>> =
+        runCatching {
+            val contentType = exchange.requestHeaders.getFirst("Content-Type") ?: ""
+            require(contentType.startsWith("application/x-www-form-urlencoded")) { "Content-Type is '$contentType'" }
+            val body = exchange.requestBody.use { String(it.readAllBytes(), Charsets.UTF_8) }
+            val form = linkedMapOf<String, String>()
+            for (pair in body.split('&').filter { it.isNotEmpty() }) {
+                val parts = pair.split('=', limit = 2)
+                val name = URLDecoder.decode(parts[0], Charsets.UTF_8)
+                require(parts.size == 2) { "field $name has no value" }
+                require(form.put(name, URLDecoder.decode(parts[1], Charsets.UTF_8)) == null) { "field $name given twice" }
+            }
+            form
+        }
+
+    private fun oauthAnswer(exchange: HttpExchange, form: Result<Map<String, String>>, number: Int): Answer {
+        fun error(code: String, description: String) =
+            Answer(400, JSONObjectUtils.toJSONString(mapOf("error" to code, "error_description" to description)))
+        if (exchange.requestMethod != "POST") return error("invalid_request", "method ${exchange.requestMethod}")
+        val fields = form.getOrElse { return error("invalid_request", it.message ?: "not a form") }
+        if (fields["grant_type"] != "client_credentials") return error("unsupported_grant_type", "grant_type ${fields["grant_type"]}")
+        val clientId = fields["client_id"] ?: return error("invalid_request", "no client_id")
+        val match = CLIENT_ID.matchEntire(clientId) ?: return error("invalid_client", "client_id $clientId")
+        val client = CLIENTS.getValue(match.groupValues[1])
+        val expected =
+            when (client.assertionField) {
+                "client_assertion" -> setOf("grant_type", "client_id", "client_assertion_type", "client_assertion", "scope")
+                else -> setOf("grant_type", "client_id", "client_secret", "scope")
+            }
+        if (fields.keys != expected) return error("invalid_request", "fields ${fields.keys}, expected $expected")
+        if (fields["scope"] != client.scope) return error("invalid_scope", "scope ${fields["scope"]}")
+        if (client.assertionField == "client_assertion" && fields["client_assertion_type"] != JWT_BEARER) {
+            return error("invalid_request", "client_assertion_type ${fields["client_assertion_type"]}")
+        }
+        val problem = assertionProblem(fields.getValue(client.assertionField), clientId, client)
+        if (problem != null) return error("invalid_client", problem)
+        return Answer(200, """{"access_token":"oauth-$number","token_type":"Bearer","expires_in":3600}""")
+    }
+
+    /** Null when Apple would accept the assertion for [clientId], else why not. */
+    private fun assertionProblem(assertion: String, clientId: String, client: OAuthClient): String? {
+        val jws = runCatching { JWSObject.parse(assertion) }.getOrElse { return "not a JWS" }
+        if (!runCatching { jws.verify(verifier) }.getOrDefault(false)) return "the signature does not verify"
+        if (jws.header.algorithm != JWSAlgorithm.ES256) return "alg ${jws.header.algorithm}"
+        val kid = jws.header.keyID ?: return "no kid"
+        if (runCatching { UUID.fromString(kid).toString() }.getOrNull() != kid.lowercase()) return "kid $kid is not a UUID"
+        val claims = jws.payload.toJSONObject()
+        if (claims["aud"] != client.audience) return "aud ${claims["aud"]}"
+        if (claims["sub"] != clientId) return "sub ${claims["sub"]}"
+        val issuer = claims["iss"] as? String ?: return "no iss"
+        if (client.clientIdIsIssuer) {
+            if (issuer != clientId) return "iss $issuer is not the client id"
+            if ((claims["jti"] as? String).isNullOrEmpty()) return "no jti"
+        } else {
+            if (CLIENT_ID.matchEntire(issuer)?.groupValues?.get(1) != "SEARCHADS") return "iss $issuer is not a SEARCHADS team id"
+            if ("jti" in claims) return "unexpected jti"
+        }
+        val iat = (claims["iat"] as? Number)?.toLong() ?: return "no iat"
+        val exp = (claims["exp"] as? Number)?.toLong() ?: return "no exp"
+        if (exp <= iat || exp - iat > 180 * 86_400L) return "lifetime ${exp - iat} s"
+        return null
+    }
+
+    companion object {
+        const val OAUTH_TOKEN_PATH = "/auth/oauth2/token"
+        const val JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+        private val CLIENT_ID =
+            Regex("(SCHOOLAPI|BUSINESSAPI|SEARCHADS)\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+        private val CLIENTS =
+            mapOf(
+                "SCHOOLAPI" to OAuthClient("school.api", "client_assertion", "https://account.apple.com/auth/oauth2/v2/token", true),
+                "BUSINESSAPI" to OAuthClient("business.api", "client_assertion", "https://account.apple.com/auth/oauth2/v2/token", true),
+                "SEARCHADS" to OAuthClient("searchadsorg", "client_secret", "https://appleid.apple.com", false),
+            )
+    }
+}
