@@ -41,7 +41,7 @@ impl Default for MapsOptions {
 
 impl MapsOptions {
     /// The default margins with each given value in its place, numbers as a binding receives
-    /// them (a negative `min_margin_secs` is [`Error::InvalidOption`], rule `range`), and `http`.
+    /// them (a negative `min_margin_secs` is [`Error::InvalidOption`](crate::Error::InvalidOption), rule `range`), and `http`.
     pub fn from_given(
         margin_fraction: Option<f64>,
         min_margin_secs: Option<i64>,

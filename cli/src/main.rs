@@ -88,10 +88,10 @@ enum Command {
         service: Service,
         #[command(flatten)]
         key: KeyArgs,
-        /// The client id: SCHOOLAPI.<uuid>, BUSINESSAPI.<uuid> or SEARCHADS.<uuid>.
+        /// The client id: `SCHOOLAPI.<uuid>`, `BUSINESSAPI.<uuid>` or `SEARCHADS.<uuid>`.
         #[arg(long)]
         client_id: String,
-        /// Apple Ads: the team id (SEARCHADS.<uuid>), sent as iss.
+        /// Apple Ads: the team id (`SEARCHADS.<uuid>`), sent as iss.
         #[arg(long)]
         team_id: Option<String>,
         /// Replaces Apple's base URL (e.g. a local test server).

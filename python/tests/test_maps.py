@@ -47,6 +47,8 @@ def test_access_token_in_three_lines(signer: Signer, server: AppleStandIn) -> No
     assert expires_at is not None
     claims = devtoken.decode_token(maps.maps_token())["claims"]
     assert claims["scope"] == "server_api"
+    shown = repr(maps) + str(maps)
+    assert "access-1" not in shown and maps.maps_token() not in shown
 
 
 def test_renewal_with_sixteen_threads_is_one_exchange(signer: Signer, server: AppleStandIn) -> None:

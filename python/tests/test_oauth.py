@@ -102,7 +102,8 @@ def test_apple_ads_access_token_in_three_lines(signer: Signer, server: AppleStan
     assert ads.access_token() == "oauth-1"
     assert ads.access_token() == "oauth-1"
     assert server.requests == 1
-    assert "SEARCHADS" in repr(ads) and "oauth-1" not in repr(ads)
+    shown = repr(ads) + str(ads)
+    assert "SEARCHADS" in shown and "oauth-1" not in shown and ads.assertion() not in shown
 
 
 @pytest.mark.parametrize("service", list(CLIENTS), ids=lambda s: s.value)
