@@ -33,6 +33,7 @@ from ._devtoken import (
     MapsTokenProvider,
     NetworkError,
     ProbeVerdict,
+    PromotionalOfferV1Signature,
     QuotaExceededError,
     RefreshTooSoonError,
     SignatureError,
@@ -46,6 +47,7 @@ from ._devtoken import (
     inspect_token,
     probe,
     service_names,
+    verify_promotional_offer_v1,
     verify_token,
 )
 
@@ -62,6 +64,7 @@ __all__ = [
     "MapsTokenProvider",
     "NetworkError",
     "ProbeVerdict",
+    "PromotionalOfferV1Signature",
     "QuotaExceededError",
     "RefreshTooSoonError",
     "Service",
@@ -76,6 +79,7 @@ __all__ = [
     "inspect_token",
     "probe",
     "service_names",
+    "verify_promotional_offer_v1",
     "verify_token",
 ]
 
