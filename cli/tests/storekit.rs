@@ -261,3 +261,60 @@ fn bad_storekit_input_exits_2_naming_the_field() {
     ]);
     assert_eq!(no_key.status.code(), Some(2));
 }
+
+#[test]
+fn verify_promotional_offer_v1_exits_0_when_valid_1_when_not_2_for_bad_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen(dir.path());
+    let fields = [
+        "--bundle-id",
+        "com.example.app",
+        "--product-id",
+        "com.example.monthly",
+        "--offer-id",
+        "SAVE50",
+        "--application-username",
+        "A1B2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D",
+        "--nonce",
+        "3D5F7A9B-2C4E-4F60-9182-A3B4C5D6E7F8",
+        "--timestamp-ms",
+        "1700000000123",
+    ];
+    let signed = sign(&key, "promotional-offer-v1", &fields);
+    assert!(signed.status.success(), "{}", stderr(&signed));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&signed)).unwrap();
+    let signature = json["signature"].as_str().unwrap().to_string();
+    let check = |fields: &[&str], signature: &str| {
+        let mut args = vec![
+            "storekit",
+            "verify-promotional-offer-v1",
+            "--key",
+            &key,
+            "--key-id",
+            "ABC123DEFG",
+        ];
+        args.extend_from_slice(fields);
+        args.push(signature);
+        devtoken(&args)
+    };
+    let valid = check(&fields, &signature);
+    assert_eq!(valid.status.code(), Some(0), "{}", stderr(&valid));
+    assert!(stdout(&valid).contains("is valid"), "{}", stdout(&valid));
+
+    let mut other_offer = fields;
+    other_offer[5] = "SAVE60";
+    let invalid = check(&other_offer, &signature);
+    assert_eq!(invalid.status.code(), Some(1), "{}", stdout(&invalid));
+    assert!(
+        stderr(&invalid).contains("does not verify"),
+        "{}",
+        stderr(&invalid)
+    );
+    assert_eq!(check(&fields, "not-base64").status.code(), Some(1));
+
+    let mut bad_nonce = fields;
+    bad_nonce[9] = "123";
+    let refused = check(&bad_nonce, &signature);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("nonce"), "{}", stderr(&refused));
+}
