@@ -166,8 +166,15 @@ pub fn inspect_token_at(
     }
 
     let shape_problem = SignatureShapeProblem::of(&parts.signature);
-    if let Some(problem) = shape_problem {
-        report.error(problem.code(), problem.to_string());
+    match shape_problem {
+        Some(problem @ SignatureShapeProblem::Der { .. }) => {
+            match crate::field::der_signature_level(service) {
+                Level::Error => report.error(problem.code(), problem.to_string()),
+                level => report.push(level, problem.code(), format!("{problem}; APNs accepts DER from some clients, but App Store Connect and the App Store Server API reject it")),
+            }
+        }
+        Some(problem) => report.error(problem.code(), problem.to_string()),
+        None => {}
     }
     match public_key {
         Some(key) if shape_problem.is_none() => match check_signature(&parts, key) {
@@ -187,10 +194,16 @@ pub fn inspect_token_at(
     let iat = report.time_claim(claims, "iat");
     let exp = report.time_claim(claims, "exp");
     if !claims.contains_key("iat") {
-        report.error(
-            "iat_missing",
-            "the payload has no iat; Apple requires the issue time",
-        );
+        match service {
+            Some(service) if crate::field::iat_optional(service) => report.info(
+                "iat_missing",
+                format!("no iat: {service} accepts tokens without one (Apple's own libraries send none); devtoken sends it"),
+            ),
+            _ => report.error(
+                "iat_missing",
+                "the payload has no iat; Apple requires the issue time",
+            ),
+        }
     }
     if let Some(iat) = iat {
         if iat > now + INSPECT_CLOCK_SKEW_SECS {
@@ -708,6 +721,9 @@ fn check_service_rules(
                     Some(max) if lifetime > max as i64 - 60 && lifetime > 0 => report.warning("lifetime_at_limit", format!("exp is {lifetime} s after iat, within a minute of {name}'s limit of {max} s; a clock a little off on either side makes Apple reject it")),
                     _ => {}
                 }
+                if let Some(warning) = crate::field::lifetime_warning(rules.service, lifetime) {
+                    report.warning("lifetime_over_field_limit", warning);
+                }
                 if let Some(max) = rules.max_lifetime_secs(&scope) {
                     if max > 24 * 3600 && exp - now > max as i64 {
                         report.error("exp_too_far", format!("exp is {} s from now; {name} accepts at most {max} s from the current time", exp - now));
@@ -828,10 +844,76 @@ mod tests {
             "{input}.{}",
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(der.as_bytes())
         );
-        let findings = inspect_token_at(&der_token, Some(Service::AppleMusic), None, NOW);
+        // Graded per service: an error where Apple is known to reject DER, a warning elsewhere.
+        for (service, level) in [
+            (Some(Service::AppStoreConnect), Level::Error),
+            (Some(Service::AppStoreServer), Level::Error),
+            (None, Level::Error),
+            (Some(Service::Apns), Level::Warning),
+            (Some(Service::AppleMusic), Level::Warning),
+        ] {
+            let findings = inspect_token_at(&der_token, service, None, NOW);
+            let der: Vec<&Finding> = findings
+                .iter()
+                .filter(|f| f.code == "signature_der")
+                .collect();
+            assert_eq!(der.len(), 1, "{service:?}: {findings:?}");
+            assert_eq!(der[0].level, level, "{service:?}: {findings:?}");
+        }
+    }
+
+    #[test]
+    fn apple_music_over_180_days_is_a_warning_below_the_hard_limit() {
+        let signer = signer();
+        let sign = |ttl: i64| {
+            signer
+                .sign_token_at(
+                    Service::AppleMusic,
+                    &Claims::new("DEF123GHIJ").ttl(ttl),
+                    NOW,
+                )
+                .unwrap()
+        };
+        let long = inspect_token_at(&sign(182 * 86_400), Some(Service::AppleMusic), None, NOW);
         assert!(
-            codes(&findings, Level::Error).contains(&"signature_der"),
-            "{findings:?}"
+            codes(&long, Level::Warning).contains(&"lifetime_over_field_limit"),
+            "{long:?}"
+        );
+        assert!(codes(&long, Level::Error).is_empty(), "{long:?}");
+        let fine = inspect_token_at(&sign(180 * 86_400), Some(Service::AppleMusic), None, NOW);
+        assert!(
+            !codes(&fine, Level::Warning).contains(&"lifetime_over_field_limit"),
+            "{fine:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_iat_is_not_an_error_for_the_app_store_server_api() {
+        use base64::Engine;
+        let b64 = |json: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
+        let token = format!(
+            "{}.{}.{}",
+            b64(r#"{"alg":"ES256","kid":"ABC123DEFG","typ":"JWT"}"#),
+            b64(
+                r#"{"iss":"57246542-96fe-1a63-e053-0824d011072a","exp":1700000300,"aud":"appstoreconnect-v1","bid":"com.example.app"}"#
+            ),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([1; 64]),
+        );
+        let server = inspect_token_at(&token, Some(Service::AppStoreServer), None, NOW);
+        assert!(codes(&server, Level::Error).is_empty(), "{server:?}");
+        assert!(
+            codes(&server, Level::Info).contains(&"iat_missing"),
+            "{server:?}"
+        );
+        let connect = inspect_token_at(&token, Some(Service::AppStoreConnect), None, NOW);
+        assert!(
+            codes(&connect, Level::Error).contains(&"iat_missing"),
+            "{connect:?}"
+        );
+        let unknown = inspect_token_at(&token, None, None, NOW);
+        assert!(
+            codes(&unknown, Level::Error).contains(&"iat_missing"),
+            "{unknown:?}"
         );
     }
 

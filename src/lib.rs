@@ -35,6 +35,7 @@ pub mod error;
 #[cfg(feature = "http")]
 mod exchange;
 pub mod fast_sign;
+pub mod field;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

@@ -220,7 +220,12 @@ fn the_common_mistakes_are_each_caught() {
         r#"{"iss":"DEF123GHIJ","iat":1700000000,"exp":1700003600}"#,
         &[&[0x30, 0x44, 0x02, 0x20][..], &[1; 68]].concat(),
     );
-    assert!(error_codes(&der, Service::AppleMusic, NOW).contains(&"signature_der"));
+    // Graded per service (what Apple does in the field): App Store Connect and the App Store
+    // Server API reject DER, APNs accepts it from some clients.
+    assert!(error_codes(&der, Service::AppStoreConnect, NOW).contains(&"signature_der"));
+    assert!(error_codes(&der, Service::AppStoreServer, NOW).contains(&"signature_der"));
+    assert!(warning_codes(&der, Service::Apns, NOW).contains(&"signature_der"));
+    assert!(!error_codes(&der, Service::Apns, NOW).contains(&"signature_der"));
 
     // 7. Missing or extra claims and headers; alg other than ES256.
     let hs256 = raw_token(

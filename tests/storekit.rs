@@ -387,6 +387,85 @@ fn str_of<'a>(input: &'a Value, name: &str) -> &'a str {
     input[name].as_str().unwrap_or_else(|| panic!("{name}"))
 }
 
+/// What a kind signs: a compact JWS, or the V1 signature with the offer that rebuilds its string.
+enum Signed {
+    Jws(String),
+    V1(devtoken::PromotionalOfferV1Signature, PromotionalOfferV1),
+}
+
+/// Signs a vector's (or error case's) `input` as `kind`; optional members may be absent.
+fn sign_kind(signer: &Signer, kind: &str, input: &Value, now: i64) -> devtoken::Result<Signed> {
+    let opt = |name: &str| input[name].as_str();
+    Ok(match kind {
+        "promotional-offer" => {
+            let mut offer = PromotionalOffer::new(
+                str_of(input, "issuer_id"),
+                str_of(input, "bundle_id"),
+                str_of(input, "product_id"),
+                str_of(input, "offer_id"),
+            );
+            if let Some(id) = opt("transaction_id") {
+                offer = offer.transaction_id(id);
+            }
+            if let Some(nonce) = opt("nonce") {
+                offer = offer.nonce(nonce);
+            }
+            Signed::Jws(signer.promotional_offer_at(&offer, now)?)
+        }
+        "intro-eligibility" => {
+            let mut eligibility = IntroOfferEligibility::new(
+                str_of(input, "issuer_id"),
+                str_of(input, "bundle_id"),
+                str_of(input, "product_id"),
+                input["allow_introductory_offer"].as_bool().unwrap(),
+                str_of(input, "transaction_id"),
+            );
+            if let Some(nonce) = opt("nonce") {
+                eligibility = eligibility.nonce(nonce);
+            }
+            Signed::Jws(signer.intro_offer_eligibility_at(&eligibility, now)?)
+        }
+        "advanced-commerce" => {
+            let mut request = AdvancedCommerceRequest::new(
+                str_of(input, "issuer_id"),
+                str_of(input, "bundle_id"),
+                str_of(input, "request").as_bytes().to_vec(),
+            );
+            if let Some(nonce) = opt("nonce") {
+                request = request.nonce(nonce);
+            }
+            Signed::Jws(signer.advanced_commerce_request_at(&request, now)?)
+        }
+        "promotional-offer-v1" => {
+            let mut offer = PromotionalOfferV1::new(
+                str_of(input, "bundle_id"),
+                str_of(input, "product_id"),
+                str_of(input, "offer_id"),
+            );
+            if let Some(username) = opt("application_username") {
+                offer = offer.application_username(username);
+            }
+            if let Some(nonce) = opt("nonce") {
+                offer = offer.nonce(nonce);
+            }
+            if let Some(timestamp_ms) = input["timestamp_ms"].as_i64() {
+                offer = offer.timestamp_ms(timestamp_ms);
+            }
+            let signed = signer.promotional_offer_v1(&offer)?;
+            Signed::V1(signed, offer)
+        }
+        other => panic!("unknown kind {other}"),
+    })
+}
+
+fn vector_signer(case: &Value) -> Signer {
+    Signer::from_pem(
+        case["key"]["pem"].as_str().unwrap(),
+        case["key"]["key_id"].as_str().unwrap(),
+    )
+    .unwrap()
+}
+
 #[test]
 fn storekit_vectors_are_reproduced_byte_for_byte() {
     let path = vectors_path();
@@ -397,103 +476,48 @@ fn storekit_vectors_are_reproduced_byte_for_byte() {
     for case in &mut cases {
         let name = case["name"].as_str().unwrap().to_string();
         let kind = case["kind"].as_str().unwrap().to_string();
-        let signer = Signer::from_pem(
-            case["key"]["pem"].as_str().unwrap(),
-            case["key"]["key_id"].as_str().unwrap(),
-        )
-        .unwrap();
-        let input = case["input"].clone();
+        let signer = vector_signer(case);
         let now = case["now"].as_i64().unwrap_or(0);
-        let token = match kind.as_str() {
-            "promotional-offer" => {
-                let mut offer = PromotionalOffer::new(
-                    str_of(&input, "issuer_id"),
-                    str_of(&input, "bundle_id"),
-                    str_of(&input, "product_id"),
-                    str_of(&input, "offer_id"),
-                )
-                .nonce(str_of(&input, "nonce"));
-                if let Some(id) = input["transaction_id"].as_str() {
-                    offer = offer.transaction_id(id);
-                }
-                Some(signer.promotional_offer_at(&offer, now).unwrap())
-            }
-            "intro-eligibility" => Some(
-                signer
-                    .intro_offer_eligibility_at(
-                        &IntroOfferEligibility::new(
-                            str_of(&input, "issuer_id"),
-                            str_of(&input, "bundle_id"),
-                            str_of(&input, "product_id"),
-                            input["allow_introductory_offer"].as_bool().unwrap(),
-                            str_of(&input, "transaction_id"),
-                        )
-                        .nonce(str_of(&input, "nonce")),
-                        now,
-                    )
-                    .unwrap(),
-            ),
-            "advanced-commerce" => Some(
-                signer
-                    .advanced_commerce_request_at(
-                        &AdvancedCommerceRequest::new(
-                            str_of(&input, "issuer_id"),
-                            str_of(&input, "bundle_id"),
-                            str_of(&input, "request").as_bytes().to_vec(),
-                        )
-                        .nonce(str_of(&input, "nonce")),
-                        now,
-                    )
-                    .unwrap(),
-            ),
-            "promotional-offer-v1" => None,
-            other => panic!("{name}: unknown kind {other}"),
-        };
+        let signed = sign_kind(&signer, &kind, &case["input"], now).unwrap();
         kinds.insert(kind.clone());
-        if let Some(token) = token {
-            assert!(
-                ring_verifies(&token, &signer.public_key()),
-                "{name}: ring rejects"
-            );
-            let (header, payload) = parts(&token);
-            if write {
-                case["header"] = header.clone();
-                case["payload"] = payload.clone();
-                case["token"] = Value::String(token.clone());
+        match signed {
+            Signed::Jws(token) => {
+                assert!(
+                    ring_verifies(&token, &signer.public_key()),
+                    "{name}: ring rejects"
+                );
+                let (header, payload) = parts(&token);
+                if write {
+                    case["header"] = header.clone();
+                    case["payload"] = payload.clone();
+                    case["token"] = Value::String(token.clone());
+                }
+                assert_eq!(case["token"].as_str(), Some(token.as_str()), "{name}");
+                assert_eq!(case["header"], header, "{name}");
+                assert_eq!(case["payload"], payload, "{name}");
             }
-            assert_eq!(case["token"].as_str(), Some(token.as_str()), "{name}");
-            assert_eq!(case["header"], header, "{name}");
-            assert_eq!(case["payload"], payload, "{name}");
-        } else {
-            let offer = PromotionalOfferV1::new(
-                str_of(&input, "bundle_id"),
-                str_of(&input, "product_id"),
-                str_of(&input, "offer_id"),
-            )
-            .application_username(str_of(&input, "application_username"))
-            .nonce(str_of(&input, "nonce"))
-            .timestamp_ms(input["timestamp_ms"].as_i64().unwrap());
-            let signed = signer.promotional_offer_v1(&offer).unwrap();
-            let message = offer.payload(signer.key_id()).unwrap();
-            assert!(ring_verifies_der(
-                message.as_bytes(),
-                &signed.signature,
-                &signer
-            ));
-            if write {
-                case["signed_string"] = Value::String(message.clone());
-                case["signature"] = Value::String(signed.signature.clone());
-                case["nonce"] = Value::String(signed.nonce.clone());
-                case["timestamp_ms"] = signed.timestamp_ms.into();
+            Signed::V1(signed, offer) => {
+                let message = offer.payload(signer.key_id()).unwrap();
+                assert!(ring_verifies_der(
+                    message.as_bytes(),
+                    &signed.signature,
+                    &signer
+                ));
+                if write {
+                    case["signed_string"] = Value::String(message.clone());
+                    case["signature"] = Value::String(signed.signature.clone());
+                    case["nonce"] = Value::String(signed.nonce.clone());
+                    case["timestamp_ms"] = signed.timestamp_ms.into();
+                }
+                assert_eq!(case["signed_string"].as_str(), Some(message.as_str()));
+                assert_eq!(
+                    case["signature"].as_str(),
+                    Some(signed.signature.as_str()),
+                    "{name}"
+                );
+                assert_eq!(case["nonce"].as_str(), Some(signed.nonce.as_str()));
+                assert_eq!(case["timestamp_ms"].as_i64(), Some(signed.timestamp_ms));
             }
-            assert_eq!(case["signed_string"].as_str(), Some(message.as_str()));
-            assert_eq!(
-                case["signature"].as_str(),
-                Some(signed.signature.as_str()),
-                "{name}"
-            );
-            assert_eq!(case["nonce"].as_str(), Some(signed.nonce.as_str()));
-            assert_eq!(case["timestamp_ms"].as_i64(), Some(signed.timestamp_ms));
         }
     }
     assert_eq!(kinds.len(), 4, "one entry per kind");
@@ -502,4 +526,50 @@ fn storekit_vectors_are_reproduced_byte_for_byte() {
         text.push('\n');
         std::fs::write(&path, text).unwrap();
     }
+}
+
+/// `tests/vectors/storekit_errors.json`, the cross-language contract for refused StoreKit
+/// inputs: each case is its kind's vector input with `change` applied (a `null` removes a
+/// member), and must be refused with `expect`'s kind, field and rule.
+#[test]
+fn storekit_error_vectors_are_refused_with_field_and_rule() {
+    let vectors: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(vectors_path()).unwrap()).unwrap();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/vectors/storekit_errors.json"
+    );
+    let errors: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let cases = errors["cases"].as_array().unwrap();
+    let mut kinds = std::collections::BTreeSet::new();
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let kind = case["kind"].as_str().unwrap();
+        let vector = vectors
+            .iter()
+            .find(|v| v["kind"] == kind)
+            .unwrap_or_else(|| panic!("{name}: no vector of kind {kind}"));
+        let mut input = vector["input"].clone();
+        for (member, value) in case["change"].as_object().unwrap() {
+            if value.is_null() {
+                input.as_object_mut().unwrap().remove(member);
+            } else {
+                input[member] = value.clone();
+            }
+        }
+        let now = vector["now"].as_i64().unwrap_or(0);
+        let Err(error) = sign_kind(&vector_signer(vector), kind, &input, now) else {
+            panic!("{name}: accepted");
+        };
+        let expect = &case["expect"];
+        assert_eq!(
+            error.kind().code(),
+            expect["kind"].as_str().unwrap(),
+            "{name}: {error}"
+        );
+        assert_eq!(error.field(), expect["field"].as_str(), "{name}: {error}");
+        assert_eq!(error.rule(), expect["rule"].as_str(), "{name}: {error}");
+        kinds.insert(kind);
+    }
+    assert_eq!(kinds.len(), 4, "error cases for every kind");
 }

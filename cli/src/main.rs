@@ -149,6 +149,35 @@ enum StorekitCommand {
         #[arg(long)]
         timestamp_ms: Option<i64>,
     },
+    /// Check a promotional offer V1 signature: exit 0 when it verifies, 1 when it does not.
+    VerifyPromotionalOfferV1 {
+        /// Private or public key file (PEM or DER); `-` reads stdin.
+        #[arg(long)]
+        key: String,
+        /// The key id that was signed.
+        #[arg(long)]
+        key_id: String,
+        /// The app's bundle id.
+        #[arg(long)]
+        bundle_id: String,
+        /// The product id.
+        #[arg(long)]
+        product_id: String,
+        /// The promotional offer id.
+        #[arg(long)]
+        offer_id: String,
+        /// The application username / app account token that was signed (default: none).
+        #[arg(long)]
+        application_username: Option<String>,
+        /// The nonce that was signed, a UUID.
+        #[arg(long)]
+        nonce: String,
+        /// The timestamp that was signed, UNIX milliseconds.
+        #[arg(long)]
+        timestamp_ms: i64,
+        /// The signature, standard base64 DER (`-` reads stdin).
+        signature: String,
+    },
     /// An introductory-offer eligibility (compact JWS, aud introductory-offer-eligibility).
     IntroEligibility {
         #[command(flatten)]
@@ -425,7 +454,17 @@ fn load_signer(args: &KeyArgs) -> Result<Signer, Failure> {
 }
 
 fn sign(args: SignArgs) -> Result<u8, Failure> {
+    let service = args.service;
     let token = sign_with(args)?;
+    // What Apple does in the field (e.g. Apple Music over 180 days): a warning, the token is still
+    // printed and the exit code stays 0.
+    let claims = devtoken::decode_token(&token)?.claims;
+    let time = |name: &str| claims.get(name).and_then(serde_json::Value::as_i64);
+    if let (Some(iat), Some(exp)) = (time("iat"), time("exp")) {
+        if let Some(warning) = devtoken::field::lifetime_warning(service, exp - iat) {
+            eprintln!("devtoken: warning: {warning}");
+        }
+    }
     println!("{token}");
     Ok(0)
 }
@@ -535,6 +574,33 @@ fn storekit(command: StorekitCommand) -> Result<u8, Failure> {
                 "keyId": signed.key_id,
             }))
             .unwrap_or_default()
+        }
+        StorekitCommand::VerifyPromotionalOfferV1 {
+            key,
+            key_id,
+            bundle_id,
+            product_id,
+            offer_id,
+            application_username,
+            nonce,
+            timestamp_ms,
+            signature,
+        } => {
+            let mut offer = PromotionalOfferV1::new(bundle_id, product_id, offer_id)
+                .nonce(nonce)
+                .timestamp_ms(timestamp_ms);
+            if let Some(username) = application_username {
+                offer = offer.application_username(username);
+            }
+            let public_key = read_public_key(&key)?;
+            let signature = read_argument(&signature)?;
+            if !devtoken::verify_promotional_offer_v1(&offer, &key_id, &signature, &public_key)? {
+                return Err(Failure {
+                    code: 1,
+                    message: "the promotional offer V1 signature does not verify over these fields with this key".into(),
+                });
+            }
+            "the promotional offer V1 signature is valid".to_string()
         }
     };
     println!("{output}");

@@ -210,6 +210,44 @@ fn key_from_stdin_and_from_the_environment() {
 }
 
 #[test]
+fn apple_music_over_180_days_signs_with_a_warning_and_inspect_warns() {
+    let sign = |ttl: &str| {
+        devtoken(&[
+            "sign",
+            "--demo",
+            "--service",
+            "apple-music",
+            "--issuer",
+            "DEF123GHIJ",
+            "--ttl",
+            ttl,
+        ])
+    };
+    // 182 days: within Apple's page (15777000 s) but over what Apple accepts in the field.
+    let long = sign("15724800");
+    assert!(long.status.success(), "{}", stderr(&long));
+    assert!(
+        stderr(&long).contains("devtoken: warning: exp is 15724800 s after iat"),
+        "{}",
+        stderr(&long)
+    );
+    let token = stdout(&long);
+    let findings = devtoken(&["inspect", "--service", "apple-music", token.trim()]);
+    assert_eq!(findings.status.code(), Some(0), "{}", stdout(&findings));
+    assert!(
+        stdout(&findings).contains("warning[lifetime_over_field_limit]"),
+        "{}",
+        stdout(&findings)
+    );
+    // 180 days: no warning.
+    let fine = sign("15552000");
+    assert!(fine.status.success(), "{}", stderr(&fine));
+    assert!(!stderr(&fine).contains("warning"), "{}", stderr(&fine));
+    // Over the page's limit: still refused (exit 2).
+    assert_eq!(sign("15777001").status.code(), Some(2));
+}
+
+#[test]
 fn inspect_reports_errors_with_exit_1() {
     let output = devtoken(&[
         "inspect",

@@ -7,6 +7,21 @@ use devtoken::PrivateKey;
 
 const ISSUER: &str = "57246542-96fe-1a63-e053-0824d011072a";
 const NONCE: &str = "2f7e5c1a-8d3b-4c2e-9a1f-0b6d4e8c7a25";
+/// The fields of a promotional offer V1 with a given nonce (upper case) and timestamp.
+const V1_FIELDS: [&str; 12] = [
+    "--bundle-id",
+    "com.example.app",
+    "--product-id",
+    "com.example.monthly",
+    "--offer-id",
+    "SAVE50",
+    "--application-username",
+    "A1B2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D",
+    "--nonce",
+    "3D5F7A9B-2C4E-4F60-9182-A3B4C5D6E7F8",
+    "--timestamp-ms",
+    "1700000000123",
+];
 
 fn devtoken(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_devtoken"))
@@ -126,20 +141,7 @@ fn the_three_jws_kinds_sign_verify_and_inspect() {
 fn promotional_offer_v1_prints_signature_nonce_timestamp_and_key_id() {
     let dir = tempfile::tempdir().unwrap();
     let key = keygen(dir.path());
-    let args = [
-        "--bundle-id",
-        "com.example.app",
-        "--product-id",
-        "com.example.monthly",
-        "--offer-id",
-        "SAVE50",
-        "--application-username",
-        "A1B2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D",
-        "--nonce",
-        "3D5F7A9B-2C4E-4F60-9182-A3B4C5D6E7F8",
-        "--timestamp-ms",
-        "1700000000123",
-    ];
+    let args = V1_FIELDS;
     let output = sign(&key, "promotional-offer-v1", &args);
     assert!(output.status.success(), "{}", stderr(&output));
     let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
@@ -260,4 +262,48 @@ fn bad_storekit_input_exits_2_naming_the_field() {
         "1",
     ]);
     assert_eq!(no_key.status.code(), Some(2));
+}
+
+#[test]
+fn verify_promotional_offer_v1_exits_0_when_valid_1_when_not_2_for_bad_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen(dir.path());
+    let fields = V1_FIELDS;
+    let signed = sign(&key, "promotional-offer-v1", &fields);
+    assert!(signed.status.success(), "{}", stderr(&signed));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&signed)).unwrap();
+    let signature = json["signature"].as_str().unwrap().to_string();
+    let check = |fields: &[&str], signature: &str| {
+        let mut args = vec![
+            "storekit",
+            "verify-promotional-offer-v1",
+            "--key",
+            &key,
+            "--key-id",
+            "ABC123DEFG",
+        ];
+        args.extend_from_slice(fields);
+        args.push(signature);
+        devtoken(&args)
+    };
+    let valid = check(&fields, &signature);
+    assert_eq!(valid.status.code(), Some(0), "{}", stderr(&valid));
+    assert!(stdout(&valid).contains("is valid"), "{}", stdout(&valid));
+
+    let mut other_offer = fields;
+    other_offer[5] = "SAVE60";
+    let invalid = check(&other_offer, &signature);
+    assert_eq!(invalid.status.code(), Some(1), "{}", stdout(&invalid));
+    assert!(
+        stderr(&invalid).contains("does not verify"),
+        "{}",
+        stderr(&invalid)
+    );
+    assert_eq!(check(&fields, "not-base64").status.code(), Some(1));
+
+    let mut bad_nonce = fields;
+    bad_nonce[9] = "123";
+    let refused = check(&bad_nonce, &signature);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("nonce"), "{}", stderr(&refused));
 }

@@ -34,6 +34,7 @@ from ._devtoken import (
     NetworkError,
     OAuthTokenProvider,
     ProbeVerdict,
+    PromotionalOfferV1Signature,
     QuotaExceededError,
     RefreshTooSoonError,
     SignatureError,
@@ -47,6 +48,7 @@ from ._devtoken import (
     inspect_token,
     probe,
     service_names,
+    verify_promotional_offer_v1,
     verify_token,
 )
 
@@ -64,6 +66,7 @@ __all__ = [
     "NetworkError",
     "OAuthTokenProvider",
     "ProbeVerdict",
+    "PromotionalOfferV1Signature",
     "QuotaExceededError",
     "RefreshTooSoonError",
     "Service",
@@ -78,6 +81,7 @@ __all__ = [
     "inspect_token",
     "probe",
     "service_names",
+    "verify_promotional_offer_v1",
     "verify_token",
 ]
 

@@ -161,6 +161,93 @@ class Signer:
     def sign_token(
         self, service: _ServiceLike, claims: Claims, *, now: int | None = None
     ) -> str: ...
+    def promotional_offer(
+        self,
+        issuer_id: str,
+        bundle_id: str,
+        product_id: str,
+        offer_id: str,
+        *,
+        transaction_id: str | None = None,
+        nonce: str | None = None,
+        now: _Time | None = None,
+    ) -> str:
+        """A StoreKit promotional offer V2 (compact JWS, ``aud`` = ``promotional-offer``).
+
+        ``nonce`` None: a fresh random UUID v4; ``now`` None: the system clock. With both given,
+        the same inputs give the same bytes (RFC 6979).
+        """
+    def intro_offer_eligibility(
+        self,
+        issuer_id: str,
+        bundle_id: str,
+        product_id: str,
+        allow_introductory_offer: bool,
+        transaction_id: str,
+        *,
+        nonce: str | None = None,
+        now: _Time | None = None,
+    ) -> str:
+        """A StoreKit introductory-offer eligibility (compact JWS)."""
+    def advanced_commerce_request(
+        self,
+        issuer_id: str,
+        bundle_id: str,
+        request: bytes | str,
+        *,
+        nonce: str | None = None,
+        now: _Time | None = None,
+    ) -> str:
+        """A StoreKit Advanced Commerce in-app request (compact JWS).
+
+        ``request`` is the request's JSON object, encoded byte for byte (standard base64).
+        """
+    def promotional_offer_v1(
+        self,
+        bundle_id: str,
+        product_id: str,
+        offer_id: str,
+        *,
+        application_username: str | None = None,
+        nonce: str | None = None,
+        timestamp_ms: int | None = None,
+    ) -> PromotionalOfferV1Signature:
+        """A StoreKit promotional offer V1: DER ECDSA signature over the U+2063-joined fields.
+
+        Left out: an empty application username, a fresh nonce, the current time (milliseconds).
+        """
+
+@final
+class PromotionalOfferV1Signature:
+    """A signed promotional offer V1: what the app passes to StoreKit."""
+
+    @property
+    def signature(self) -> str:
+        """The DER ECDSA signature, standard base64."""
+    @property
+    def nonce(self) -> str:
+        """The nonce signed (lower-cased UUID)."""
+    @property
+    def timestamp_ms(self) -> int:
+        """The timestamp signed, UNIX milliseconds."""
+    @property
+    def key_id(self) -> str:
+        """The key id signed."""
+    def __eq__(self, other: object) -> bool: ...
+
+def verify_promotional_offer_v1(
+    public_key_pem: str | bytes,
+    signature: str,
+    *,
+    key_id: str,
+    bundle_id: str,
+    product_id: str,
+    offer_id: str,
+    nonce: str,
+    timestamp_ms: int,
+    application_username: str | None = None,
+) -> bool:
+    """True when the V1 ``signature`` verifies over the fields; InvalidClaimsError for bad ones."""
 
 @final
 class ManualClock:

@@ -8,6 +8,7 @@
 //! - `conversions`: services, keys, times, durations, string lists and JSON between Python and
 //!   the core;
 //! - `options`: keyword arguments to the core's options, and the core's defaults as dicts;
+//! - `storekit`: the StoreKit signatures' shared conversions, V1 result and V1 check;
 //! - `claims`, `signer`, `providers` (with `ManualClock`), `network` (Maps and OAuth exchanges,
 //!   `probe`),
 //!   `inspect` (verify, decode, inspect, service names).
@@ -20,6 +21,7 @@ mod network;
 mod options;
 mod providers;
 mod signer;
+mod storekit;
 
 use pyo3::prelude::*;
 
@@ -57,10 +59,12 @@ fn _devtoken(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<network::PyOAuthTokenProvider>()?;
     m.add_class::<network::PyProbeVerdict>()?;
     m.add_class::<inspect::PyFinding>()?;
+    m.add_class::<storekit::PyPromotionalOfferV1Signature>()?;
 
     m.add_function(wrap_pyfunction!(signer::generate_private_key_pem, m)?)?;
     m.add_function(wrap_pyfunction!(network::probe, m)?)?;
     m.add_function(wrap_pyfunction!(inspect::verify_token, m)?)?;
+    m.add_function(wrap_pyfunction!(storekit::verify_promotional_offer_v1, m)?)?;
     m.add_function(wrap_pyfunction!(inspect::decode_token, m)?)?;
     m.add_function(wrap_pyfunction!(inspect::inspect_token, m)?)?;
     m.add_function(wrap_pyfunction!(inspect::service_names, m)?)?;

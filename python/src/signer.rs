@@ -3,11 +3,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use devtoken::storekit::{AdvancedCommerceRequest, IntroOfferEligibility, PromotionalOffer};
+
 use pyo3::prelude::*;
 
 use crate::claims::PyClaims;
 use crate::conversions::{pem_text, service_from};
 use crate::errors::DevTokenResult;
+use crate::storekit::{now_from, request_bytes, v1_offer, PyPromotionalOfferV1Signature};
 
 /// `stock_p256=True` selects p256's own signer (for comparison); the default is the comb.
 fn backend(stock_p256: bool) -> devtoken::SigningBackend {
@@ -103,6 +106,112 @@ impl PySigner {
             Some(now) => signer.sign_token_at(service, claims, now),
             None => signer.sign_token(service, claims),
         })?)
+    }
+
+    #[pyo3(signature = (issuer_id, bundle_id, product_id, offer_id, *, transaction_id = None, nonce = None, now = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn promotional_offer(
+        &self,
+        py: Python<'_>,
+        issuer_id: &str,
+        bundle_id: &str,
+        product_id: &str,
+        offer_id: &str,
+        transaction_id: Option<&str>,
+        nonce: Option<&str>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> DevTokenResult<String> {
+        let now = now_from(now)?;
+        let mut offer = PromotionalOffer::new(issuer_id, bundle_id, product_id, offer_id);
+        if let Some(transaction_id) = transaction_id {
+            offer = offer.transaction_id(transaction_id);
+        }
+        if let Some(nonce) = nonce {
+            offer = offer.nonce(nonce);
+        }
+        let signer = &self.inner;
+        Ok(py.detach(|| match now {
+            Some(now) => signer.promotional_offer_at(&offer, now),
+            None => signer.promotional_offer(&offer),
+        })?)
+    }
+
+    #[pyo3(signature = (issuer_id, bundle_id, product_id, allow_introductory_offer, transaction_id, *, nonce = None, now = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn intro_offer_eligibility(
+        &self,
+        py: Python<'_>,
+        issuer_id: &str,
+        bundle_id: &str,
+        product_id: &str,
+        allow_introductory_offer: bool,
+        transaction_id: &str,
+        nonce: Option<&str>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> DevTokenResult<String> {
+        let now = now_from(now)?;
+        let mut eligibility = IntroOfferEligibility::new(
+            issuer_id,
+            bundle_id,
+            product_id,
+            allow_introductory_offer,
+            transaction_id,
+        );
+        if let Some(nonce) = nonce {
+            eligibility = eligibility.nonce(nonce);
+        }
+        let signer = &self.inner;
+        Ok(py.detach(|| match now {
+            Some(now) => signer.intro_offer_eligibility_at(&eligibility, now),
+            None => signer.intro_offer_eligibility(&eligibility),
+        })?)
+    }
+
+    #[pyo3(signature = (issuer_id, bundle_id, request, *, nonce = None, now = None))]
+    fn advanced_commerce_request(
+        &self,
+        py: Python<'_>,
+        issuer_id: &str,
+        bundle_id: &str,
+        request: &Bound<'_, PyAny>,
+        nonce: Option<&str>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> DevTokenResult<String> {
+        let now = now_from(now)?;
+        let mut request =
+            AdvancedCommerceRequest::new(issuer_id, bundle_id, request_bytes(request)?);
+        if let Some(nonce) = nonce {
+            request = request.nonce(nonce);
+        }
+        let signer = &self.inner;
+        Ok(py.detach(|| match now {
+            Some(now) => signer.advanced_commerce_request_at(&request, now),
+            None => signer.advanced_commerce_request(&request),
+        })?)
+    }
+
+    #[pyo3(signature = (bundle_id, product_id, offer_id, *, application_username = None, nonce = None, timestamp_ms = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn promotional_offer_v1(
+        &self,
+        py: Python<'_>,
+        bundle_id: &str,
+        product_id: &str,
+        offer_id: &str,
+        application_username: Option<&str>,
+        nonce: Option<&str>,
+        timestamp_ms: Option<i64>,
+    ) -> DevTokenResult<PyPromotionalOfferV1Signature> {
+        let offer = v1_offer(
+            bundle_id,
+            product_id,
+            offer_id,
+            application_username,
+            nonce,
+            timestamp_ms,
+        );
+        let signer = &self.inner;
+        Ok(py.detach(|| signer.promotional_offer_v1(&offer))?.into())
     }
 
     /// Benchmark aid: signs `count` tokens inside Rust and returns the seconds taken, so the

@@ -12,6 +12,12 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 VECTORS: dict[str, Any] = json.loads((REPO / "tests" / "vectors" / "tokens.json").read_text())
 ERRORS: dict[str, Any] = json.loads((REPO / "tests" / "vectors" / "errors.json").read_text())
+STOREKIT: list[dict[str, Any]] = json.loads(
+    (REPO / "tests" / "vectors" / "storekit.json").read_text(encoding="utf-8")
+)
+STOREKIT_ERRORS: dict[str, Any] = json.loads(
+    (REPO / "tests" / "vectors" / "storekit_errors.json").read_text(encoding="utf-8")
+)
 KEYS = REPO / "tests" / "vectors" / "keys"
 APPLE_TEST_KEY = REPO.parent / "shared" / "fixtures" / "apple-testSigningKey.p8"
 

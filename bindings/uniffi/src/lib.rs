@@ -2,7 +2,7 @@
 //! Swift.
 //!
 //! Conversions only, laid out by concern: [`error`] (the core's error kinds, exhaustively),
-//! [`signer`], [`providers`], [`network`], and the lean JNA entry points in `lean`. The core's
+//! [`signer`], [`storekit`], [`providers`], [`network`], and the lean JNA entry points in `lean`. The core's
 //! `Service`, `Claims` and `Level` are described to uniffi with `#[uniffi::remote]`, so they are
 //! not mirrored by hand. Every rule and default lives in the core; options a caller leaves out
 //! arrive here as `None` and take the core's value.
@@ -22,6 +22,7 @@ mod lean;
 pub mod network;
 pub mod providers;
 pub mod signer;
+pub mod storekit;
 
 pub use error::{Result, TokenError};
 

@@ -596,6 +596,24 @@ fileprivate struct FfiConverterString: FfiConverter {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterData: FfiConverterRustBuffer {
+    typealias SwiftType = Data
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
+        let len: Int32 = try readInt(&buf)
+        return Data(try readBytes(&buf, count: Int(len)))
+    }
+
+    public static func write(_ value: Data, into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        writeBytes(&buf, value)
+    }
+}
+
 
 
 
@@ -1289,6 +1307,28 @@ public protocol SignerProtocol: AnyObject, Sendable {
      */
     func signTokenAt(service: Service, claims: Claims, now: Int64) throws  -> String
     
+    /**
+     * Signs an Advanced Commerce in-app request (compact JWS), at `now` when given.
+     */
+    func advancedCommerceRequest(request: AdvancedCommerceRequest, now: Int64?) throws  -> String
+    
+    /**
+     * Signs an introductory-offer eligibility (compact JWS), at `now` when given.
+     */
+    func introOfferEligibility(eligibility: IntroOfferEligibility, now: Int64?) throws  -> String
+    
+    /**
+     * Signs a promotional offer V2 (compact JWS) at the system clock's time, or with
+     * `iat` = `now` (UNIX seconds) when given.
+     */
+    func promotionalOffer(offer: PromotionalOffer, now: Int64?) throws  -> String
+    
+    /**
+     * Signs a promotional offer V1: the DER signature (standard base64) with the nonce,
+     * timestamp and key id the app passes to StoreKit.
+     */
+    func promotionalOfferV1(offer: PromotionalOfferV1) throws  -> PromotionalOfferV1Signature
+    
 }
 /**
  * Signs ES256 developer tokens with one parsed key; safe to share between threads.
@@ -1466,6 +1506,63 @@ open func signTokenAt(service: Service, claims: Claims, now: Int64)throws  -> St
         FfiConverterTypeService_lower(service),
         FfiConverterTypeClaims_lower(claims),
         FfiConverterInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Signs an Advanced Commerce in-app request (compact JWS), at `now` when given.
+     */
+open func advancedCommerceRequest(request: AdvancedCommerceRequest, now: Int64? = nil)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_signer_advanced_commerce_request(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAdvancedCommerceRequest_lower(request),
+        FfiConverterOptionInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Signs an introductory-offer eligibility (compact JWS), at `now` when given.
+     */
+open func introOfferEligibility(eligibility: IntroOfferEligibility, now: Int64? = nil)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_signer_intro_offer_eligibility(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeIntroOfferEligibility_lower(eligibility),
+        FfiConverterOptionInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Signs a promotional offer V2 (compact JWS) at the system clock's time, or with
+     * `iat` = `now` (UNIX seconds) when given.
+     */
+open func promotionalOffer(offer: PromotionalOffer, now: Int64? = nil)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_signer_promotional_offer(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePromotionalOffer_lower(offer),
+        FfiConverterOptionInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Signs a promotional offer V1: the DER signature (standard base64) with the nonce,
+     * timestamp and key id the app passes to StoreKit.
+     */
+open func promotionalOfferV1(offer: PromotionalOfferV1)throws  -> PromotionalOfferV1Signature  {
+    return try  FfiConverterTypePromotionalOfferV1Signature_lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_signer_promotional_offer_v1(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePromotionalOfferV1_lower(offer),uniffiCallStatus
     )
 })
 }
@@ -1795,6 +1892,95 @@ public func FfiConverterTypeTokenProvider_lower(_ value: TokenProvider) -> UInt6
 }
 
 
+
+
+/**
+ * An Advanced Commerce in-app request to sign (`aud` = `advanced-commerce-api`).
+ */
+public struct AdvancedCommerceRequest: Equatable, Hashable {
+    /**
+     * The issuer ID (a UUID).
+     */
+    public var issuerId: String
+    /**
+     * The app's bundle id (`bid`).
+     */
+    public var bundleId: String
+    /**
+     * The request's JSON bytes, encoded as given (standard base64) as the `request` claim.
+     */
+    public var request: Data
+    /**
+     * The nonce (a UUID); None for a fresh random UUID v4.
+     */
+    public var nonce: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The issuer ID (a UUID).
+         */issuerId: String, 
+        /**
+         * The app's bundle id (`bid`).
+         */bundleId: String, 
+        /**
+         * The request's JSON bytes, encoded as given (standard base64) as the `request` claim.
+         */request: Data, 
+        /**
+         * The nonce (a UUID); None for a fresh random UUID v4.
+         */nonce: String? = nil) {
+        self.issuerId = issuerId
+        self.bundleId = bundleId
+        self.request = request
+        self.nonce = nonce
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AdvancedCommerceRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAdvancedCommerceRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AdvancedCommerceRequest {
+        return
+            try AdvancedCommerceRequest(
+                issuerId: FfiConverterString.read(from: &buf), 
+                bundleId: FfiConverterString.read(from: &buf), 
+                request: FfiConverterData.read(from: &buf), 
+                nonce: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AdvancedCommerceRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.issuerId, into: &buf)
+        FfiConverterString.write(value.bundleId, into: &buf)
+        FfiConverterData.write(value.request, into: &buf)
+        FfiConverterOptionString.write(value.nonce, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAdvancedCommerceRequest_lift(_ buf: RustBuffer) throws -> AdvancedCommerceRequest {
+    return try FfiConverterTypeAdvancedCommerceRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAdvancedCommerceRequest_lower(_ value: AdvancedCommerceRequest) -> RustBuffer {
+    return FfiConverterTypeAdvancedCommerceRequest.lower(value)
+}
 
 
 /**
@@ -2358,6 +2544,115 @@ public func FfiConverterTypeFinding_lower(_ value: Finding) -> RustBuffer {
 
 
 /**
+ * An introductory-offer eligibility to sign (`aud` = `introductory-offer-eligibility`).
+ */
+public struct IntroOfferEligibility: Equatable, Hashable {
+    /**
+     * The issuer ID (a UUID).
+     */
+    public var issuerId: String
+    /**
+     * The app's bundle id (`bid`).
+     */
+    public var bundleId: String
+    /**
+     * The product id (`productId`).
+     */
+    public var productId: String
+    /**
+     * Whether the customer may have the introductory offer (`allowIntroductoryOffer`).
+     */
+    public var allowIntroductoryOffer: Bool
+    /**
+     * The transaction id (`transactionId`), required.
+     */
+    public var transactionId: String
+    /**
+     * The nonce (a UUID); None for a fresh random UUID v4.
+     */
+    public var nonce: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The issuer ID (a UUID).
+         */issuerId: String, 
+        /**
+         * The app's bundle id (`bid`).
+         */bundleId: String, 
+        /**
+         * The product id (`productId`).
+         */productId: String, 
+        /**
+         * Whether the customer may have the introductory offer (`allowIntroductoryOffer`).
+         */allowIntroductoryOffer: Bool, 
+        /**
+         * The transaction id (`transactionId`), required.
+         */transactionId: String, 
+        /**
+         * The nonce (a UUID); None for a fresh random UUID v4.
+         */nonce: String? = nil) {
+        self.issuerId = issuerId
+        self.bundleId = bundleId
+        self.productId = productId
+        self.allowIntroductoryOffer = allowIntroductoryOffer
+        self.transactionId = transactionId
+        self.nonce = nonce
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension IntroOfferEligibility: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIntroOfferEligibility: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IntroOfferEligibility {
+        return
+            try IntroOfferEligibility(
+                issuerId: FfiConverterString.read(from: &buf), 
+                bundleId: FfiConverterString.read(from: &buf), 
+                productId: FfiConverterString.read(from: &buf), 
+                allowIntroductoryOffer: FfiConverterBool.read(from: &buf), 
+                transactionId: FfiConverterString.read(from: &buf), 
+                nonce: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: IntroOfferEligibility, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.issuerId, into: &buf)
+        FfiConverterString.write(value.bundleId, into: &buf)
+        FfiConverterString.write(value.productId, into: &buf)
+        FfiConverterBool.write(value.allowIntroductoryOffer, into: &buf)
+        FfiConverterString.write(value.transactionId, into: &buf)
+        FfiConverterOptionString.write(value.nonce, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIntroOfferEligibility_lift(_ buf: RustBuffer) throws -> IntroOfferEligibility {
+    return try FfiConverterTypeIntroOfferEligibility.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIntroOfferEligibility_lower(_ value: IntroOfferEligibility) -> RustBuffer {
+    return FfiConverterTypeIntroOfferEligibility.lower(value)
+}
+
+
+/**
  * How HTTP requests to Apple are made; a field left `null`/`nil` takes the core's default
  * (`coreDefaults()` reports them).
  */
@@ -2563,6 +2858,315 @@ public func FfiConverterTypeProbeVerdict_lift(_ buf: RustBuffer) throws -> Probe
 #endif
 public func FfiConverterTypeProbeVerdict_lower(_ value: ProbeVerdict) -> RustBuffer {
     return FfiConverterTypeProbeVerdict.lower(value)
+}
+
+
+/**
+ * A promotional offer V2 to sign (`aud` = `promotional-offer`).
+ */
+public struct PromotionalOffer: Equatable, Hashable {
+    /**
+     * The issuer ID (a UUID) from App Store Connect.
+     */
+    public var issuerId: String
+    /**
+     * The app's bundle id (`bid`).
+     */
+    public var bundleId: String
+    /**
+     * The product id (`productId`).
+     */
+    public var productId: String
+    /**
+     * The promotional offer id (`offerIdentifier`).
+     */
+    public var offerId: String
+    /**
+     * The transaction id (`transactionId`): optional, recommended.
+     */
+    public var transactionId: String?
+    /**
+     * The nonce (a UUID); None for a fresh random UUID v4.
+     */
+    public var nonce: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The issuer ID (a UUID) from App Store Connect.
+         */issuerId: String, 
+        /**
+         * The app's bundle id (`bid`).
+         */bundleId: String, 
+        /**
+         * The product id (`productId`).
+         */productId: String, 
+        /**
+         * The promotional offer id (`offerIdentifier`).
+         */offerId: String, 
+        /**
+         * The transaction id (`transactionId`): optional, recommended.
+         */transactionId: String? = nil, 
+        /**
+         * The nonce (a UUID); None for a fresh random UUID v4.
+         */nonce: String? = nil) {
+        self.issuerId = issuerId
+        self.bundleId = bundleId
+        self.productId = productId
+        self.offerId = offerId
+        self.transactionId = transactionId
+        self.nonce = nonce
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PromotionalOffer: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePromotionalOffer: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PromotionalOffer {
+        return
+            try PromotionalOffer(
+                issuerId: FfiConverterString.read(from: &buf), 
+                bundleId: FfiConverterString.read(from: &buf), 
+                productId: FfiConverterString.read(from: &buf), 
+                offerId: FfiConverterString.read(from: &buf), 
+                transactionId: FfiConverterOptionString.read(from: &buf), 
+                nonce: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PromotionalOffer, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.issuerId, into: &buf)
+        FfiConverterString.write(value.bundleId, into: &buf)
+        FfiConverterString.write(value.productId, into: &buf)
+        FfiConverterString.write(value.offerId, into: &buf)
+        FfiConverterOptionString.write(value.transactionId, into: &buf)
+        FfiConverterOptionString.write(value.nonce, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePromotionalOffer_lift(_ buf: RustBuffer) throws -> PromotionalOffer {
+    return try FfiConverterTypePromotionalOffer.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePromotionalOffer_lower(_ value: PromotionalOffer) -> RustBuffer {
+    return FfiConverterTypePromotionalOffer.lower(value)
+}
+
+
+/**
+ * A promotional offer V1 to sign or check. Fields left None take the core's defaults (an
+ * empty application username, a fresh nonce, the current time); a check needs the nonce and
+ * timestamp that were signed.
+ */
+public struct PromotionalOfferV1: Equatable, Hashable {
+    /**
+     * The app's bundle id.
+     */
+    public var bundleId: String
+    /**
+     * The product id.
+     */
+    public var productId: String
+    /**
+     * The promotional offer id.
+     */
+    public var offerId: String
+    /**
+     * The application username / app account token (lower-cased when signed).
+     */
+    public var applicationUsername: String?
+    /**
+     * The nonce (a UUID, lower-cased when signed).
+     */
+    public var nonce: String?
+    /**
+     * The timestamp in UNIX milliseconds.
+     */
+    public var timestampMs: Int64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The app's bundle id.
+         */bundleId: String, 
+        /**
+         * The product id.
+         */productId: String, 
+        /**
+         * The promotional offer id.
+         */offerId: String, 
+        /**
+         * The application username / app account token (lower-cased when signed).
+         */applicationUsername: String? = nil, 
+        /**
+         * The nonce (a UUID, lower-cased when signed).
+         */nonce: String? = nil, 
+        /**
+         * The timestamp in UNIX milliseconds.
+         */timestampMs: Int64? = nil) {
+        self.bundleId = bundleId
+        self.productId = productId
+        self.offerId = offerId
+        self.applicationUsername = applicationUsername
+        self.nonce = nonce
+        self.timestampMs = timestampMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PromotionalOfferV1: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePromotionalOfferV1: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PromotionalOfferV1 {
+        return
+            try PromotionalOfferV1(
+                bundleId: FfiConverterString.read(from: &buf), 
+                productId: FfiConverterString.read(from: &buf), 
+                offerId: FfiConverterString.read(from: &buf), 
+                applicationUsername: FfiConverterOptionString.read(from: &buf), 
+                nonce: FfiConverterOptionString.read(from: &buf), 
+                timestampMs: FfiConverterOptionInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PromotionalOfferV1, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.bundleId, into: &buf)
+        FfiConverterString.write(value.productId, into: &buf)
+        FfiConverterString.write(value.offerId, into: &buf)
+        FfiConverterOptionString.write(value.applicationUsername, into: &buf)
+        FfiConverterOptionString.write(value.nonce, into: &buf)
+        FfiConverterOptionInt64.write(value.timestampMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePromotionalOfferV1_lift(_ buf: RustBuffer) throws -> PromotionalOfferV1 {
+    return try FfiConverterTypePromotionalOfferV1.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePromotionalOfferV1_lower(_ value: PromotionalOfferV1) -> RustBuffer {
+    return FfiConverterTypePromotionalOfferV1.lower(value)
+}
+
+
+/**
+ * A signed promotional offer V1: what the app passes to StoreKit.
+ */
+public struct PromotionalOfferV1Signature: Equatable, Hashable {
+    /**
+     * The DER ECDSA signature, standard base64.
+     */
+    public var signature: String
+    /**
+     * The nonce signed (lower-cased UUID).
+     */
+    public var nonce: String
+    /**
+     * The timestamp signed, UNIX milliseconds.
+     */
+    public var timestampMs: Int64
+    /**
+     * The key id signed.
+     */
+    public var keyId: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The DER ECDSA signature, standard base64.
+         */signature: String, 
+        /**
+         * The nonce signed (lower-cased UUID).
+         */nonce: String, 
+        /**
+         * The timestamp signed, UNIX milliseconds.
+         */timestampMs: Int64, 
+        /**
+         * The key id signed.
+         */keyId: String) {
+        self.signature = signature
+        self.nonce = nonce
+        self.timestampMs = timestampMs
+        self.keyId = keyId
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PromotionalOfferV1Signature: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePromotionalOfferV1Signature: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PromotionalOfferV1Signature {
+        return
+            try PromotionalOfferV1Signature(
+                signature: FfiConverterString.read(from: &buf), 
+                nonce: FfiConverterString.read(from: &buf), 
+                timestampMs: FfiConverterInt64.read(from: &buf), 
+                keyId: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PromotionalOfferV1Signature, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.signature, into: &buf)
+        FfiConverterString.write(value.nonce, into: &buf)
+        FfiConverterInt64.write(value.timestampMs, into: &buf)
+        FfiConverterString.write(value.keyId, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePromotionalOfferV1Signature_lift(_ buf: RustBuffer) throws -> PromotionalOfferV1Signature {
+    return try FfiConverterTypePromotionalOfferV1Signature.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePromotionalOfferV1Signature_lower(_ value: PromotionalOfferV1Signature) -> RustBuffer {
+    return FfiConverterTypePromotionalOfferV1Signature.lower(value)
 }
 
 
@@ -3646,6 +4250,22 @@ public func probe(service: Service, token: String, network: NetworkOptions? = ni
     )
 })
 }
+/**
+ * Checks a promotional offer V1 signature: `offer` with the nonce and timestamp that were
+ * signed, `key_id`, the standard-base64 DER `signature` and the public key (SPKI PEM). True
+ * when it verifies, false when it does not; an error when a field is invalid.
+ */
+public func verifyPromotionalOfferV1(offer: PromotionalOfferV1, keyId: String, signature: String, publicKeyPem: String)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_func_verify_promotional_offer_v1(
+        FfiConverterTypePromotionalOfferV1_lower(offer),
+        FfiConverterString.lower(keyId),
+        FfiConverterString.lower(signature),
+        FfiConverterString.lower(publicKeyPem),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -3693,6 +4313,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_func_probe() != 40983) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_func_verify_promotional_offer_v1() != 62241) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_mapstokenprovider_access_token() != 56600) {
@@ -3780,6 +4403,18 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_signer_sign_token_at() != 34617) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_signer_advanced_commerce_request() != 42812) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_signer_intro_offer_eligibility() != 21133) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_signer_promotional_offer() != 1198) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_signer_promotional_offer_v1() != 39202) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_constructor_mapstokenprovider_new() != 23022) {

@@ -473,6 +473,26 @@ RustBuffer uniffi_devtoken_fn_method_signer_sign_token(uint64_t ptr, RustBuffer 
 RustBuffer uniffi_devtoken_fn_method_signer_sign_token_at(uint64_t ptr, RustBuffer service, RustBuffer claims, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_ADVANCED_COMMERCE_REQUEST
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_ADVANCED_COMMERCE_REQUEST
+RustBuffer uniffi_devtoken_fn_method_signer_advanced_commerce_request(uint64_t ptr, RustBuffer request, RustBuffer now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_INTRO_OFFER_ELIGIBILITY
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_INTRO_OFFER_ELIGIBILITY
+RustBuffer uniffi_devtoken_fn_method_signer_intro_offer_eligibility(uint64_t ptr, RustBuffer eligibility, RustBuffer now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_PROMOTIONAL_OFFER
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_PROMOTIONAL_OFFER
+RustBuffer uniffi_devtoken_fn_method_signer_promotional_offer(uint64_t ptr, RustBuffer offer, RustBuffer now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_PROMOTIONAL_OFFER_V1
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_PROMOTIONAL_OFFER_V1
+RustBuffer uniffi_devtoken_fn_method_signer_promotional_offer_v1(uint64_t ptr, RustBuffer offer, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_UNIFFI_TRAIT_DISPLAY
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_UNIFFI_TRAIT_DISPLAY
 RustBuffer uniffi_devtoken_fn_method_signer_uniffi_trait_display(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -535,6 +555,11 @@ RustBuffer uniffi_devtoken_fn_func_verify_token(RustBuffer token, RustBuffer pub
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_PROBE
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_PROBE
 RustBuffer uniffi_devtoken_fn_func_probe(RustBuffer service, RustBuffer token, RustBuffer network, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_VERIFY_PROMOTIONAL_OFFER_V1
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_VERIFY_PROMOTIONAL_OFFER_V1
+int8_t uniffi_devtoken_fn_func_verify_promotional_offer_v1(RustBuffer offer, RustBuffer key_id, RustBuffer signature, RustBuffer public_key_pem, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_DEVTOKEN_RUSTBUFFER_ALLOC
@@ -863,6 +888,12 @@ uint16_t uniffi_devtoken_checksum_func_probe(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_VERIFY_PROMOTIONAL_OFFER_V1
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_VERIFY_PROMOTIONAL_OFFER_V1
+uint16_t uniffi_devtoken_checksum_func_verify_promotional_offer_v1(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_ACCESS_TOKEN
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_ACCESS_TOKEN
 uint16_t uniffi_devtoken_checksum_method_mapstokenprovider_access_token(void
@@ -1034,6 +1065,30 @@ uint16_t uniffi_devtoken_checksum_method_signer_sign_token(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_SIGN_TOKEN_AT
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_SIGN_TOKEN_AT
 uint16_t uniffi_devtoken_checksum_method_signer_sign_token_at(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_ADVANCED_COMMERCE_REQUEST
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_ADVANCED_COMMERCE_REQUEST
+uint16_t uniffi_devtoken_checksum_method_signer_advanced_commerce_request(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_INTRO_OFFER_ELIGIBILITY
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_INTRO_OFFER_ELIGIBILITY
+uint16_t uniffi_devtoken_checksum_method_signer_intro_offer_eligibility(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_PROMOTIONAL_OFFER
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_PROMOTIONAL_OFFER
+uint16_t uniffi_devtoken_checksum_method_signer_promotional_offer(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_PROMOTIONAL_OFFER_V1
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_PROMOTIONAL_OFFER_V1
+uint16_t uniffi_devtoken_checksum_method_signer_promotional_offer_v1(void
     
 );
 #endif

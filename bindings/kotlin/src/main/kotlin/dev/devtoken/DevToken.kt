@@ -44,6 +44,24 @@ typealias EffectiveMapsOptions = dev.devtoken.ffi.EffectiveMapsOptions
 /** The core's defaults for every option a caller may leave out. */
 typealias CoreDefaults = dev.devtoken.ffi.CoreDefaults
 
+/** A StoreKit promotional offer V2 to sign; a null nonce is a fresh random UUID. */
+typealias PromotionalOffer = dev.devtoken.ffi.PromotionalOffer
+
+/** A StoreKit introductory-offer eligibility to sign; a null nonce is a fresh random UUID. */
+typealias IntroOfferEligibility = dev.devtoken.ffi.IntroOfferEligibility
+
+/** A StoreKit Advanced Commerce in-app request to sign: the request's JSON bytes, sent as given. */
+typealias AdvancedCommerceRequest = dev.devtoken.ffi.AdvancedCommerceRequest
+
+/**
+ * A StoreKit promotional offer V1 to sign or check; fields left null take the core's defaults
+ * (empty application username, fresh nonce, current time). A check needs the nonce and timestamp.
+ */
+typealias PromotionalOfferV1 = dev.devtoken.ffi.PromotionalOfferV1
+
+/** A signed promotional offer V1: signature (standard base64 DER), nonce, timestamp, key id. */
+typealias PromotionalOfferV1Signature = dev.devtoken.ffi.PromotionalOfferV1Signature
+
 /**
  * Base class of every devtoken error. [message] is the core's full sentence; [kind], [field] and
  * [rule] are the core's stable codes (`tests/vectors/errors.json` lists them), the same in every
@@ -221,6 +239,28 @@ class Signer private constructor(internal val native: dev.devtoken.ffi.Signer) :
                 // too long for the lean call's buffer).
                 if (now == null) native.signToken(service, claims) else native.signTokenAt(service, claims, now)
             }
+
+    /**
+     * Signs a StoreKit promotional offer V2 (compact JWS) at the system clock's time, or with
+     * `iat` = [now] (UNIX seconds) when given: with a given nonce, the same inputs give the same bytes.
+     */
+    @JvmOverloads
+    fun promotionalOffer(offer: PromotionalOffer, now: Long? = null): String =
+        translatingErrors { native.promotionalOffer(offer, now) }
+
+    /** Signs a StoreKit introductory-offer eligibility (compact JWS), at [now] when given. */
+    @JvmOverloads
+    fun introOfferEligibility(eligibility: IntroOfferEligibility, now: Long? = null): String =
+        translatingErrors { native.introOfferEligibility(eligibility, now) }
+
+    /** Signs a StoreKit Advanced Commerce in-app request (compact JWS), at [now] when given. */
+    @JvmOverloads
+    fun advancedCommerceRequest(request: AdvancedCommerceRequest, now: Long? = null): String =
+        translatingErrors { native.advancedCommerceRequest(request, now) }
+
+    /** Signs a StoreKit promotional offer V1: the signature with the nonce, timestamp and key id signed. */
+    fun promotionalOfferV1(offer: PromotionalOfferV1): PromotionalOfferV1Signature =
+        translatingErrors { native.promotionalOfferV1(offer) }
 
     /** This signer's id for [LeanCalls]. */
     internal val leanCallId: Long = native.leanCallId().toLong()
@@ -416,6 +456,18 @@ fun probe(service: Service, token: String, network: NetworkOptions = NetworkOpti
 /** Checks a token's signature, alg and structure with [publicKeyPem]; returns header and claims. */
 fun verifyToken(token: String, publicKeyPem: String): DecodedToken =
     translatingErrors { dev.devtoken.ffi.verifyToken(token, publicKeyPem) }
+
+/**
+ * Checks a StoreKit promotional offer V1 [signature] (standard base64 DER) over [offer], which
+ * carries the nonce and timestamp that were signed, and [keyId] with [publicKeyPem]: true when it
+ * verifies, false when it does not; [InvalidClaimsException] when a field is invalid.
+ */
+fun verifyPromotionalOfferV1(
+    offer: PromotionalOfferV1,
+    keyId: String,
+    signature: String,
+    publicKeyPem: String,
+): Boolean = translatingErrors { dev.devtoken.ffi.verifyPromotionalOfferV1(offer, keyId, signature, publicKeyPem) }
 
 /** Decodes a token's header and claims without checking the signature. */
 fun decodeToken(token: String): DecodedToken = translatingErrors { dev.devtoken.ffi.decodeToken(token) }

@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.devtoken.ffi.Claims;
 import dev.devtoken.ffi.Finding;
 import dev.devtoken.ffi.NetworkOptions;
+import dev.devtoken.ffi.IntroOfferEligibility;
+import dev.devtoken.ffi.PromotionalOffer;
+import dev.devtoken.ffi.PromotionalOfferV1;
+import dev.devtoken.ffi.PromotionalOfferV1Signature;
 import dev.devtoken.ffi.Service;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -50,5 +54,24 @@ class JavaUsageTest {
                 () -> new OAuthTokenProvider(signer, Service.SCHOOL_MANAGER, client));
         assertEquals("iss", wrongPrefix.getField());
         assertEquals("format", wrongPrefix.getRule());
+    }
+
+    @Test
+    void storeKitSignaturesFromJava() {
+        Signer signer = Signer.generate("ABC123DEFG");
+        String issuer = "57246542-96fe-1a63-e053-0824d011072a";
+        String token = signer.promotionalOffer(
+                new PromotionalOffer(issuer, "com.example.app", "com.example.monthly", "SAVE50", null, null));
+        assertTrue(DevToken.verifyToken(token, signer.publicKeyPem()).getClaimsJson()
+                .contains("\"aud\":\"promotional-offer\""));
+        PromotionalOfferV1 offer = new PromotionalOfferV1("com.example.app", "com.example.monthly", "SAVE50",
+                null, "3d5f7a9b-2c4e-4f60-9182-a3b4c5d6e7f8", 1_700_000_000_123L);
+        PromotionalOfferV1Signature signed = signer.promotionalOfferV1(offer);
+        assertTrue(DevToken.verifyPromotionalOfferV1(offer, signed.getKeyId(), signed.getSignature(), signer.publicKeyPem()));
+        InvalidClaimsException error = assertThrows(InvalidClaimsException.class,
+                () -> signer.introOfferEligibility(
+                        new IntroOfferEligibility(issuer, "com.example.app", "com.example.monthly", true, "", null)));
+        assertEquals("transactionId", error.getField());
+        assertEquals("required", error.getRule());
     }
 }

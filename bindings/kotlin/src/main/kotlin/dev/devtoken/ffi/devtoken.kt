@@ -697,6 +697,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_devtoken_checksum_func_probe(
     ): Int
+    external fun uniffi_devtoken_checksum_func_verify_promotional_offer_v1(
+    ): Int
     external fun uniffi_devtoken_checksum_method_mapstokenprovider_access_token(
     ): Int
     external fun uniffi_devtoken_checksum_method_mapstokenprovider_exchange_count(
@@ -754,6 +756,14 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_devtoken_checksum_method_signer_sign_token(
     ): Int
     external fun uniffi_devtoken_checksum_method_signer_sign_token_at(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_signer_advanced_commerce_request(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_signer_intro_offer_eligibility(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_signer_promotional_offer(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_signer_promotional_offer_v1(
     ): Int
     external fun uniffi_devtoken_checksum_constructor_mapstokenprovider_new(
     ): Int
@@ -881,6 +891,14 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_signer_sign_token_at(`ptr`: Long,`service`: RustBuffer.ByValue,`claims`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_signer_advanced_commerce_request(`ptr`: Long,`request`: RustBuffer.ByValue,`now`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_signer_intro_offer_eligibility(`ptr`: Long,`eligibility`: RustBuffer.ByValue,`now`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_signer_promotional_offer(`ptr`: Long,`offer`: RustBuffer.ByValue,`now`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_signer_promotional_offer_v1(`ptr`: Long,`offer`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_signer_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_all_services(uniffi_out_err: UniffiRustCallStatus, 
@@ -905,6 +923,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_probe(`service`: RustBuffer.ByValue,`token`: RustBuffer.ByValue,`network`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_func_verify_promotional_offer_v1(`offer`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`signature`: RustBuffer.ByValue,`publicKeyPem`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
     external fun ffi_devtoken_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_devtoken_rustbuffer_from_bytes(`bytes`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1057,6 +1077,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_devtoken_checksum_func_probe() and 0xFFFF) != 40983) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_devtoken_checksum_func_verify_promotional_offer_v1() and 0xFFFF) != 62241) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_access_token() and 0xFFFF) != 56600) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1142,6 +1165,18 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_signer_sign_token_at() and 0xFFFF) != 34617) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_signer_advanced_commerce_request() and 0xFFFF) != 42812) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_signer_intro_offer_eligibility() and 0xFFFF) != 21133) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_signer_promotional_offer() and 0xFFFF) != 1198) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_signer_promotional_offer_v1() and 0xFFFF) != 39202) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_constructor_mapstokenprovider_new() and 0xFFFF) != 23022) {
@@ -1491,6 +1526,25 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
         val byteBuf = toUtf8(value)
         buf.putInt(byteBuf.limit())
         buf.put(byteBuf)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
+    override fun read(buf: ByteBuffer): ByteArray {
+        val len = buf.getInt()
+        val byteArr = ByteArray(len)
+        buf.get(byteArr)
+        return byteArr
+    }
+    override fun allocationSize(value: ByteArray): ULong {
+        return 4UL + value.size.toULong()
+    }
+    override fun write(value: ByteArray, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        buf.put(value)
     }
 }
 
@@ -2746,6 +2800,28 @@ public interface SignerInterface {
      */
     fun `signTokenAt`(`service`: Service, `claims`: Claims, `now`: kotlin.Long): kotlin.String
     
+    /**
+     * Signs an Advanced Commerce in-app request (compact JWS), at `now` when given.
+     */
+    fun `advancedCommerceRequest`(`request`: AdvancedCommerceRequest, `now`: kotlin.Long? = null): kotlin.String
+    
+    /**
+     * Signs an introductory-offer eligibility (compact JWS), at `now` when given.
+     */
+    fun `introOfferEligibility`(`eligibility`: IntroOfferEligibility, `now`: kotlin.Long? = null): kotlin.String
+    
+    /**
+     * Signs a promotional offer V2 (compact JWS) at the system clock's time, or with
+     * `iat` = `now` (UNIX seconds) when given.
+     */
+    fun `promotionalOffer`(`offer`: PromotionalOffer, `now`: kotlin.Long? = null): kotlin.String
+    
+    /**
+     * Signs a promotional offer V1: the DER signature (standard base64) with the nonce,
+     * timestamp and key id the app passes to StoreKit.
+     */
+    fun `promotionalOfferV1`(`offer`: PromotionalOfferV1): PromotionalOfferV1Signature
+    
     companion object
 }
 
@@ -2952,6 +3028,83 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
         FfiConverterTypeService.lower(`service`),
         FfiConverterTypeClaims.lower(`claims`),
         FfiConverterLong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Signs an Advanced Commerce in-app request (compact JWS), at `now` when given.
+     */
+    @Throws(TokenException::class)override fun `advancedCommerceRequest`(`request`: AdvancedCommerceRequest, `now`: kotlin.Long?): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_signer_advanced_commerce_request(
+        it,
+        
+        FfiConverterTypeAdvancedCommerceRequest.lower(`request`),
+        FfiConverterOptionalLong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Signs an introductory-offer eligibility (compact JWS), at `now` when given.
+     */
+    @Throws(TokenException::class)override fun `introOfferEligibility`(`eligibility`: IntroOfferEligibility, `now`: kotlin.Long?): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_signer_intro_offer_eligibility(
+        it,
+        
+        FfiConverterTypeIntroOfferEligibility.lower(`eligibility`),
+        FfiConverterOptionalLong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Signs a promotional offer V2 (compact JWS) at the system clock's time, or with
+     * `iat` = `now` (UNIX seconds) when given.
+     */
+    @Throws(TokenException::class)override fun `promotionalOffer`(`offer`: PromotionalOffer, `now`: kotlin.Long?): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_signer_promotional_offer(
+        it,
+        
+        FfiConverterTypePromotionalOffer.lower(`offer`),
+        FfiConverterOptionalLong.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Signs a promotional offer V1: the DER signature (standard base64) with the nonce,
+     * timestamp and key id the app passes to StoreKit.
+     */
+    @Throws(TokenException::class)override fun `promotionalOfferV1`(`offer`: PromotionalOfferV1): PromotionalOfferV1Signature {
+            return FfiConverterTypePromotionalOfferV1Signature.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_signer_promotional_offer_v1(
+        it,
+        
+        FfiConverterTypePromotionalOfferV1.lower(`offer`),_status)
 }
     }
     )
@@ -3502,6 +3655,69 @@ public object FfiConverterTypeTokenProvider: FfiConverter<TokenProvider, Long> {
 
 
 /**
+ * An Advanced Commerce in-app request to sign (`aud` = `advanced-commerce-api`).
+ */
+data class AdvancedCommerceRequest (
+    /**
+     * The issuer ID (a UUID).
+     */
+    var `issuerId`: kotlin.String
+    , 
+    /**
+     * The app's bundle id (`bid`).
+     */
+    var `bundleId`: kotlin.String
+    , 
+    /**
+     * The request's JSON bytes, encoded as given (standard base64) as the `request` claim.
+     */
+    var `request`: kotlin.ByteArray
+    , 
+    /**
+     * The nonce (a UUID); None for a fresh random UUID v4.
+     */
+    var `nonce`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAdvancedCommerceRequest: FfiConverterRustBuffer<AdvancedCommerceRequest> {
+    override fun read(buf: ByteBuffer): AdvancedCommerceRequest {
+        return AdvancedCommerceRequest(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterByteArray.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AdvancedCommerceRequest) = (
+            FfiConverterString.allocationSize(value.`issuerId`) +
+            FfiConverterString.allocationSize(value.`bundleId`) +
+            FfiConverterByteArray.allocationSize(value.`request`) +
+            FfiConverterOptionalString.allocationSize(value.`nonce`)
+    )
+
+    override fun write(value: AdvancedCommerceRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`issuerId`, buf)
+            FfiConverterString.write(value.`bundleId`, buf)
+            FfiConverterByteArray.write(value.`request`, buf)
+            FfiConverterOptionalString.write(value.`nonce`, buf)
+    }
+}
+
+
+
+/**
  * The payload of a token; every field has a default so named arguments read naturally.
  */
 data class Claims (
@@ -3917,6 +4133,85 @@ public object FfiConverterTypeFinding: FfiConverterRustBuffer<Finding> {
 
 
 /**
+ * An introductory-offer eligibility to sign (`aud` = `introductory-offer-eligibility`).
+ */
+data class IntroOfferEligibility (
+    /**
+     * The issuer ID (a UUID).
+     */
+    var `issuerId`: kotlin.String
+    , 
+    /**
+     * The app's bundle id (`bid`).
+     */
+    var `bundleId`: kotlin.String
+    , 
+    /**
+     * The product id (`productId`).
+     */
+    var `productId`: kotlin.String
+    , 
+    /**
+     * Whether the customer may have the introductory offer (`allowIntroductoryOffer`).
+     */
+    var `allowIntroductoryOffer`: kotlin.Boolean
+    , 
+    /**
+     * The transaction id (`transactionId`), required.
+     */
+    var `transactionId`: kotlin.String
+    , 
+    /**
+     * The nonce (a UUID); None for a fresh random UUID v4.
+     */
+    var `nonce`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeIntroOfferEligibility: FfiConverterRustBuffer<IntroOfferEligibility> {
+    override fun read(buf: ByteBuffer): IntroOfferEligibility {
+        return IntroOfferEligibility(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: IntroOfferEligibility) = (
+            FfiConverterString.allocationSize(value.`issuerId`) +
+            FfiConverterString.allocationSize(value.`bundleId`) +
+            FfiConverterString.allocationSize(value.`productId`) +
+            FfiConverterBoolean.allocationSize(value.`allowIntroductoryOffer`) +
+            FfiConverterString.allocationSize(value.`transactionId`) +
+            FfiConverterOptionalString.allocationSize(value.`nonce`)
+    )
+
+    override fun write(value: IntroOfferEligibility, buf: ByteBuffer) {
+            FfiConverterString.write(value.`issuerId`, buf)
+            FfiConverterString.write(value.`bundleId`, buf)
+            FfiConverterString.write(value.`productId`, buf)
+            FfiConverterBoolean.write(value.`allowIntroductoryOffer`, buf)
+            FfiConverterString.write(value.`transactionId`, buf)
+            FfiConverterOptionalString.write(value.`nonce`, buf)
+    }
+}
+
+
+
+/**
  * How HTTP requests to Apple are made; a field left `null`/`nil` takes the core's default
  * (`coreDefaults()` reports them).
  */
@@ -4062,6 +4357,229 @@ public object FfiConverterTypeProbeVerdict: FfiConverterRustBuffer<ProbeVerdict>
             FfiConverterString.write(value.`url`, buf)
             FfiConverterString.write(value.`message`, buf)
             FfiConverterSequenceTypeFinding.write(value.`findings`, buf)
+    }
+}
+
+
+
+/**
+ * A promotional offer V2 to sign (`aud` = `promotional-offer`).
+ */
+data class PromotionalOffer (
+    /**
+     * The issuer ID (a UUID) from App Store Connect.
+     */
+    var `issuerId`: kotlin.String
+    , 
+    /**
+     * The app's bundle id (`bid`).
+     */
+    var `bundleId`: kotlin.String
+    , 
+    /**
+     * The product id (`productId`).
+     */
+    var `productId`: kotlin.String
+    , 
+    /**
+     * The promotional offer id (`offerIdentifier`).
+     */
+    var `offerId`: kotlin.String
+    , 
+    /**
+     * The transaction id (`transactionId`): optional, recommended.
+     */
+    var `transactionId`: kotlin.String? = null 
+    , 
+    /**
+     * The nonce (a UUID); None for a fresh random UUID v4.
+     */
+    var `nonce`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePromotionalOffer: FfiConverterRustBuffer<PromotionalOffer> {
+    override fun read(buf: ByteBuffer): PromotionalOffer {
+        return PromotionalOffer(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PromotionalOffer) = (
+            FfiConverterString.allocationSize(value.`issuerId`) +
+            FfiConverterString.allocationSize(value.`bundleId`) +
+            FfiConverterString.allocationSize(value.`productId`) +
+            FfiConverterString.allocationSize(value.`offerId`) +
+            FfiConverterOptionalString.allocationSize(value.`transactionId`) +
+            FfiConverterOptionalString.allocationSize(value.`nonce`)
+    )
+
+    override fun write(value: PromotionalOffer, buf: ByteBuffer) {
+            FfiConverterString.write(value.`issuerId`, buf)
+            FfiConverterString.write(value.`bundleId`, buf)
+            FfiConverterString.write(value.`productId`, buf)
+            FfiConverterString.write(value.`offerId`, buf)
+            FfiConverterOptionalString.write(value.`transactionId`, buf)
+            FfiConverterOptionalString.write(value.`nonce`, buf)
+    }
+}
+
+
+
+/**
+ * A promotional offer V1 to sign or check. Fields left None take the core's defaults (an
+ * empty application username, a fresh nonce, the current time); a check needs the nonce and
+ * timestamp that were signed.
+ */
+data class PromotionalOfferV1 (
+    /**
+     * The app's bundle id.
+     */
+    var `bundleId`: kotlin.String
+    , 
+    /**
+     * The product id.
+     */
+    var `productId`: kotlin.String
+    , 
+    /**
+     * The promotional offer id.
+     */
+    var `offerId`: kotlin.String
+    , 
+    /**
+     * The application username / app account token (lower-cased when signed).
+     */
+    var `applicationUsername`: kotlin.String? = null 
+    , 
+    /**
+     * The nonce (a UUID, lower-cased when signed).
+     */
+    var `nonce`: kotlin.String? = null 
+    , 
+    /**
+     * The timestamp in UNIX milliseconds.
+     */
+    var `timestampMs`: kotlin.Long? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePromotionalOfferV1: FfiConverterRustBuffer<PromotionalOfferV1> {
+    override fun read(buf: ByteBuffer): PromotionalOfferV1 {
+        return PromotionalOfferV1(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PromotionalOfferV1) = (
+            FfiConverterString.allocationSize(value.`bundleId`) +
+            FfiConverterString.allocationSize(value.`productId`) +
+            FfiConverterString.allocationSize(value.`offerId`) +
+            FfiConverterOptionalString.allocationSize(value.`applicationUsername`) +
+            FfiConverterOptionalString.allocationSize(value.`nonce`) +
+            FfiConverterOptionalLong.allocationSize(value.`timestampMs`)
+    )
+
+    override fun write(value: PromotionalOfferV1, buf: ByteBuffer) {
+            FfiConverterString.write(value.`bundleId`, buf)
+            FfiConverterString.write(value.`productId`, buf)
+            FfiConverterString.write(value.`offerId`, buf)
+            FfiConverterOptionalString.write(value.`applicationUsername`, buf)
+            FfiConverterOptionalString.write(value.`nonce`, buf)
+            FfiConverterOptionalLong.write(value.`timestampMs`, buf)
+    }
+}
+
+
+
+/**
+ * A signed promotional offer V1: what the app passes to StoreKit.
+ */
+data class PromotionalOfferV1Signature (
+    /**
+     * The DER ECDSA signature, standard base64.
+     */
+    var `signature`: kotlin.String
+    , 
+    /**
+     * The nonce signed (lower-cased UUID).
+     */
+    var `nonce`: kotlin.String
+    , 
+    /**
+     * The timestamp signed, UNIX milliseconds.
+     */
+    var `timestampMs`: kotlin.Long
+    , 
+    /**
+     * The key id signed.
+     */
+    var `keyId`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePromotionalOfferV1Signature: FfiConverterRustBuffer<PromotionalOfferV1Signature> {
+    override fun read(buf: ByteBuffer): PromotionalOfferV1Signature {
+        return PromotionalOfferV1Signature(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PromotionalOfferV1Signature) = (
+            FfiConverterString.allocationSize(value.`signature`) +
+            FfiConverterString.allocationSize(value.`nonce`) +
+            FfiConverterLong.allocationSize(value.`timestampMs`) +
+            FfiConverterString.allocationSize(value.`keyId`)
+    )
+
+    override fun write(value: PromotionalOfferV1Signature, buf: ByteBuffer) {
+            FfiConverterString.write(value.`signature`, buf)
+            FfiConverterString.write(value.`nonce`, buf)
+            FfiConverterLong.write(value.`timestampMs`, buf)
+            FfiConverterString.write(value.`keyId`, buf)
     }
 }
 
@@ -5197,6 +5715,26 @@ public object FfiConverterSequenceTypeService: FfiConverterRustBuffer<List<Servi
         FfiConverterTypeService.lower(`service`),
         FfiConverterString.lower(`token`),
         FfiConverterOptionalTypeNetworkOptions.lower(`network`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Checks a promotional offer V1 signature: `offer` with the nonce and timestamp that were
+         * signed, `key_id`, the standard-base64 DER `signature` and the public key (SPKI PEM). True
+         * when it verifies, false when it does not; an error when a field is invalid.
+         */
+    @Throws(TokenException::class) fun `verifyPromotionalOfferV1`(`offer`: PromotionalOfferV1, `keyId`: kotlin.String, `signature`: kotlin.String, `publicKeyPem`: kotlin.String): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_func_verify_promotional_offer_v1(
+    
+        
+        FfiConverterTypePromotionalOfferV1.lower(`offer`),
+        FfiConverterString.lower(`keyId`),
+        FfiConverterString.lower(`signature`),
+        FfiConverterString.lower(`publicKeyPem`),_status)
 }
     )
     }
