@@ -122,6 +122,23 @@ fn run(case: &Value, key: &Value) -> Error {
             )
             .map(drop)
         })(),
+        "oauth_provider" => (|| {
+            let given = &case["options"];
+            let options = devtoken::OAuthOptions::from_given(
+                given.get("margin_fraction").and_then(Value::as_f64),
+                int(given, "min_margin_secs"),
+                http_options(&case["network"])?,
+            )?;
+            devtoken::OAuthTokenProvider::with_clock(
+                case_signer(key, case)?,
+                service(case),
+                case["client_id"].as_str().unwrap(),
+                case["team_id"].as_str(),
+                options,
+                Arc::new(ManualClock::new(NOW)),
+            )
+            .map(drop)
+        })(),
         "probe" => http_options(&case["network"]).and_then(|options| {
             devtoken::probe(service(case), case["token"].as_str().unwrap(), options).map(drop)
         }),

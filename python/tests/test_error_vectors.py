@@ -117,6 +117,16 @@ def run(case: dict[str, Any]) -> None:
             **margins(case["options"]),
             **network(case["network"]),
         )
+    elif op == "oauth_provider":
+        devtoken.OAuthTokenProvider(
+            vector_signer(case.get("key_id")),
+            Service(case["service"]),
+            case["client_id"],
+            case.get("team_id"),
+            clock=ManualClock(NOW),
+            **margins(case["options"]),
+            **network(case["network"]),
+        )
     elif op == "probe":
         devtoken.probe(Service(case["service"]), case["token"], **network(case["network"]))
     else:
@@ -134,6 +144,7 @@ def test_the_contract_covers_every_op_and_many_inputs() -> None:
         "verify",
         "provider",
         "maps_provider",
+        "oauth_provider",
         "probe",
     }
 

@@ -62,6 +62,11 @@ import Testing
                 signer: Fixtures.vectorSigner(), claims: claims, network: network(vector.network),
                 marginFraction: vector.options?.marginFraction,
                 minMargin: vector.options?.minMarginSecs.map { .seconds($0) }, clock: ManualClock(now: 1_700_000_000))
+        case "oauth_provider":
+            _ = try OAuthTokenProvider(
+                signer: Fixtures.vectorSigner(keyId: vector.keyId), service: service!, clientId: vector.clientId!,
+                teamId: vector.teamId, network: network(vector.network), marginFraction: vector.options?.marginFraction,
+                minMargin: vector.options?.minMarginSecs.map { .seconds($0) }, clock: ManualClock(now: 1_700_000_000))
         case "probe":
             _ = try probe(service!, token: vector.token!, network: network(vector.network))
         default:

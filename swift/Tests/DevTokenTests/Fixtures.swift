@@ -126,6 +126,8 @@ struct ErrorVectors: Decodable, Sendable {
         let publicKeyPem: String?
         let options: Options?
         let network: Network?
+        let clientId: String?
+        let teamId: String?
         let expect: Expect
 
         var description: String { name }

@@ -75,6 +75,21 @@ class ErrorVectorsTest {
                     ).close()
                 }
             }
+            "oauth_provider" -> {
+                val given = case.obj("options")
+                Signer.fromPem(keyPem, case["key_id"] as String? ?: keyId).use {
+                    OAuthTokenProvider(
+                        it,
+                        service(),
+                        case["client_id"] as String,
+                        case["team_id"] as String?,
+                        network(case),
+                        (given["margin_fraction"] as Number?)?.toDouble(),
+                        given.long("min_margin_secs"),
+                        ManualClock(NOW),
+                    ).close()
+                }
+            }
             "probe" -> probe(service(), case["token"] as String, network(case))
             else -> error("unknown op ${case["op"]}")
         }
