@@ -15,16 +15,25 @@
 //! k·G = Σ_i sign(d_i) · T[i][|d_i|]
 //! ```
 //!
-//! costs one mixed addition (projective + affine, p256's complete formulas) per window and no
-//! doublings at all. Each lookup reads *every* entry of the row and keeps the wanted one with
-//! `ConditionallySelectable`; a zero digit selects nothing and leaves the affine identity, which
-//! p256's mixed addition absorbs without branching. The sign is applied with
-//! `ConditionallyNegatable`.
+//! costs one mixed addition (projective + affine, complete Renes–Costello–Batina formulas) per
+//! window and no doublings at all. Each lookup reads *every* entry of the row and keeps the
+//! wanted one with `ConditionallySelectable`; a zero digit selects nothing and leaves the affine
+//! identity, which the mixed addition absorbs with a constant-time select. The sign is applied
+//! with `ConditionallyNegatable`.
+//!
+//! # Which field arithmetic
+//!
+//! The table and the additions use p256 **0.13**'s `AffinePoint`/`ProjectivePoint` (the
+//! `p256-013` dependency): the same complete formulas as 0.14, over 0.13's constant-time
+//! Montgomery field, whose multiplication is several times faster than 0.14's. Everything around
+//! the point arithmetic stays on p256 0.14: the key, the RFC 6979 nonce, `k⁻¹`, the scalar
+//! arithmetic and the signature type. Only `x(k·G)` crosses over, as 32 big-endian bytes.
 //!
 //! # Everything else
 //!
-//! The nonce comes from the `rfc6979` crate exactly as `ecdsa` 0.17 drives it; `k⁻¹` and the
-//! affine conversion of `k·G` use p256's constant-time (safegcd) inversions.
+//! The nonce comes from the `rfc6979` crate exactly as `ecdsa` 0.17 drives it; `k⁻¹` uses
+//! p256 0.14's constant-time (safegcd) inversion, and the affine conversion of `k·G` p256 0.13's
+//! constant-time field inversion (a fixed addition chain for `p - 2`).
 //!
 //! Nothing in this module branches on, or indexes memory by, the key, the nonce or their digits,
 //! and no variable-time routine is used. The only data-dependent branches are the RFC 6979
@@ -35,14 +44,18 @@ use std::sync::LazyLock;
 use p256::{
     ecdsa::{Signature, SigningKey},
     elliptic_curve::{
-        group::{Curve as _, Group as _},
-        ops::Reduce,
-        point::AffineCoordinates,
-        subtle::{Choice, ConditionallyNegatable, ConditionallySelectable, ConstantTimeEq},
-        zeroize::Zeroize,
-        Curve as _, Field as _, PrimeField,
+        ops::Reduce, sec1::FromSec1Point, zeroize::Zeroize, Curve as _, Field as _, PrimeField,
     },
-    AffinePoint, FieldBytes, NistP256, ProjectivePoint, Scalar, U256,
+    AffinePoint, FieldBytes, NistP256, ProjectivePoint, Scalar, Sec1Point, U256,
+};
+use p256_013::{
+    elliptic_curve::{
+        group::{Curve as _, Group as _},
+        point::AffineCoordinates as _,
+        sec1::ToEncodedPoint as _,
+        subtle::{Choice, ConditionallyNegatable, ConditionallySelectable, ConstantTimeEq},
+    },
+    AffinePoint as Affine013, ProjectivePoint as Projective013,
 };
 use rfc6979::KGenerator;
 use sha2::{Digest, Sha256};
@@ -70,10 +83,10 @@ const _: () = assert!(256 - WINDOW_BITS * (WINDOWS - 1) < WINDOW_BITS);
 /// Row `i` holds the affine points `j·2^(W·i)·G` for `j = 1..=`[`TABLE_ROW_LEN`]. The table
 /// depends only on the public generator, so it may be shared freely; [`mul_by_generator`] and
 /// [`sign_fast`] use a process-wide instance built on first use. With 6-bit windows it holds
-/// 43 × 32 points of 72 bytes (about 99 KB on the heap) and takes about 0.8 ms to build on a
-/// 2-core Xeon.
+/// 43 × 32 affine points of 72 bytes (about 99 KB on the heap), computed with one batched
+/// inversion.
 pub struct GeneratorTable {
-    rows: Vec<[AffinePoint; TABLE_ROW_LEN]>,
+    rows: Vec<[Affine013; TABLE_ROW_LEN]>,
 }
 
 impl GeneratorTable {
@@ -84,7 +97,7 @@ impl GeneratorTable {
     #[must_use]
     pub fn new() -> Self {
         let mut projective = Vec::with_capacity(WINDOWS * TABLE_ROW_LEN);
-        let mut base = ProjectivePoint::GENERATOR; // 2^(W·i)·G
+        let mut base = Projective013::GENERATOR; // 2^(W·i)·G
         for _ in 0..WINDOWS {
             let mut multiple = base;
             for _ in 0..TABLE_ROW_LEN {
@@ -95,13 +108,13 @@ impl GeneratorTable {
             base = projective[projective.len() - 1].double();
         }
 
-        let mut affine = vec![AffinePoint::IDENTITY; projective.len()];
-        ProjectivePoint::batch_normalize(&projective, &mut affine);
+        let mut affine = vec![Affine013::IDENTITY; projective.len()];
+        Projective013::batch_normalize(&projective, &mut affine);
 
         let rows = affine
             .chunks_exact(TABLE_ROW_LEN)
             .map(|row| {
-                let mut out = [AffinePoint::IDENTITY; TABLE_ROW_LEN];
+                let mut out = [Affine013::IDENTITY; TABLE_ROW_LEN];
                 out.copy_from_slice(row);
                 out
             })
@@ -116,26 +129,30 @@ impl GeneratorTable {
         &TABLE
     }
 
-    /// Computes `k·G` in constant time.
+    /// Computes `k·G` in constant time, as a p256 0.14 point.
     ///
     /// The running time and memory access pattern do not depend on `k`: every scalar is
     /// recoded into exactly [`WINDOWS`] digits, each digit costs one full scan of its table row
-    /// and one mixed addition.
+    /// and one mixed addition; the conversion to 0.14 (one constant-time inversion, an
+    /// uncompressed encoding and its curve check) is the same work for every point.
     #[must_use]
     pub fn mul(&self, k: &Scalar) -> ProjectivePoint {
-        let mut be = k.to_repr();
-        let mut le = [0u8; 34]; // little-endian scalar, two bytes of zero padding
-        for (dst, src) in le.iter_mut().zip(be.iter().rev()) {
-            *dst = *src;
-        }
-        be.zeroize();
+        let point = self.mul_013(k).to_affine();
+        let encoded = point.to_encoded_point(false);
+        let sec1 = Sec1Point::from_bytes(encoded.as_bytes())
+            .expect("p256 0.13 and 0.14 share the SEC1 encoding");
+        let affine = Option::<AffinePoint>::from(AffinePoint::from_sec1_point(&sec1))
+            .expect("a point computed on the curve decodes");
+        ProjectivePoint::from(affine)
+    }
+
+    /// Computes `k·G` in constant time with p256 0.13's arithmetic (see [`GeneratorTable::mul`]).
+    pub(crate) fn mul_013(&self, k: &Scalar) -> Projective013 {
+        let mut le = scalar_le(k);
 
         let mut carry: i32 = 0;
         let mut lookup = |i: usize| {
-            // Window i: bits W·i .. W·i+W-1 of k. Positions and shifts are public.
-            let bit = i * WINDOW_BITS;
-            let pair = u32::from(le[bit / 8]) | (u32::from(le[bit / 8 + 1]) << 8);
-            let window = ((pair >> (bit % 8)) & ((1 << WINDOW_BITS) - 1)) as i32;
+            let window = window(&le, i);
 
             // Signed recoding without branches: d ∈ [0, 2^W]; digits above 2^(W-1) become
             // d - 2^W and carry one into the next window.
@@ -152,11 +169,31 @@ impl GeneratorTable {
 
         // The first term only needs converting (identity-aware, constant-time); every
         // further window costs one mixed addition.
-        let mut acc = ProjectivePoint::from(lookup(0));
+        let mut acc = Projective013::from(lookup(0));
         for i in 1..WINDOWS {
             acc += &lookup(i);
         }
         le.zeroize();
+        acc
+    }
+
+    /// Adds `k·G` to `acc` without caring about timing: for public scalars only (verification).
+    /// Zero digits are skipped.
+    pub(crate) fn add_mul_vartime(&self, acc: Projective013, k: &Scalar) -> Projective013 {
+        let le = scalar_le(k);
+        let mut acc = acc;
+        let mut carry: i32 = 0;
+        for (i, row) in self.rows.iter().enumerate() {
+            // The same digits as `mul_013`, with an ordinary comparison for the carry.
+            let d = window(&le, i) + carry;
+            carry = i32::from(d > (1 << (WINDOW_BITS - 1)));
+            let digit = d - (carry << WINDOW_BITS);
+            if digit > 0 {
+                acc += &row[digit as usize - 1];
+            } else if digit < 0 {
+                acc -= &row[(-digit) as usize - 1];
+            }
+        }
         acc
     }
 }
@@ -176,10 +213,29 @@ impl core::fmt::Debug for GeneratorTable {
     }
 }
 
+/// `k` as little-endian bytes with two bytes of zero padding (windows read two bytes).
+fn scalar_le(k: &Scalar) -> [u8; 34] {
+    let mut be = k.to_repr();
+    let mut le = [0u8; 34];
+    for (dst, src) in le.iter_mut().zip(be.iter().rev()) {
+        *dst = *src;
+    }
+    be.zeroize();
+    le
+}
+
+/// Window `i` of the scalar: bits `W·i .. W·i+W-1`, unsigned. Positions and shifts are public.
+#[inline(always)]
+fn window(le: &[u8; 34], i: usize) -> i32 {
+    let bit = i * WINDOW_BITS;
+    let pair = u32::from(le[bit / 8]) | (u32::from(le[bit / 8 + 1]) << 8);
+    ((pair >> (bit % 8)) & ((1 << WINDOW_BITS) - 1)) as i32
+}
+
 /// Returns `±row[magnitude - 1]`, or the identity when `magnitude == 0`, reading every entry.
 #[inline(always)]
-fn select(row: &[AffinePoint; TABLE_ROW_LEN], magnitude: u32, negative: Choice) -> AffinePoint {
-    let mut point = AffinePoint::IDENTITY;
+fn select(row: &[Affine013; TABLE_ROW_LEN], magnitude: u32, negative: Choice) -> Affine013 {
+    let mut point = Affine013::IDENTITY;
     for (j, entry) in (1u32..).zip(row.iter()) {
         point.conditional_assign(entry, magnitude.ct_eq(&j));
     }
@@ -227,9 +283,10 @@ fn sign_digest(key: &SigningKey, digest: &FieldBytes) -> Signature {
             continue;
         };
 
-        let big_r = mul_by_generator(&k).to_affine();
+        // x(k·G) on p256 0.13 (constant-time inversion), handed over as big-endian bytes.
+        let x = GeneratorTable::global().mul_013(&k).to_affine().x();
         // r = x(R) mod n. R is published (up to sign) through r, so this is not secret.
-        let r = <Scalar as Reduce<FieldBytes>>::reduce(&big_r.x());
+        let r = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(<[u8; 32]>::from(x)));
         let k_inv = invert_nonce(k);
         let s = k_inv * (z + r * d);
 

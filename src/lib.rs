@@ -32,6 +32,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod fast_sign;
+pub mod fast_verify;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
