@@ -251,6 +251,16 @@ pub fn mul_by_generator(k: &Scalar) -> ProjectivePoint {
     GeneratorTable::global().mul(k)
 }
 
+/// Computes the affine x-coordinate of `k·G` in constant time, as big-endian bytes: the part
+/// of `k·G` a signature needs (the comb on p256 0.13 and its constant-time inversion).
+///
+/// Returns zero bytes for `k = 0` (the identity), as p256's `to_affine` does.
+#[must_use]
+pub fn mul_by_generator_x(k: &Scalar) -> FieldBytes {
+    let x = GeneratorTable::global().mul_013(k).to_affine().x();
+    FieldBytes::from(<[u8; 32]>::from(x))
+}
+
 /// Signs `msg` with ES256, returning exactly the signature
 /// `<SigningKey as Signer<Signature>>::sign(key, msg)` would.
 ///
@@ -283,10 +293,8 @@ fn sign_digest(key: &SigningKey, digest: &FieldBytes) -> Signature {
             continue;
         };
 
-        // x(k·G) on p256 0.13 (constant-time inversion), handed over as big-endian bytes.
-        let x = GeneratorTable::global().mul_013(&k).to_affine().x();
         // r = x(R) mod n. R is published (up to sign) through r, so this is not secret.
-        let r = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(<[u8; 32]>::from(x)));
+        let r = <Scalar as Reduce<FieldBytes>>::reduce(&mul_by_generator_x(&k));
         let k_inv = invert_nonce(k);
         let s = k_inv * (z + r * d);
 
