@@ -104,6 +104,16 @@ fn benches(c: &mut Criterion) {
     group.bench_function("storekit_promotional_offer_v1", |b| {
         b.iter(|| signer.promotional_offer_v1(black_box(&offer_v1)).unwrap())
     });
+    group.bench_function("raw_p256_verify", |b| {
+        use p256::ecdsa::signature::Verifier as _;
+        let verifying_key = raw_key.verifying_key();
+        let signature: Signature = raw_key.sign(signing_input.as_bytes());
+        b.iter(|| {
+            verifying_key
+                .verify(black_box(signing_input.as_bytes()), &signature)
+                .unwrap()
+        })
+    });
     group.bench_function("verify_token", |b| {
         let public_key = signer.public_key();
         b.iter(|| devtoken::verify_token(black_box(&token), &public_key).unwrap())

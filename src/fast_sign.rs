@@ -176,26 +176,6 @@ impl GeneratorTable {
         le.zeroize();
         acc
     }
-
-    /// Adds `k·G` to `acc` without caring about timing: for public scalars only (verification).
-    /// Zero digits are skipped.
-    pub(crate) fn add_mul_vartime(&self, acc: Projective013, k: &Scalar) -> Projective013 {
-        let le = scalar_le(k);
-        let mut acc = acc;
-        let mut carry: i32 = 0;
-        for (i, row) in self.rows.iter().enumerate() {
-            // The same digits as `mul_013`, with an ordinary comparison for the carry.
-            let d = window(&le, i) + carry;
-            carry = i32::from(d > (1 << (WINDOW_BITS - 1)));
-            let digit = d - (carry << WINDOW_BITS);
-            if digit > 0 {
-                acc += &row[digit as usize - 1];
-            } else if digit < 0 {
-                acc -= &row[(-digit) as usize - 1];
-            }
-        }
-        acc
-    }
 }
 
 impl Default for GeneratorTable {
