@@ -18,7 +18,7 @@ rust_only=false
 
 openssl_speed() {
   # "256 bits ecdsa (nistp256)   0.0000s   0.0001s  51793.5  16832.6" -> sign/s verify/s
-  openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/nistp256/ {print $(NF-1), $NF}'
+  openssl speed -elapsed -seconds 3 ecdsap256 2>/dev/null | awk '/nistp256/ {print $(NF-1), $NF}'
 }
 
 echo "==> build"
