@@ -104,12 +104,73 @@ fn benches(c: &mut Criterion) {
     group.bench_function("storekit_promotional_offer_v1", |b| {
         b.iter(|| signer.promotional_offer_v1(black_box(&offer_v1)).unwrap())
     });
+    group.bench_function("raw_p256_verify", |b| {
+        use p256::ecdsa::signature::Verifier as _;
+        let verifying_key = raw_key.verifying_key();
+        let signature: Signature = raw_key.sign(signing_input.as_bytes());
+        b.iter(|| {
+            verifying_key
+                .verify(black_box(signing_input.as_bytes()), &signature)
+                .unwrap()
+        })
+    });
     group.bench_function("verify_token", |b| {
         let public_key = signer.public_key();
         b.iter(|| devtoken::verify_token(black_box(&token), &public_key).unwrap())
     });
     group.bench_function("parse_key_pem", |b| {
         b.iter(|| PrivateKey::from_pem(black_box(KEY)).unwrap())
+    });
+    group.finish();
+}
+
+/// Where a signature's time goes: the parts of `sign_fast` one by one, and one mixed addition
+/// (the comb's unit of work) on p256 0.13's field against 0.14's.
+fn breakdown_benches(c: &mut Criterion) {
+    use p256::elliptic_curve::{ops::Reduce, PrimeField as _};
+    use p256::{FieldBytes, Scalar};
+    use sha2::Digest as _;
+
+    let raw_key = SigningKey::from_pkcs8_pem(KEY).unwrap();
+    let message = [0x5au8; 180]; // about the length of a signing input
+    let digest: FieldBytes = sha2::Sha256::digest(message);
+    let k = <Scalar as Reduce<FieldBytes>>::reduce(&digest);
+    let mut group = c.benchmark_group("breakdown");
+    group.bench_function("sha256_180_bytes", |b| {
+        b.iter(|| sha2::Sha256::digest(black_box(message)))
+    });
+    group.bench_function("rfc6979_nonce", |b| {
+        let d = raw_key.as_nonzero_scalar().to_repr();
+        b.iter(|| {
+            let mut kgen = rfc6979::KGenerator::<sha2::Sha256, p256::U256>::new(
+                &d,
+                black_box(&digest),
+                &[],
+                &<p256::NistP256 as p256::elliptic_curve::Curve>::ORDER,
+            );
+            let mut out = FieldBytes::default();
+            kgen.fill_next_k(&mut out);
+            out
+        })
+    });
+    group.bench_function("comb_x_of_kG", |b| {
+        b.iter(|| devtoken::fast_sign::mul_by_generator_x(black_box(&k)))
+    });
+    group.bench_function("scalar_invert_ct", |b| {
+        b.iter(|| black_box(k).invert().unwrap())
+    });
+    let g13 = p256_013::ProjectivePoint::GENERATOR;
+    let a13 = p256_013::AffinePoint::GENERATOR;
+    group.bench_function("mixed_add_p256_0_13", |b| {
+        b.iter(|| black_box(g13) + black_box(&a13))
+    });
+    let g14 = p256::ProjectivePoint::GENERATOR;
+    let a14 = p256::AffinePoint::GENERATOR;
+    group.bench_function("mixed_add_p256_0_14", |b| {
+        b.iter(|| black_box(g14) + black_box(&a14))
+    });
+    group.bench_function("to_affine_p256_0_13", |b| {
+        b.iter(|| black_box(g13).to_affine())
     });
     group.finish();
 }
@@ -148,5 +209,5 @@ fn provider_benches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(signing, benches, provider_benches);
+criterion_group!(signing, benches, breakdown_benches, provider_benches);
 criterion_main!(signing);

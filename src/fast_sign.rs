@@ -15,16 +15,26 @@
 //! k·G = Σ_i sign(d_i) · T[i][|d_i|]
 //! ```
 //!
-//! costs one mixed addition (projective + affine, p256's complete formulas) per window and no
-//! doublings at all. Each lookup reads *every* entry of the row and keeps the wanted one with
-//! `ConditionallySelectable`; a zero digit selects nothing and leaves the affine identity, which
-//! p256's mixed addition absorbs without branching. The sign is applied with
-//! `ConditionallyNegatable`.
+//! costs one mixed addition (projective + affine) per window and no doublings at all. The
+//! addition is the complete formula of Renes, Costello and Batina for `a = -3` (`add_mixed`,
+//! no exceptional cases, no branches). Each lookup reads *every* entry of the row and keeps the
+//! wanted one with `ConditionallySelectable`, and negates `y` with a select when the digit is
+//! negative; for a zero digit the sum is computed anyway and a select keeps the accumulator.
+//!
+//! # Which field arithmetic
+//!
+//! The table and the additions work on p256 **0.13**'s `FieldElement` (the `p256-013`
+//! dependency with `expose-field`): a constant-time Montgomery field whose multiplication is
+//! several times faster than 0.14's (`cargo bench --bench signing -- breakdown` measures one
+//! mixed addition on each). Everything around the point arithmetic stays on p256 0.14: the key,
+//! the RFC 6979 nonce, `k⁻¹`, the scalar arithmetic and the signature type. Only `x(k·G)`
+//! crosses over, as 32 big-endian bytes.
 //!
 //! # Everything else
 //!
-//! The nonce comes from the `rfc6979` crate exactly as `ecdsa` 0.17 drives it; `k⁻¹` and the
-//! affine conversion of `k·G` use p256's constant-time (safegcd) inversions.
+//! The nonce comes from the `rfc6979` crate exactly as `ecdsa` 0.17 drives it. `k⁻¹` mod `n` and
+//! `Z⁻¹` mod `p` (for `x = X/Z`) both use crypto-bigint's constant-time safegcd (Bernstein–Yang
+//! with a fixed iteration count), which is faster here than 0.13's exponentiation by `p - 2`.
 //!
 //! Nothing in this module branches on, or indexes memory by, the key, the nonce or their digits,
 //! and no variable-time routine is used. The only data-dependent branches are the RFC 6979
@@ -35,14 +45,18 @@ use std::sync::LazyLock;
 use p256::{
     ecdsa::{Signature, SigningKey},
     elliptic_curve::{
-        group::{Curve as _, Group as _},
-        ops::Reduce,
-        point::AffineCoordinates,
-        subtle::{Choice, ConditionallyNegatable, ConditionallySelectable, ConstantTimeEq},
-        zeroize::Zeroize,
-        Curve as _, Field as _, PrimeField,
+        bigint::Odd, ops::Reduce, sec1::FromSec1Point, zeroize::Zeroize, Curve as _, Field as _,
+        PrimeField,
     },
-    AffinePoint, FieldBytes, NistP256, ProjectivePoint, Scalar, U256,
+    AffinePoint, FieldBytes, NistP256, ProjectivePoint, Scalar, Sec1Point, U256,
+};
+use p256_013::{
+    elliptic_curve::{
+        group::{Curve as _, Group as _},
+        sec1::ToEncodedPoint as _,
+        subtle::{Choice, ConditionallySelectable, ConstantTimeEq},
+    },
+    AffinePoint as Affine013, FieldElement as Fe, ProjectivePoint as Projective013,
 };
 use rfc6979::KGenerator;
 use sha2::{Digest, Sha256};
@@ -65,15 +79,40 @@ const _: () = assert!(WINDOW_BITS >= 2 && WINDOW_BITS <= 9);
 // bits, and `2^bits - 1 + 1` must not exceed the largest positive digit `2^(W-1)`.
 const _: () = assert!(256 - WINDOW_BITS * (WINDOWS - 1) < WINDOW_BITS);
 
+/// The field prime `p` of P-256 and the curve coefficient `b` (`y² = x³ - 3x + b`).
+const P_HEX: &str = "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
+const B_HEX: &str = "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b";
+
 /// Precomputed fixed-base comb table for the P-256 generator `G`.
 ///
 /// Row `i` holds the affine points `j·2^(W·i)·G` for `j = 1..=`[`TABLE_ROW_LEN`]. The table
 /// depends only on the public generator, so it may be shared freely; [`mul_by_generator`] and
 /// [`sign_fast`] use a process-wide instance built on first use. With 6-bit windows it holds
-/// 43 × 32 points of 72 bytes (about 99 KB on the heap) and takes about 0.8 ms to build on a
-/// 2-core Xeon.
+/// 43 × 32 affine points of 64 bytes (about 88 KB on the heap), computed with one batched
+/// inversion.
 pub struct GeneratorTable {
-    rows: Vec<[AffinePoint; TABLE_ROW_LEN]>,
+    rows: Vec<[(Fe, Fe); TABLE_ROW_LEN]>,
+    b: Fe,
+    p: Odd<U256>,
+}
+
+/// A point in homogeneous projective coordinates (`x = X/Z`, `y = Y/Z`); `(0 : 1 : 0)` is the
+/// identity.
+#[derive(Clone, Copy)]
+struct Projective {
+    x: Fe,
+    y: Fe,
+    z: Fe,
+}
+
+impl ConditionallySelectable for Projective {
+    fn conditional_select(a: &Self, b: &Self, choice: Choice) -> Self {
+        Self {
+            x: Fe::conditional_select(&a.x, &b.x, choice),
+            y: Fe::conditional_select(&a.y, &b.y, choice),
+            z: Fe::conditional_select(&a.z, &b.z, choice),
+        }
+    }
 }
 
 impl GeneratorTable {
@@ -84,7 +123,7 @@ impl GeneratorTable {
     #[must_use]
     pub fn new() -> Self {
         let mut projective = Vec::with_capacity(WINDOWS * TABLE_ROW_LEN);
-        let mut base = ProjectivePoint::GENERATOR; // 2^(W·i)·G
+        let mut base = Projective013::GENERATOR; // 2^(W·i)·G
         for _ in 0..WINDOWS {
             let mut multiple = base;
             for _ in 0..TABLE_ROW_LEN {
@@ -95,18 +134,24 @@ impl GeneratorTable {
             base = projective[projective.len() - 1].double();
         }
 
-        let mut affine = vec![AffinePoint::IDENTITY; projective.len()];
-        ProjectivePoint::batch_normalize(&projective, &mut affine);
+        let mut affine = vec![Affine013::IDENTITY; projective.len()];
+        Projective013::batch_normalize(&projective, &mut affine);
 
         let rows = affine
             .chunks_exact(TABLE_ROW_LEN)
             .map(|row| {
-                let mut out = [AffinePoint::IDENTITY; TABLE_ROW_LEN];
-                out.copy_from_slice(row);
+                let mut out = [(Fe::ZERO, Fe::ZERO); TABLE_ROW_LEN];
+                for (dst, point) in out.iter_mut().zip(row) {
+                    let encoded = point.to_encoded_point(false);
+                    let xy = &encoded.as_bytes()[1..];
+                    *dst = (fe_from_be(&xy[..32]), fe_from_be(&xy[32..]));
+                }
                 out
             })
             .collect();
-        Self { rows }
+        let p = Option::from(Odd::new(U256::from_be_hex(P_HEX))).expect("p is odd");
+        let b = fe_from_be(&U256::from_be_hex(B_HEX).to_be_bytes());
+        Self { rows, b, p }
     }
 
     /// The process-wide table, computed on first use.
@@ -116,26 +161,52 @@ impl GeneratorTable {
         &TABLE
     }
 
-    /// Computes `k·G` in constant time.
+    /// Computes `k·G` in constant time, as a p256 0.14 point.
     ///
     /// The running time and memory access pattern do not depend on `k`: every scalar is
     /// recoded into exactly [`WINDOWS`] digits, each digit costs one full scan of its table row
-    /// and one mixed addition.
+    /// and one mixed addition; the conversion to 0.14 (one constant-time inversion, an
+    /// uncompressed encoding and its curve check) is the same work for every point.
     #[must_use]
     pub fn mul(&self, k: &Scalar) -> ProjectivePoint {
-        let mut be = k.to_repr();
-        let mut le = [0u8; 34]; // little-endian scalar, two bytes of zero padding
-        for (dst, src) in le.iter_mut().zip(be.iter().rev()) {
-            *dst = *src;
-        }
-        be.zeroize();
+        let point = self.mul_projective(k);
+        let z_inv = self.invert(&point.z);
+        let mut encoded = [4u8; 65];
+        encoded[1..33].copy_from_slice(&(point.x * z_inv).to_bytes());
+        encoded[33..].copy_from_slice(&(point.y * z_inv).to_bytes());
+        let sec1 = Sec1Point::from_bytes(encoded).expect("an uncompressed SEC1 encoding");
+        // The identity (k = 0, Z = 0) comes out as (0, 0), which is not on the curve.
+        ProjectivePoint::from(AffinePoint::from_sec1_point(&sec1).unwrap_or(AffinePoint::IDENTITY))
+    }
+
+    /// The affine x-coordinate of `k·G` in constant time (zero for `k = 0`).
+    fn mul_x(&self, k: &Scalar) -> FieldBytes {
+        let point = self.mul_projective(k);
+        let x = point.x * self.invert(&point.z);
+        FieldBytes::from(<[u8; 32]>::from(x.to_bytes()))
+    }
+
+    /// `z⁻¹ mod p` (zero for zero) with crypto-bigint's constant-time safegcd, which is faster
+    /// than the `p - 2` exponentiation on this field.
+    fn invert(&self, z: &Fe) -> Fe {
+        let inverse = U256::from_be_slice(&z.to_bytes())
+            .invert_odd_mod(&self.p)
+            .unwrap_or(U256::ZERO);
+        fe_from_be(&inverse.to_be_bytes())
+    }
+
+    /// `k·G` in projective coordinates, in constant time.
+    fn mul_projective(&self, k: &Scalar) -> Projective {
+        let mut le = scalar_le(k);
 
         let mut carry: i32 = 0;
-        let mut lookup = |i: usize| {
-            // Window i: bits W·i .. W·i+W-1 of k. Positions and shifts are public.
-            let bit = i * WINDOW_BITS;
-            let pair = u32::from(le[bit / 8]) | (u32::from(le[bit / 8 + 1]) << 8);
-            let window = ((pair >> (bit % 8)) & ((1 << WINDOW_BITS) - 1)) as i32;
+        let mut acc = Projective {
+            x: Fe::ZERO,
+            y: Fe::ONE,
+            z: Fe::ZERO,
+        };
+        for (i, row) in self.rows.iter().enumerate() {
+            let window = window(&le, i);
 
             // Signed recoding without branches: d ∈ [0, 2^W]; digits above 2^(W-1) become
             // d - 2^W and carry one into the next window.
@@ -147,18 +218,47 @@ impl GeneratorTable {
             let mask = digit >> 31;
             let magnitude = ((digit ^ mask) - mask) as u32;
             let negative = Choice::from((mask & 1) as u8);
-            select(&self.rows[i], magnitude, negative)
-        };
+            let (x, y) = select(row, magnitude, negative);
 
-        // The first term only needs converting (identity-aware, constant-time); every
-        // further window costs one mixed addition.
-        let mut acc = ProjectivePoint::from(lookup(0));
-        for i in 1..WINDOWS {
-            acc += &lookup(i);
+            // A zero digit adds nothing: the sum is computed anyway and discarded by a select.
+            let sum = add_mixed(&acc, &x, &y, &self.b);
+            acc = Projective::conditional_select(&sum, &acc, magnitude.ct_eq(&0));
         }
         le.zeroize();
         acc
     }
+}
+
+/// `p1 + (x2, y2)` for an affine point other than the identity and any `p1` (the identity
+/// included): the complete mixed addition of Renes, Costello and Batina, "Complete addition
+/// formulas for prime order elliptic curves" (EUROCRYPT 2016), Algorithm 5 (`a = -3`), 11M.
+/// No branches; the step numbers are the paper's.
+#[inline(always)]
+fn add_mixed(p1: &Projective, x2: &Fe, y2: &Fe, b: &Fe) -> Projective {
+    let t0 = p1.x * x2; // 1
+    let t1 = p1.y * y2; // 2
+    let t3 = (*x2 + y2) * (p1.x + p1.y) - (t0 + t1); // 3-7
+    let t4 = *y2 * p1.z + p1.y; // 8, 9
+    let y3 = *x2 * p1.z + p1.x; // 10, 11
+    let x3 = y3 - *b * p1.z; // 12, 13
+    let x3 = x3.double() + x3; // 14, 15
+    let z3 = t1 - x3; // 16
+    let x3 = t1 + x3; // 17
+    let t2 = p1.z.double() + p1.z; // 19, 20
+    let y3 = *b * y3 - t2 - t0; // 18, 21, 22
+    let y3 = y3.double() + y3; // 23, 24
+    let t0 = t0.double() + t0 - t2; // 25-27
+    Projective {
+        x: t3 * x3 - t4 * y3, // 28, 32, 33
+        y: x3 * z3 + t0 * y3, // 29, 30, 31
+        z: t4 * z3 + t3 * t0, // 34, 35, 36
+    }
+}
+
+/// A canonical big-endian field element (the inputs here are always below `p`).
+fn fe_from_be(bytes: &[u8]) -> Fe {
+    let bytes: [u8; 32] = bytes.try_into().expect("32 bytes");
+    Fe::from_bytes(&bytes.into()).expect("below p")
 }
 
 impl Default for GeneratorTable {
@@ -176,15 +276,37 @@ impl core::fmt::Debug for GeneratorTable {
     }
 }
 
-/// Returns `±row[magnitude - 1]`, or the identity when `magnitude == 0`, reading every entry.
-#[inline(always)]
-fn select(row: &[AffinePoint; TABLE_ROW_LEN], magnitude: u32, negative: Choice) -> AffinePoint {
-    let mut point = AffinePoint::IDENTITY;
-    for (j, entry) in (1u32..).zip(row.iter()) {
-        point.conditional_assign(entry, magnitude.ct_eq(&j));
+/// `k` as little-endian bytes with two bytes of zero padding (windows read two bytes).
+fn scalar_le(k: &Scalar) -> [u8; 34] {
+    let mut be = k.to_repr();
+    let mut le = [0u8; 34];
+    for (dst, src) in le.iter_mut().zip(be.iter().rev()) {
+        *dst = *src;
     }
-    point.conditional_negate(negative);
-    point
+    be.zeroize();
+    le
+}
+
+/// Window `i` of the scalar: bits `W·i .. W·i+W-1`, unsigned. Positions and shifts are public.
+#[inline(always)]
+fn window(le: &[u8; 34], i: usize) -> i32 {
+    let bit = i * WINDOW_BITS;
+    let pair = u32::from(le[bit / 8]) | (u32::from(le[bit / 8 + 1]) << 8);
+    ((pair >> (bit % 8)) & ((1 << WINDOW_BITS) - 1)) as i32
+}
+
+/// Returns `(x, ±y)` of `row[magnitude - 1]` (zeros when `magnitude == 0`), reading every entry.
+#[inline(always)]
+fn select(row: &[(Fe, Fe); TABLE_ROW_LEN], magnitude: u32, negative: Choice) -> (Fe, Fe) {
+    let (mut x, mut y) = (Fe::ZERO, Fe::ZERO);
+    for (j, (ex, ey)) in (1u32..).zip(row.iter()) {
+        let hit = magnitude.ct_eq(&j);
+        x.conditional_assign(ex, hit);
+        y.conditional_assign(ey, hit);
+    }
+    let minus_y = -y;
+    y.conditional_assign(&minus_y, negative);
+    (x, y)
 }
 
 /// Computes `k·G` in constant time using the process-wide [`GeneratorTable`].
@@ -193,6 +315,15 @@ fn select(row: &[AffinePoint; TABLE_ROW_LEN], magnitude: u32, negative: Choice) 
 #[must_use]
 pub fn mul_by_generator(k: &Scalar) -> ProjectivePoint {
     GeneratorTable::global().mul(k)
+}
+
+/// Computes the affine x-coordinate of `k·G` in constant time, as big-endian bytes: the part
+/// of `k·G` a signature needs (the comb and one constant-time inversion).
+///
+/// Returns zero bytes for `k = 0` (the identity), as p256's `to_affine` does.
+#[must_use]
+pub fn mul_by_generator_x(k: &Scalar) -> FieldBytes {
+    GeneratorTable::global().mul_x(k)
 }
 
 /// Signs `msg` with ES256, returning exactly the signature
@@ -227,9 +358,8 @@ fn sign_digest(key: &SigningKey, digest: &FieldBytes) -> Signature {
             continue;
         };
 
-        let big_r = mul_by_generator(&k).to_affine();
         // r = x(R) mod n. R is published (up to sign) through r, so this is not secret.
-        let r = <Scalar as Reduce<FieldBytes>>::reduce(&big_r.x());
+        let r = <Scalar as Reduce<FieldBytes>>::reduce(&mul_by_generator_x(&k));
         let k_inv = invert_nonce(k);
         let s = k_inv * (z + r * d);
 

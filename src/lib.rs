@@ -35,6 +35,7 @@ pub mod error;
 #[cfg(feature = "http")]
 mod exchange;
 pub mod fast_sign;
+pub mod fast_verify;
 pub mod field;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

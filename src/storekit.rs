@@ -16,7 +16,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use p256::ecdsa::signature::{Signer as _, Verifier as _};
+use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{DerSignature, Signature};
 use serde_json::{Map, Value};
 
@@ -604,10 +604,11 @@ pub fn verify_promotional_offer_v1(
     let Ok(signature) = Signature::from_der(&der) else {
         return Ok(false);
     };
-    Ok(public_key
-        .verifying_key()
-        .verify(payload.as_bytes(), &signature)
-        .is_ok())
+    Ok(crate::fast_verify::verify_fast(
+        public_key.verifying_key(),
+        payload.as_bytes(),
+        &signature,
+    ))
 }
 
 /// The StoreKit kind of decoded claims, from their `aud`.

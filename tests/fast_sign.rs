@@ -1,10 +1,12 @@
 //! The fixed-base comb signer must agree bit-for-bit with stock p256 0.14 (k·G and whole
 //! signatures), on edge and random scalars, random keys and messages, and RFC 6979 vectors.
 
-use devtoken::fast_sign::{mul_by_generator, sign_fast, GeneratorTable, WINDOWS, WINDOW_BITS};
+use devtoken::fast_sign::{
+    mul_by_generator, mul_by_generator_x, sign_fast, GeneratorTable, WINDOWS, WINDOW_BITS,
+};
 use p256::{
     ecdsa::{signature::Signer, Signature, SigningKey},
-    elliptic_curve::{ops::Reduce, sec1::ToSec1Point, Group, PrimeField},
+    elliptic_curve::{ops::Reduce, point::AffineCoordinates, sec1::ToSec1Point, Group, PrimeField},
     FieldBytes, ProjectivePoint, Scalar, U256,
 };
 use proptest::prelude::*;
@@ -20,6 +22,13 @@ fn assert_same_point(k: &Scalar) {
         stock.to_sec1_point(false),
         fast.to_sec1_point(false),
         "k·G mismatch for k = {:?}",
+        k.to_repr()
+    );
+    // The x-coordinate the signer uses, straight from p256 0.13 (zero for the identity, k = 0).
+    assert_eq!(
+        stock.x(),
+        mul_by_generator_x(k),
+        "x(k·G) mismatch for k = {:?}",
         k.to_repr()
     );
 }
