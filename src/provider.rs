@@ -255,7 +255,7 @@ impl TokenProvider {
                     service: self.service,
                     age_secs: age,
                     min_interval_secs: floor as u64,
-                    wait_secs: floor - age,
+                    wait_secs: floor.saturating_sub(age),
                 })
             }
             _ => Ok(()),
@@ -271,9 +271,11 @@ impl TokenProvider {
         self.cache.current().map(|cached| cached.valid_until)
     }
 
-    /// Seconds until the current token expires (negative once it has), if one has been signed.
+    /// Seconds until the current token expires (negative once it has), if one has been signed;
+    /// saturating, whatever the clock says.
     pub fn seconds_left(&self) -> Option<i64> {
-        self.expires_at().map(|at| at - self.clock.now())
+        self.expires_at()
+            .map(|at| at.saturating_sub(self.clock.now()))
     }
 
     /// The decoded claims of the current token, for logging (no key material).
