@@ -136,17 +136,23 @@ impl ExchangedTokens {
         })
     }
 
-    /// The access token to use now, calling `exchange(now, urgency)` when it is due.
+    /// The access token to use now, calling `exchange(now, max_retries)` when it is due. With a
+    /// valid access token at hand the exchange gets `Some(0)`: a single request, the cache retrying
+    /// after its backoff; with none, `None`: the HTTP options' retries.
     pub fn access_token(
         &self,
-        exchange: impl FnOnce(i64, Urgency) -> Result<AccessToken>,
+        exchange: impl FnOnce(i64, Option<u32>) -> Result<AccessToken>,
     ) -> Result<String> {
         let now = self.clock.now();
         self.cache.get(
             now,
             |t| t.access_token.clone(),
             |urgency| {
-                let token = exchange(now, urgency)?;
+                let max_retries = match urgency {
+                    Urgency::HaveValid => Some(0),
+                    Urgency::NothingValid => None,
+                };
+                let token = exchange(now, max_retries)?;
                 self.exchanges.fetch_add(1, Ordering::SeqCst);
                 Ok(Cached {
                     renew_at: self

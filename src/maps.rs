@@ -5,7 +5,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::cache::Urgency;
 use crate::clock::{Clock, SystemClock};
 use crate::error::Result;
 use crate::exchange::{access_token_from, ExchangedTokens, MAPS_ANSWER};
@@ -140,7 +139,7 @@ impl MapsTokenProvider {
     /// The access token to send now: the cached one while fresh, else a new exchange.
     pub fn access_token(&self) -> Result<String> {
         self.access_tokens
-            .access_token(|now, urgency| self.exchange(now, urgency))
+            .access_token(|now, retries| self.exchange(now, retries))
     }
 
     /// The cached access token while it is fresh, else `None`; never exchanges, never waits.
@@ -175,14 +174,9 @@ impl MapsTokenProvider {
         self.maps_tokens.token()
     }
 
-    /// One exchange. With a valid access token at hand, a single request (the cache retries
-    /// after its backoff); with none, the HTTP options' retries.
-    fn exchange(&self, now: i64, urgency: Urgency) -> Result<AccessToken> {
+    /// One exchange, with at most `retries` retries (`None`: the HTTP options').
+    fn exchange(&self, now: i64, retries: Option<u32>) -> Result<AccessToken> {
         let token = self.maps_tokens.token()?;
-        let retries = match urgency {
-            Urgency::HaveValid => Some(0),
-            Urgency::NothingValid => None,
-        };
         let answer = self.client.get_with_bearer(&self.url, &token, retries)?;
         access_token_from(&MAPS_ANSWER, &self.url, &answer, &token, Service::Maps, now)
     }

@@ -25,7 +25,6 @@
 
 use std::sync::Arc;
 
-use crate::cache::Urgency;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, OptionRule, Result};
 use crate::exchange::{access_token_from, ExchangedTokens, OAUTH_ANSWER};
@@ -134,7 +133,7 @@ impl OAuthTokenProvider {
     /// else a new exchange.
     pub fn access_token(&self) -> Result<String> {
         self.access_tokens
-            .access_token(|now, urgency| self.exchange(now, urgency))
+            .access_token(|now, retries| self.exchange(now, retries))
     }
 
     /// The cached access token while it is fresh, else `None`; never exchanges, never waits.
@@ -189,14 +188,9 @@ impl OAuthTokenProvider {
         self.access_tokens.exchange_count()
     }
 
-    /// One exchange. With a valid access token at hand, a single request (the cache retries
-    /// after its backoff); with none, the HTTP options' retries.
-    fn exchange(&self, now: i64, urgency: Urgency) -> Result<AccessToken> {
+    /// One exchange, with at most `retries` retries (`None`: the HTTP options').
+    fn exchange(&self, now: i64, retries: Option<u32>) -> Result<AccessToken> {
         let assertion = self.assertions.token()?;
-        let retries = match urgency {
-            Urgency::HaveValid => Some(0),
-            Urgency::NothingValid => None,
-        };
         let mut form = vec![
             ("grant_type", "client_credentials"),
             ("client_id", self.client_id.as_str()),
