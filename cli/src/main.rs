@@ -338,10 +338,7 @@ fn run(command: Command) -> Result<u8, Failure> {
             if let Some(kind) = devtoken::storekit::kind_of(&decoded.claims) {
                 json["storekit"] = kind.name().into();
             }
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&json).unwrap_or_default()
-            );
+            print_json(&json);
             Ok(0)
         }
         Command::Inspect {
@@ -365,10 +362,7 @@ fn run(command: Command) -> Result<u8, Failure> {
                     "expires_at": expires_at,
                     "expires_in_secs": expires_at.map(|at| at.saturating_sub(now)),
                 });
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).unwrap_or_default()
-                );
+                print_json(&report);
             } else {
                 for finding in &findings {
                     println!("{finding}");
@@ -627,10 +621,7 @@ fn maps_token(
     maps.access_token()?;
     let current = maps.current().ok_or_else(|| bad_input("no access token"))?;
     let json = serde_json::json!({ "accessToken": &*current.access_token, "expiresInSeconds": current.expires_in_secs });
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&json).unwrap_or_default()
-    );
+    print_json(&json);
     Ok(0)
 }
 
@@ -660,10 +651,7 @@ fn access_token(
         "expires_in": current.expires_in_secs,
         "expires_at": current.expires_at,
     });
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&json).unwrap_or_default()
-    );
+    print_json(&json);
     Ok(0)
 }
 
@@ -778,6 +766,14 @@ fn describe_expiry(at: i64, now: i64) -> String {
     }
 }
 
+/// Prints `value` as pretty JSON on stdout.
+fn print_json(value: &serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
+}
+
 fn describe_lifetime(service: Service) -> String {
     match service.rules().lifetime {
         Lifetime::Expiring {
@@ -819,10 +815,7 @@ fn print_services(json: bool) {
                 })
             })
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&list).unwrap_or_default()
-        );
+        print_json(&serde_json::Value::Array(list));
         return;
     }
     for service in Service::ALL {
