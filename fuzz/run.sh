@@ -3,7 +3,7 @@
 #
 #   bash fuzz/run.sh TARGET SECONDS [extra libFuzzer flags...]
 #
-# Targets: keys, tokens, claims, http_answers (fuzz/fuzz_targets/). The corpus is
+# Targets: keys, tokens, claims, http_answers, lean_request (fuzz/fuzz_targets/). The corpus is
 # fuzz/corpus/TARGET (grown in place; minimize with `-merge=1` before committing), crash
 # reproducers go to fuzz/artifacts/TARGET/ and are replayed by `cargo test` (tests/fuzz_corpus.rs).
 # Crates come through tests/sources.sh (the registry, or the vendored set offline).

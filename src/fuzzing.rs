@@ -75,9 +75,25 @@ impl<'a> Input<'a> {
         (self.u8() % 2 == 1).then(|| self.string())
     }
 
-    /// A service, or none.
+    /// A service (every one in the table), or none.
     pub fn service(&mut self) -> Option<Service> {
-        Service::ALL.get(usize::from(self.u8() % 12)).copied()
+        let choices = Service::ALL.len() + 1;
+        Service::ALL.get(usize::from(self.u8()) % choices).copied()
+    }
+
+    /// Any claims: every field present or not, extreme times, up to two origins and scopes.
+    pub fn claims(&mut self) -> Claims {
+        Claims {
+            issuer: self.opt_string(),
+            issued_at: (self.u8() % 2 == 1).then(|| self.time()),
+            expires_at: (self.u8() % 2 == 1).then(|| self.time()),
+            ttl: (self.u8() % 2 == 1).then(|| self.time()),
+            origins: (0..self.u8() % 3).map(|_| self.string()).collect(),
+            bundle_id: self.opt_string(),
+            subject: self.opt_string(),
+            scope: (0..self.u8() % 3).map(|_| self.string()).collect(),
+            jwt_id: self.opt_string(),
+        }
     }
 
     /// Everything left.
@@ -157,17 +173,7 @@ pub fn claims(data: &[u8]) {
     let _ = options::secs_f64("fuzz", input.f64());
 
     let service = input.service().unwrap_or(Service::AppleMusic);
-    let claims = Claims {
-        issuer: input.opt_string(),
-        issued_at: (input.u8() % 2 == 1).then(|| input.time()),
-        expires_at: (input.u8() % 2 == 1).then(|| input.time()),
-        ttl: (input.u8() % 2 == 1).then(|| input.time()),
-        origins: (0..input.u8() % 3).map(|_| input.string()).collect(),
-        bundle_id: input.opt_string(),
-        subject: input.opt_string(),
-        scope: (0..input.u8() % 3).map(|_| input.string()).collect(),
-        jwt_id: input.opt_string(),
-    };
+    let claims = input.claims();
     let key_id = if input.u8() % 2 == 1 {
         input.string()
     } else {

@@ -17,6 +17,9 @@ use devtoken_core as core;
 use devtoken_core::{Claims, Level, Service, SigningBackend};
 
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[allow(unsafe_code)]
+pub mod fuzzing;
 #[allow(unsafe_code)]
 mod lean;
 pub mod network;
