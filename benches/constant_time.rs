@@ -11,6 +11,10 @@
 //!   signer runs them), class 0 = k = 1 (all digits but one zero), class 1 = random k.
 //! - `kg-top`:  class 0 = k = n - 1 (all-negative recoding with a long carry chain), class 1 =
 //!   random k.
+//! - `inv-p`:   `modinv::P256_FIELD.invert` (the `Z⁻¹` of `x(k·G)`) alone, class 0 = 1, class 1 =
+//!   random.
+//! - `inv-n`:   `modinv::P256_ORDER.invert` (the signer's `k⁻¹`) alone, class 0 = n - 1, class 1 =
+//!   random.
 //! - `control`: p256's *variable-time* `Scalar::invert_vartime`, class 0 = 1, class 1 = random.
 //!   Must report a large |t|: it shows the harness can see a leak.
 
@@ -18,7 +22,12 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use devtoken::fast_sign::{mul_by_generator_x, sign_fast};
-use p256::{ecdsa::SigningKey, elliptic_curve::ops::Reduce, Scalar, U256};
+use devtoken::modinv::{P256_FIELD, P256_ORDER};
+use p256::{
+    ecdsa::SigningKey,
+    elliptic_curve::{ops::Reduce, PrimeField as _},
+    Scalar, U256,
+};
 
 /// Percentiles at which samples are cropped (plus the uncropped test).
 const CROPS: [f64; 6] = [0.5, 0.75, 0.9, 0.95, 0.99, 0.999];
@@ -84,10 +93,20 @@ impl XorShift {
     }
 }
 
+/// A scalar's value as little-endian 64-bit words (below n, so also below p).
+fn words(k: &Scalar) -> [u64; 4] {
+    let repr = k.to_repr();
+    core::array::from_fn(|i| {
+        u64::from_be_bytes(repr[24 - 8 * i..32 - 8 * i].try_into().expect("8 bytes"))
+    })
+}
+
 enum Mode {
     Sign,
     KgOne,
     KgTop,
+    InvP,
+    InvN,
     Control,
 }
 
@@ -97,9 +116,11 @@ fn main() {
         Some("sign") => Mode::Sign,
         Some("kg-one") => Mode::KgOne,
         Some("kg-top") => Mode::KgTop,
+        Some("inv-p") => Mode::InvP,
+        Some("inv-n") => Mode::InvN,
         Some("control") => Mode::Control,
         _ => {
-            eprintln!("usage: dudect <sign|kg-one|kg-top|control> [samples]");
+            eprintln!("usage: dudect <sign|kg-one|kg-top|inv-p|inv-n|control> [samples]");
             std::process::exit(2);
         }
     };
@@ -116,7 +137,7 @@ fn main() {
     let key = SigningKey::from_bytes(&rng.bytes32().into()).expect("random key");
     let fixed_msg = rng.bytes32();
     let fixed_scalar = match mode {
-        Mode::KgTop => -Scalar::ONE,
+        Mode::KgTop | Mode::InvN => -Scalar::ONE,
         _ => Scalar::ONE,
     };
     let _ = mul_by_generator_x(&Scalar::ONE); // build the table before timing
@@ -147,6 +168,12 @@ fn main() {
                 }
                 Mode::KgOne | Mode::KgTop => {
                     black_box(mul_by_generator_x(black_box(&scalars[i])));
+                }
+                Mode::InvP => {
+                    black_box(P256_FIELD.invert(black_box(words(&scalars[i]))));
+                }
+                Mode::InvN => {
+                    black_box(P256_ORDER.invert(black_box(words(&scalars[i]))));
                 }
                 Mode::Control => {
                     black_box(black_box(scalars[i]).invert_vartime());

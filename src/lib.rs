@@ -48,6 +48,7 @@ pub mod jwt;
 pub mod keys;
 #[cfg(feature = "http")]
 pub mod maps;
+pub mod modinv;
 #[cfg(feature = "http")]
 pub mod oauth;
 pub mod options;
