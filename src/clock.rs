@@ -48,9 +48,15 @@ impl ManualClock {
         self.now.store(now, Ordering::SeqCst);
     }
 
-    /// Moves the time forward (or back, with a negative number).
+    /// Moves the time forward (or back, with a negative number), stopping at the ends of `i64`
+    /// instead of wrapping around (a caller's number must not send the clock to the other end).
     pub fn advance(&self, secs: i64) {
-        self.now.fetch_add(secs, Ordering::SeqCst);
+        // The closure always returns Some, so fetch_update cannot fail.
+        let _ = self
+            .now
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| {
+                Some(now.saturating_add(secs))
+            });
     }
 }
 
@@ -143,6 +149,18 @@ pub fn parse_http_date(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_manual_clock_stops_at_the_ends_instead_of_wrapping() {
+        let clock = ManualClock::new(i64::MAX - 5);
+        clock.advance(10);
+        assert_eq!(clock.now(), i64::MAX);
+        clock.set(i64::MIN + 5);
+        clock.advance(-10);
+        assert_eq!(clock.now(), i64::MIN);
+        clock.advance(i64::MAX);
+        assert_eq!(clock.now(), -1);
+    }
 
     #[test]
     fn dates_round_trip_over_four_centuries() {

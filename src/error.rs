@@ -380,7 +380,7 @@ impl Error {
         Error::InvalidOption {
             option,
             rule,
-            message: message.into(),
+            message: clean(message.into()),
         }
     }
 
@@ -392,20 +392,35 @@ impl Error {
         Error::InvalidClaim {
             field,
             rule,
-            message: message.into(),
+            message: clean(message.into()),
         }
     }
 
     pub(crate) fn malformed(reason: impl Into<String>) -> Self {
         Error::MalformedToken {
-            reason: reason.into(),
+            reason: clean(reason.into()),
         }
     }
 
     pub(crate) fn signature(reason: impl Into<String>) -> Self {
         Error::BadSignature {
-            reason: reason.into(),
+            reason: clean(reason.into()),
         }
+    }
+}
+
+/// The most characters of an error's sentence: a value the caller or a token gave (a PEM pasted
+/// into the wrong argument, a hostile claim) is cut, not echoed whole.
+pub(crate) const MAX_MESSAGE_CHARS: usize = 1024;
+
+/// An error's sentence as it may reach a terminal or a log: control characters escaped (no
+/// terminal escape sequences or forged log lines from a caller's value), at most
+/// [`MAX_MESSAGE_CHARS`] characters.
+fn clean(message: String) -> String {
+    if message.chars().any(char::is_control) || message.len() > MAX_MESSAGE_CHARS {
+        crate::inspect::shorten(&message, MAX_MESSAGE_CHARS)
+    } else {
+        message
     }
 }
 

@@ -347,14 +347,22 @@ fn check_storekit(
     }
 }
 
-/// At most `max` characters of `text`, control characters escaped, with `...` when cut.
+/// `text` with control characters escaped, cut to at most `max` characters (counted after
+/// escaping, which makes one control character up to 6) followed by `...` when cut.
 pub(crate) fn shorten(text: &str, max: usize) -> String {
     let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == max {
+    let mut count = 0;
+    for c in text.chars() {
+        let width = if c.is_control() {
+            c.escape_default().count()
+        } else {
+            1
+        };
+        if count + width > max {
             out.push_str("...");
             break;
         }
+        count += width;
         if c.is_control() {
             out.extend(c.escape_default());
         } else {
@@ -755,6 +763,17 @@ fn check_service_rules(
 mod tests {
     use super::*;
     use crate::{Claims, PrivateKey, Signer};
+
+    #[test]
+    fn shorten_counts_the_escaped_text() {
+        assert_eq!(shorten("abc", 3), "abc");
+        assert_eq!(shorten("abcd", 3), "abc...");
+        assert_eq!(shorten("a\u{1b}b", 20), "a\\u{1b}b");
+        // Escaping makes one control character up to 6: the bound holds after escaping.
+        let flood = shorten(&"\u{0}".repeat(1_000), 100);
+        assert!(flood.chars().count() <= 103, "{}", flood.chars().count());
+        assert!(!flood.chars().any(char::is_control));
+    }
 
     const NOW: i64 = 1_700_000_000;
 

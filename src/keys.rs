@@ -190,8 +190,9 @@ impl PrivateKey {
             "DSA PRIVATE KEY" => Err(Error::key(KeyProblem::WrongAlgorithm {
                 algorithm: "DSA".to_string(),
             })),
+            // The label is the caller's text (a key body can sit where a label belongs).
             other => Err(Error::key(KeyProblem::UnsupportedPemLabel {
-                label: other.to_string(),
+                label: crate::inspect::shorten(other, 40),
             })),
         }
     }
@@ -342,7 +343,7 @@ impl PublicKey {
 fn read_secret_file(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
     use std::io::Read;
     let io = |e: std::io::Error| Error::Io {
-        path: path.display().to_string(),
+        path: crate::inspect::shorten(&path.display().to_string(), 300),
         message: e.to_string(),
     };
     let file = std::fs::File::open(path).map_err(io)?;

@@ -98,7 +98,7 @@ impl fmt::Display for Service {
 
 /// The error of parsing an unknown service name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown service '{given}'; expected one of: {}", Service::ALL.iter().map(|s| s.cli_name()).collect::<Vec<_>>().join(", "))]
+#[error("unknown service '{}'; expected one of: {}", crate::inspect::shorten(given, 60), Service::ALL.iter().map(|s| s.cli_name()).collect::<Vec<_>>().join(", "))]
 pub struct UnknownService {
     /// The name that was given.
     pub given: String,

@@ -83,8 +83,9 @@ impl Signer {
                 return Err(Error::claim(
                     "kid",
                     Rule::Format,
-                    format!("kid '{given}' does not match the file name {} (key id {named}); is this the right key?",
-                        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
+                    format!("kid '{}' does not match the file name {} (key id {named}); is this the right key?",
+                        crate::inspect::shorten(given, 60),
+                        crate::inspect::shorten(&path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), 100)),
                 ))
             }
             (Some(given), _) => given.to_string(),
@@ -93,7 +94,7 @@ impl Signer {
                 return Err(Error::claim(
                     "kid",
                     Rule::Required,
-                    format!("kid is required: {} is not named AuthKey_<KEYID>.p8, so give the key id", path.display()),
+                    format!("kid is required: {} is not named AuthKey_<KEYID>.p8, so give the key id", crate::inspect::shorten(&path.display().to_string(), 300)),
                 ))
             }
         };

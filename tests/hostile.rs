@@ -199,6 +199,59 @@ fn a_pem_in_the_key_id_slot_is_not_echoed() {
 }
 
 #[test]
+fn untrusted_text_in_errors_is_escaped_and_cut() {
+    // Found by the Python atheris harness (python/fuzz): claim values, a key id given with a key
+    // file, a file name, a PEM label and a service name reached error messages raw.
+    let signer = signer();
+    let hostile = format!(
+        "DEF\u{1b}[2J\n{}{}",
+        "\u{0}".repeat(2_000),
+        "x".repeat(5_000)
+    );
+    let mut errors = vec![
+        signer
+            .sign_token_at(Service::AppleMusic, &Claims::new(hostile.as_str()), T0)
+            .unwrap_err(),
+        signer
+            .sign_token_at(
+                Service::AppStoreConnect,
+                &Claims::default().subject(hostile.as_str()),
+                T0,
+            )
+            .unwrap_err(),
+        PrivateKey::from_pem("-----BEGIN \u{1b}[31mX-----\nAAAA\n-----END \u{1b}[31mX-----")
+            .unwrap_err(),
+    ];
+    let folder = std::env::temp_dir().join(format!("devtoken-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let path = folder.join("AuthKey_ABC123DEFG.p8");
+    std::fs::write(&path, devtoken::demo::DEMO_KEY_PEM).unwrap();
+    errors.push(Signer::from_file(&path, Some(hostile.as_str())).unwrap_err());
+    let odd = folder.join("key\u{1b}[2J\n.p8");
+    std::fs::write(&odd, devtoken::demo::DEMO_KEY_PEM).unwrap();
+    errors.push(Signer::from_file(&odd, None).unwrap_err());
+    std::fs::remove_dir_all(&folder).unwrap();
+    for error in &errors {
+        let text = error.to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        assert!(
+            text.chars().count() <= 1024 + 3,
+            "{} characters",
+            text.chars().count()
+        );
+        assert!(!text.contains(&"x".repeat(200)), "{text:?}");
+    }
+    let unknown = format!("maps\u{1b}[2J{}", "x".repeat(500))
+        .parse::<Service>()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        !unknown.chars().any(char::is_control) && unknown.len() < 500,
+        "{unknown:?}"
+    );
+}
+
+#[test]
 fn oversized_key_input_is_refused_in_every_form() {
     let limit = devtoken::options::MAX_KEY_BYTES;
     let big_der = vec![0x30; limit + 1];

@@ -62,7 +62,7 @@ python3 -m venv "$fresh"
 
 step "Python tests (pytest), types (mypy --strict), lint (ruff)"
 (cd python/tests && "$OLDPWD/$fresh/bin/python" -m pytest -q .)
-(cd / && MYPYPATH="$OLDPWD/tests/independent" "$OLDPWD/$fresh/bin/python" -m mypy --strict "$OLDPWD/python/tests" "$OLDPWD/python/examples" "$OLDPWD/python/benchmarks")
+(cd / && MYPYPATH="$OLDPWD/tests/independent" "$OLDPWD/$fresh/bin/python" -m mypy --strict "$OLDPWD/python/tests" "$OLDPWD/python/examples" "$OLDPWD/python/benchmarks" "$OLDPWD/python/fuzz")
 "$venv/bin/ruff" check --config python/pyproject.toml python tests/independent
 "$venv/bin/ruff" format --check --config python/pyproject.toml python tests/independent
 "$fresh/bin/python" python/examples/typed_usage.py >/dev/null

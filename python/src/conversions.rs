@@ -4,7 +4,7 @@
 use devtoken::Service;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
@@ -51,6 +51,16 @@ impl PemInput {
     }
 }
 
+/// An `int` (or an object with `__index__`) as `i64`; `None` for anything else. An int outside
+/// the `i64` range raises Python's `OverflowError`, as every other int argument does, instead of
+/// falling through to the datetime and timedelta branches.
+fn whole_number(value: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
+    if value.is_instance_of::<PyInt>() {
+        return value.extract::<i64>().map(Some);
+    }
+    Ok(value.extract::<i64>().ok())
+}
+
 /// UNIX seconds from an `int` or a timezone-aware `datetime` (sub-second parts are dropped).
 pub(crate) fn unix_seconds(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
     if value.is_instance_of::<PyBool>() {
@@ -58,7 +68,7 @@ pub(crate) fn unix_seconds(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64
             "{name} must be int UNIX seconds or a datetime, not bool"
         )));
     }
-    if let Ok(secs) = value.extract::<i64>() {
+    if let Some(secs) = whole_number(value)? {
         return Ok(secs);
     }
     if value.hasattr("tzinfo")? && value.hasattr("timestamp")? {
@@ -83,7 +93,7 @@ pub(crate) fn duration_seconds(value: &Bound<'_, PyAny>, name: &str) -> PyResult
             "{name} must be int seconds or a timedelta, not bool"
         )));
     }
-    if let Ok(secs) = value.extract::<i64>() {
+    if let Some(secs) = whole_number(value)? {
         return Ok(secs);
     }
     if value.hasattr("total_seconds")? {
@@ -109,9 +119,15 @@ pub(crate) fn string_list(value: Option<&Bound<'_, PyAny>>, name: &str) -> PyRes
     if let Ok(one) = value.cast::<PyString>() {
         return Ok(vec![one.to_cow()?.to_string()]);
     }
-    value
-        .extract::<Vec<String>>()
-        .map_err(|_| PyTypeError::new_err(format!("{name} must be a str or a list of str")))
+    // The shape is checked first; a str that cannot be UTF-8 (a lone surrogate) then raises
+    // `UnicodeEncodeError`, as a single str does, not a TypeError that says it is not a str.
+    let items = value
+        .extract::<Vec<Bound<'_, PyString>>>()
+        .map_err(|_| PyTypeError::new_err(format!("{name} must be a str or a list of str")))?;
+    items
+        .iter()
+        .map(|item| Ok(item.to_cow()?.into_owned()))
+        .collect()
 }
 
 fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
