@@ -74,12 +74,14 @@ print(f"sign_token stock backend / sign_token   {stock_token / sign_token:5.2f}"
 print(f"verify_token / OpenSSL verify           {verify / ossl_verify:5.2f}  (goal <= 2)")
 print(f"stock p256 verify / verify_token       {raw_verify / verify:5.2f}")
 print(f"OpenSSL sign/s drift after / before     {sign_after / sign_before:5.2f}")
-parts = ["sha256_180_bytes", "rfc6979_nonce", "comb_x_of_kG", "scalar_invert_ct"]
+# k⁻¹ as the signer computes it (modinv); scalar_invert_ct is p256's own, for comparison.
+parts = ["sha256_180_bytes", "rfc6979_nonce", "comb_x_of_kG", "scalar_invert_modinv"]
 print("where sign_fast's time goes (share of its median):")
 for part in parts:
     print(f"  {part:<24} {us('breakdown', part) / comb:6.1%}")
 print(f"mixed addition, p256 0.14 / 0.13        {us('breakdown', 'mixed_add_p256_0_14') / us('breakdown', 'mixed_add_p256_0_13'):5.2f}")
 print(f"to_affine (0.13 inversion) / mixed add  {us('breakdown', 'to_affine_p256_0_13') / us('breakdown', 'mixed_add_p256_0_13'):5.1f}")
+print(f"p256 Scalar::invert / modinv k⁻¹         {us('breakdown', 'scalar_invert_ct') / us('breakdown', 'scalar_invert_modinv'):5.2f}")
 EOF
 
 if ! $rust_only; then

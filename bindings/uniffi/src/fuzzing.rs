@@ -1,5 +1,6 @@
 //! The entry point of the `lean_request` fuzz target (`fuzz/`) and of its corpus replay
-//! (`tests/lean_fuzz_corpus.rs`); feature `fuzzing`, not a stable API.
+//! (`bindings/uniffi-rlib/tests/lean_fuzz_corpus.rs`, which builds these sources as an rlib);
+//! feature `fuzzing`, not a stable API.
 //!
 //! It feeds the lean JNA entry points what a hostile or buggy caller could: any request bytes
 //! (raw, or a well-formed uniffi request cut short or extended), any length (negative, longer or

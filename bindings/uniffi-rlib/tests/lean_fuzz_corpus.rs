@@ -22,7 +22,7 @@ fn replay(dir: &str) -> (usize, usize) {
     let mut signed = 0;
     for path in &paths {
         let data = fs::read(path).expect("a corpus file");
-        let outcome = std::panic::catch_unwind(|| devtoken::fuzzing::lean_request(&data));
+        let outcome = std::panic::catch_unwind(|| devtoken_uniffi::fuzzing::lean_request(&data));
         assert!(outcome.is_ok(), "lean_request: {} panics", path.display());
         signed += usize::from(outcome.unwrap_or(false));
     }
