@@ -22,7 +22,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use devtoken::fast_sign::{mul_by_generator_x, sign_fast};
-use devtoken::modinv::{P256_FIELD, P256_ORDER};
+use devtoken::modinv::{words_from_be_bytes, P256_FIELD, P256_ORDER};
 use p256::{
     ecdsa::SigningKey,
     elliptic_curve::{ops::Reduce, PrimeField as _},
@@ -95,10 +95,7 @@ impl XorShift {
 
 /// A scalar's value as little-endian 64-bit words (below n, so also below p).
 fn words(k: &Scalar) -> [u64; 4] {
-    let repr = k.to_repr();
-    core::array::from_fn(|i| {
-        u64::from_be_bytes(repr[24 - 8 * i..32 - 8 * i].try_into().expect("8 bytes"))
-    })
+    words_from_be_bytes(&k.to_repr().into())
 }
 
 enum Mode {

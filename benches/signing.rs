@@ -162,12 +162,7 @@ fn breakdown_benches(c: &mut Criterion) {
         b.iter(|| black_box(k).invert().unwrap())
     });
     let order = devtoken::modinv::P256_ORDER;
-    let k_words: [u64; 4] = {
-        let repr = k.to_repr();
-        core::array::from_fn(|i| {
-            u64::from_be_bytes(repr[24 - 8 * i..32 - 8 * i].try_into().unwrap())
-        })
-    };
+    let k_words = devtoken::modinv::words_from_be_bytes(&k.to_repr().into());
     group.bench_function("scalar_invert_modinv", |b| {
         b.iter(|| order.invert(black_box(k_words)))
     });

@@ -60,7 +60,7 @@ use p256_013::{
     U256 as U256013,
 };
 
-use crate::modinv::{P256_FIELD, P256_ORDER};
+use crate::modinv::{be_bytes_from_words, words_from_be_bytes, P256_FIELD, P256_ORDER};
 use rfc6979::KGenerator;
 use sha2::{Digest, Sha256};
 
@@ -370,16 +370,12 @@ fn sign_digest(key: &SigningKey, digest: &FieldBytes) -> Signature {
 
 /// Computes `k⁻¹` for a nonzero nonce in constant time.
 fn invert_nonce(k: Scalar) -> Scalar {
-    let mut le = [0u64; 4];
-    for (word, bytes) in le.iter_mut().zip(k.to_repr().rchunks_exact(8)) {
-        *word = u64::from_be_bytes(bytes.try_into().expect("8 bytes"));
-    }
+    let mut repr: [u8; 32] = k.to_repr().into();
+    let mut le = words_from_be_bytes(&repr);
+    repr.zeroize();
     let mut inverse = P256_ORDER.invert(le);
     le.zeroize();
-    let mut be = [0u8; 32];
-    for (bytes, word) in be.rchunks_exact_mut(8).zip(&inverse) {
-        bytes.copy_from_slice(&word.to_be_bytes());
-    }
+    let mut be = be_bytes_from_words(&inverse);
     inverse.zeroize();
     // k is nonzero and n prime, so the inverse exists and is below n.
     let k_inv = Scalar::from_repr(be.into()).unwrap_or(Scalar::ZERO);

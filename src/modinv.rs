@@ -24,6 +24,27 @@
 
 use core::hint::black_box;
 
+/// A 32-byte big-endian number (a scalar's or field element's encoding) as the little-endian
+/// 64-bit words [`Modulus::invert`] takes.
+#[must_use]
+pub fn words_from_be_bytes(be: &[u8; 32]) -> [u64; 4] {
+    core::array::from_fn(|i| {
+        let start = 24 - 8 * i;
+        u64::from_be_bytes(be[start..start + 8].try_into().expect("8 bytes"))
+    })
+}
+
+/// Little-endian 64-bit words as a 32-byte big-endian number; the inverse of
+/// [`words_from_be_bytes`].
+#[must_use]
+pub fn be_bytes_from_words(words: &[u64; 4]) -> [u8; 32] {
+    let mut be = [0u8; 32];
+    for (bytes, word) in be.rchunks_exact_mut(8).zip(words) {
+        bytes.copy_from_slice(&word.to_be_bytes());
+    }
+    be
+}
+
 /// The low 62 bits.
 const M62: u64 = u64::MAX >> 2;
 
@@ -337,6 +358,9 @@ mod tests {
     fn limb_conversions_round_trip() {
         let x = limbs(&U256::from_be_hex(N));
         assert_eq!(from_signed62(to_signed62(x)), x);
+        let be: [u8; 32] = U256::from_be_hex(N).to_be_bytes().into();
+        assert_eq!(words_from_be_bytes(&be), x);
+        assert_eq!(be_bytes_from_words(&x), be);
     }
 
     proptest! {
