@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs every devtoken test: formatting and lints, the Rust suites (unit, integration, property,
 # known-answer vectors, CLI), the independent checks in Python (PyJWT + cryptography), the Python
-# wheel's suite, the staleness check of the generated uniffi bindings, the Kotlin/JVM suite and,
-# when a Swift toolchain is present, the Swift package. Needs Rust, Python 3 (venv), Java 17+ and
-# Maven; Python tools go into target/ venvs. Crates and Maven artifacts come from the registries
-# when they answer, else from ../shared/vendor (tests/sources.sh). A step that cannot run here says
-# why on one line; none is dropped silently.
+# wheel's suite, every code example of the docs (tests/doc_examples.py), the staleness check of
+# the generated uniffi bindings, the Kotlin/JVM suite and, when a Swift toolchain is present, the
+# Swift package. Needs Rust, Python 3 (venv), Java 17+ and Maven; Python tools go into target/
+# venvs. Crates and Maven artifacts come from the registries when they answer, else from
+# ../shared/vendor (tests/sources.sh). A step that cannot run here says why on one line; none is
+# dropped silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +38,9 @@ cargo test --workspace --all-features
 step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps -q
 
+step "the docs' Rust examples, compiled and run by rustdoc (tests/doc_examples.py)"
+python3 tests/doc_examples.py rust
+
 step "Python tools (target/test-venv)"
 venv=target/test-venv
 if [[ ! -x $venv/bin/python ]]; then
@@ -62,15 +66,18 @@ python3 -m venv "$fresh"
 
 step "Python tests (pytest), types (mypy --strict), lint (ruff)"
 (cd python/tests && "$OLDPWD/$fresh/bin/python" -m pytest -q .)
-(cd / && MYPYPATH="$OLDPWD/tests/independent" "$OLDPWD/$fresh/bin/python" -m mypy --strict "$OLDPWD/python/tests" "$OLDPWD/python/examples" "$OLDPWD/python/benchmarks" "$OLDPWD/python/fuzz")
-"$venv/bin/ruff" check --config python/pyproject.toml python tests/independent
-"$venv/bin/ruff" format --check --config python/pyproject.toml python tests/independent
+(cd / && MYPYPATH="$OLDPWD/tests/independent" "$OLDPWD/$fresh/bin/python" -m mypy --strict "$OLDPWD/python/tests" "$OLDPWD/python/examples" "$OLDPWD/python/benchmarks" "$OLDPWD/python/fuzz" "$OLDPWD/tests/doc_examples.py")
+"$venv/bin/ruff" check --config python/pyproject.toml python tests/independent tests/doc_examples.py
+"$venv/bin/ruff" format --check --config python/pyproject.toml python tests/independent tests/doc_examples.py
 "$fresh/bin/python" python/examples/typed_usage.py >/dev/null
+
+step "the docs' Python examples, run with the installed wheel against the loopback stand-in (tests/doc_examples.py)"
+"$fresh/bin/python" tests/doc_examples.py python
 
 step "uniffi bindings: generated Kotlin and Swift are current"
 bash bindings/generate.sh --check
 
-step "Kotlin/JVM: mvn verify (cargo build, Kotlin + Java tests vs Nimbus JOSE+JWT, packaged-jar run)"
+step "Kotlin/JVM: mvn verify (cargo build, the docs' Kotlin examples compiled, Kotlin + Java tests vs Nimbus JOSE+JWT, packaged-jar run)"
 (cd bindings/kotlin && mvn -B -q "${MVN_ARGS[@]}" verify)
 python3 tests/surefire_summary.py bindings/kotlin/target/surefire-reports
 
@@ -83,6 +90,9 @@ else
   bash swift/build-rust.sh
   swift build
   swift test
+
+  step "the docs' Swift examples as a package of their own, built in Swift 6 mode and run (tests/doc_examples.py)"
+  "$venv/bin/python" tests/doc_examples.py swift --out target/doc-examples/swift --run
 
   step "Swift example package (swift/Examples/ServerExample, devtoken by path) as one static binary; the CLI verifies its token"
   example=swift/Examples/ServerExample

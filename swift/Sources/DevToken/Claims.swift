@@ -26,20 +26,24 @@ public struct Claims: Sendable, Hashable {
     /// `nil` there sends a fresh random UUID).
     public var jwtId: String?
 
+    /// The parameters read in the order claims are usually written: who the token is for
+    /// (`issuer`, `subject`, `bundleId`, `origins`, `scope`, `jwtId`), then when it is valid
+    /// (`issuedAt`, `expiresAt`, `ttl`). Swift keeps labelled arguments in declaration order, so
+    /// `Claims(issuer: ..., bundleId: ..., ttl: ...)` compiles and `ttl` before `bundleId` does not.
     public init(
-        issuer: String? = nil, issuedAt: Date? = nil, expiresAt: Date? = nil, ttl: Duration? = nil,
-        origins: [String] = [], bundleId: String? = nil, subject: String? = nil, scope: [String] = [],
-        jwtId: String? = nil
+        issuer: String? = nil, subject: String? = nil, bundleId: String? = nil, origins: [String] = [],
+        scope: [String] = [], jwtId: String? = nil, issuedAt: Date? = nil, expiresAt: Date? = nil,
+        ttl: Duration? = nil
     ) {
         self.issuer = issuer
+        self.subject = subject
+        self.bundleId = bundleId
+        self.origins = origins
+        self.scope = scope
+        self.jwtId = jwtId
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
         self.ttl = ttl
-        self.origins = origins
-        self.bundleId = bundleId
-        self.subject = subject
-        self.scope = scope
-        self.jwtId = jwtId
     }
 
     /// The generated record the core receives (times in whole UNIX seconds).

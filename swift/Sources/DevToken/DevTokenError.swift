@@ -10,6 +10,8 @@ import Foundation
 ///         _ = try signer.signToken(.appStoreServer, claims: Claims(issuer: issuerID, bundleId: bundle, ttl: .seconds(7200)))
 ///     } catch .invalidClaim(let field, let rule, let message) {
 ///         print(field, rule, message)  // exp max_lifetime exp is 7200 s after iat; ...
+///     } catch {
+///         print(error.kind, error)     // every other case
 ///     }
 public enum DevTokenError: Error, LocalizedError, CustomStringConvertible, Sendable, Equatable {
     /// The key is not a usable P-256 key; `rule` says why (`encrypted`, `wrong_curve`, ...).

@@ -7,7 +7,7 @@ import Foundation
 /// `ProviderOptions.reusePerRequestTokens` is set. Thread-safe; reading a fresh token never locks.
 ///
 ///     let apns = try TokenProvider(signer: signer, service: .apns, claims: Claims(issuer: "DEF123GHIJ"))
-///     request.headerFields[.authorization] = "bearer \(try apns.token())"
+///     request.setValue("bearer \(try apns.token())", forHTTPHeaderField: "authorization")
 public final class TokenProvider: Sendable {
     private let native: DevTokenUniFFI.TokenProvider
 
@@ -102,8 +102,8 @@ public final class MapsTokenProvider: Sendable {
 /// from async code use the `async` overload, which runs them off Swift's cooperative pool.
 ///
 ///     let signer = try Signer(contentsOf: URL(filePath: "private-key.pem"), keyId: "d7f3a1c2-5b6e-4f80-9a1b-2c3d4e5f6a7b")
-///     let ads = try OAuthTokenProvider(signer: signer, service: .appleAds, clientId: "SEARCHADS.<uuid>", teamId: "SEARCHADS.<uuid>")
-///     request.headerFields[.authorization] = "Bearer \(try await ads.accessToken())"
+///     let ads = try OAuthTokenProvider(signer: signer, service: .appleAds, clientId: clientId, teamId: teamId)
+///     request.setValue("Bearer \(try await ads.accessToken())", forHTTPHeaderField: "Authorization")
 public final class OAuthTokenProvider: Sendable {
     private let native: DevTokenUniFFI.OAuthTokenProvider
 

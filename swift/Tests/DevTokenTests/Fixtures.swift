@@ -59,9 +59,9 @@ struct ClaimsJSON: Decodable, Sendable {
 
     var claims: Claims {
         Claims(
-            issuer: issuer, issuedAt: issuedAt.map(Fixtures.date), expiresAt: expiresAt.map(Fixtures.date),
-            ttl: ttl.map { .seconds($0) }, origins: origins ?? [], bundleId: bundleId, subject: subject,
-            scope: scope ?? [], jwtId: jwtId)
+            issuer: issuer, subject: subject, bundleId: bundleId, origins: origins ?? [], scope: scope ?? [],
+            jwtId: jwtId, issuedAt: issuedAt.map(Fixtures.date), expiresAt: expiresAt.map(Fixtures.date),
+            ttl: ttl.map { .seconds($0) })
     }
 }
 
