@@ -21,8 +21,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use devtoken::fast_sign::{mul_by_generator_x, sign_fast};
-use devtoken::modinv::{words_from_be_bytes, P256_FIELD, P256_ORDER};
+use devtoken::hazmat::fast_sign::{mul_by_generator_x, sign_fast};
+use devtoken::hazmat::modinv::{words_from_be_bytes, P256_FIELD, P256_ORDER};
 use p256::{
     ecdsa::SigningKey,
     elliptic_curve::{ops::Reduce, PrimeField as _},

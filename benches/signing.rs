@@ -37,7 +37,7 @@ fn benches(c: &mut Criterion) {
     });
     group.bench_function("fast_comb_sign", |b| {
         b.iter(|| {
-            black_box(devtoken::fast_sign::sign_fast(
+            black_box(devtoken::hazmat::fast_sign::sign_fast(
                 &raw_key,
                 black_box(signing_input.as_bytes()),
             ))
@@ -154,15 +154,15 @@ fn breakdown_benches(c: &mut Criterion) {
         })
     });
     group.bench_function("comb_x_of_kG", |b| {
-        b.iter(|| devtoken::fast_sign::mul_by_generator_x(black_box(&k)))
+        b.iter(|| devtoken::hazmat::fast_sign::mul_by_generator_x(black_box(&k)))
     });
     // k⁻¹ mod n: p256's `Scalar::invert` (crypto-bigint's generic safegcd) against the
-    // specialised safegcd of devtoken::modinv that the signer uses, on the same value.
+    // specialised safegcd of devtoken::hazmat::modinv that the signer uses, on the same value.
     group.bench_function("scalar_invert_ct", |b| {
         b.iter(|| black_box(k).invert().unwrap())
     });
-    let order = devtoken::modinv::P256_ORDER;
-    let k_words = devtoken::modinv::words_from_be_bytes(&k.to_repr().into());
+    let order = devtoken::hazmat::modinv::P256_ORDER;
+    let k_words = devtoken::hazmat::modinv::words_from_be_bytes(&k.to_repr().into());
     group.bench_function("scalar_invert_modinv", |b| {
         b.iter(|| order.invert(black_box(k_words)))
     });

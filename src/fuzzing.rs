@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use crate::clock::ManualClock;
+use crate::base::clock::ManualClock;
 use crate::{
     decode_token, inspect_token_at, options, verify_token, Claims, PrivateKey, ProviderOptions,
     PublicKey, Service, Signer, TokenProvider,
@@ -106,7 +106,9 @@ impl<'a> Input<'a> {
 
 fn fixed_key() -> &'static PrivateKey {
     static KEY: OnceLock<PrivateKey> = OnceLock::new();
-    KEY.get_or_init(|| PrivateKey::from_pem(crate::demo::DEMO_KEY_PEM).expect("the demo key"))
+    KEY.get_or_init(|| {
+        PrivateKey::from_pem(crate::token::demo::DEMO_KEY_PEM).expect("the demo key")
+    })
 }
 
 fn fixed_public_key() -> &'static PublicKey {
@@ -250,27 +252,30 @@ pub fn http_answers(data: &[u8]) {
     let min_secs = input.u64();
     let body = String::from_utf8_lossy(input.rest());
 
-    let backoff = crate::cache::failure_backoff_secs(count, retry_after);
+    let backoff = crate::provider::cache::failure_backoff_secs(count, retry_after);
     assert!((0..=3600).contains(&backoff), "backoff {backoff}");
-    if let Ok(margin) = crate::cache::Margin::new(fraction, min_secs) {
+    if let Ok(margin) = crate::provider::cache::Margin::new(fraction, min_secs) {
         let _ = margin.renew_at(now, i64::from(count));
     }
 
     #[cfg(feature = "http")]
     {
-        let (message, details) = crate::http::error_message(&body);
+        let (message, details) = crate::net::http::error_message(&body);
         assert!(message.chars().count() <= 2 * 1024, "message unbounded");
         assert!(details.len() <= 64, "details unbounded");
         for shape in [
-            &crate::exchange::MAPS_ANSWER,
-            &crate::exchange::OAUTH_ANSWER,
+            &crate::net::exchange::MAPS_ANSWER,
+            &crate::net::exchange::OAUTH_ANSWER,
         ] {
-            if let Ok(token) = crate::exchange::read_answer(shape, &body, now) {
+            if let Ok(token) = crate::net::exchange::read_answer(shape, &body, now) {
                 let (expires_in, expires_at) = (token.expires_in_secs, token.expires_at);
                 assert!(!token.access_token.is_empty());
-                assert!((1..=crate::options::MAX_ACCESS_TOKEN_LIFETIME_SECS).contains(&expires_in));
+                assert!(
+                    (1..=crate::contract::options::MAX_ACCESS_TOKEN_LIFETIME_SECS)
+                        .contains(&expires_in)
+                );
                 assert_eq!(now.checked_add(expires_in), Some(expires_at));
-                if let Ok(margin) = crate::cache::Margin::new(fraction, min_secs) {
+                if let Ok(margin) = crate::provider::cache::Margin::new(fraction, min_secs) {
                     assert!(margin.renew_at(expires_at, expires_in) <= expires_at);
                 }
             }

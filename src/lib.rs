@@ -27,35 +27,53 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-mod cache;
-pub mod claims;
-pub mod clock;
-pub mod demo;
-pub mod error;
+// The layers, each importing only those above it in this list (tests/layers.rs checks it):
+mod base; // clock, text escaping
+mod contract; // errors, defaults and limits: what every face shares
+mod crypto; // keys, JWS, and behind `hazmat` the constant-time internals
 #[cfg(feature = "http")]
-mod exchange;
-pub mod fast_sign;
-pub mod fast_verify;
-pub mod field;
+mod net;
+pub mod provider; // the renewing cache and TokenProvider
+mod rules; // the service table, identifiers, field behaviour, findings
+mod token; // claims, signer, StoreKit, inspect, demo // HTTP, the Maps and OAuth exchanges, probe
+
+// The public module paths, as they were before the layers (`devtoken::service::Service`, ...).
+pub use base::clock;
+pub use contract::{error, options};
+pub use crypto::{jwt, keys};
+#[cfg(feature = "http")]
+pub use net::{http, maps, oauth};
+pub use rules::{field, service};
+pub use token::{claims, demo, inspect, signer, storekit};
+
+/// The constant-time signing internals and the verifier of public data: for benchmarks, timing
+/// and property tests only, not a stable API.
+#[doc(hidden)]
+pub use crypto::hazmat;
+
+/// Moved to [`hazmat`]: `devtoken::hazmat::fast_sign`.
+#[doc(hidden)]
+#[deprecated(note = "internal; use devtoken::hazmat::fast_sign")]
+pub mod fast_sign {
+    pub use crate::crypto::hazmat::fast_sign::*;
+}
+/// Moved to [`hazmat`]: `devtoken::hazmat::fast_verify`.
+#[doc(hidden)]
+#[deprecated(note = "internal; use devtoken::hazmat::fast_verify")]
+pub mod fast_verify {
+    pub use crate::crypto::hazmat::fast_verify::*;
+}
+/// Moved to [`hazmat`]: `devtoken::hazmat::modinv`.
+#[doc(hidden)]
+#[deprecated(note = "internal; use devtoken::hazmat::modinv")]
+pub mod modinv {
+    pub use crate::crypto::hazmat::modinv::*;
+}
+
+// Entry points for the fuzz targets in `fuzz/` and the corpus replay: not a stable API.
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-#[cfg(feature = "http")]
-pub mod http;
-mod identifiers;
-pub mod inspect;
-pub mod jwt;
-pub mod keys;
-#[cfg(feature = "http")]
-pub mod maps;
-pub mod modinv;
-#[cfg(feature = "http")]
-pub mod oauth;
-pub mod options;
-pub mod provider;
-pub mod service;
-pub mod signer;
-pub mod storekit;
 
 pub use claims::Claims;
 pub use error::{Error, ErrorKind, ErrorParts, KeyProblem, OptionRule, Result, Rule};

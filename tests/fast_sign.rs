@@ -1,7 +1,7 @@
 //! The fixed-base comb signer must agree bit-for-bit with stock p256 0.14 (k·G and whole
 //! signatures), on edge and random scalars, random keys and messages, and RFC 6979 vectors.
 
-use devtoken::fast_sign::{
+use devtoken::hazmat::fast_sign::{
     mul_by_generator, mul_by_generator_x, sign_fast, GeneratorTable, WINDOWS, WINDOW_BITS,
 };
 use p256::{

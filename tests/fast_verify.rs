@@ -1,7 +1,7 @@
 //! `fast_verify::verify_fast` must decide exactly as stock p256 0.14's `VerifyingKey::verify`:
 //! on valid signatures (low- and high-S), tampered messages, wrong keys and random (r, s).
 
-use devtoken::fast_verify::verify_fast;
+use devtoken::hazmat::fast_verify::verify_fast;
 use p256::{
     ecdsa::{
         signature::{Signer, Verifier},

@@ -1,6 +1,6 @@
 //! What Apple does in the field, beyond its pages (the spec's section "What Apple does in the
 //! field", from public issue trackers). Apple's pages stay the hard rules of the rule table
-//! ([`crate::service`]); this module only grades what [`crate::inspect_token`] and the CLI report:
+//! ([`crate::rules::service`]); this module only grades what [`crate::inspect_token`] and the CLI report:
 //!
 //! - Apple Music: tokens living longer than 180 days have been rejected although the page allows
 //!   15777000 s: a warning above [`APPLE_MUSIC_FIELD_LIFETIME_SECS`], the limit unchanged;
@@ -17,8 +17,8 @@
 //! assert!(field::lifetime_warning(Service::AppleMusic, 180 * 86_400).is_none());
 //! ```
 
-use crate::inspect::Level;
-use crate::service::Service;
+use crate::rules::findings::Level;
+use crate::rules::service::Service;
 
 /// 180 days: Apple Music tokens living longer have been rejected in the field.
 pub const APPLE_MUSIC_FIELD_LIFETIME_SECS: u64 = 180 * 86_400;
@@ -65,7 +65,7 @@ pub fn der_signature_level(service: Option<Service>) -> Level {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::SIX_MONTHS_SECS;
+    use crate::rules::service::SIX_MONTHS_SECS;
 
     #[test]
     fn apple_music_warns_above_180_days_and_below_the_page_limit() {

@@ -25,15 +25,15 @@
 
 use std::sync::Arc;
 
-use crate::clock::{Clock, SystemClock};
-use crate::error::{Error, OptionRule, Result};
-use crate::exchange::{access_token_from, ExchangedTokens, OAUTH_ANSWER};
-use crate::http::HttpClient;
-use crate::maps::{AccessToken, MapsOptions};
+use crate::base::clock::{Clock, SystemClock};
+use crate::contract::error::{Error, OptionRule, Result};
+use crate::net::exchange::{access_token_from, ExchangedTokens, OAUTH_ANSWER};
+use crate::net::http::HttpClient;
+use crate::net::maps::{AccessToken, MapsOptions};
 use crate::provider::{ProviderOptions, TokenProvider};
-use crate::service::{AssertionField, Service, SubjectRule, TokenExchange};
-use crate::signer::Signer;
-use crate::Claims;
+use crate::rules::service::{AssertionField, Service, SubjectRule, TokenExchange};
+use crate::token::claims::Claims;
+use crate::token::signer::Signer;
 
 /// `client_assertion_type` for a JWT client assertion (RFC 7523).
 pub const JWT_BEARER_ASSERTION_TYPE: &str =
@@ -81,7 +81,7 @@ impl OAuthTokenProvider {
         )
     }
 
-    /// A provider with an explicit clock (tests move a [`ManualClock`](crate::clock::ManualClock)).
+    /// A provider with an explicit clock (tests move a [`ManualClock`](crate::base::clock::ManualClock)).
     pub fn with_clock(
         signer: impl Into<Arc<Signer>>,
         service: Service,
@@ -244,7 +244,11 @@ mod tests {
 
     #[test]
     fn only_exchanged_services_get_a_provider() {
-        let signer = Signer::new(crate::PrivateKey::generate().unwrap(), "ABC123DEFG").unwrap();
+        let signer = Signer::new(
+            crate::crypto::keys::PrivateKey::generate().unwrap(),
+            "ABC123DEFG",
+        )
+        .unwrap();
         let error = OAuthTokenProvider::new(
             signer,
             Service::AppleMusic,

@@ -12,9 +12,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result, Rule};
-use crate::identifiers::{self, IdentifierShape};
-use crate::service::{
+use crate::contract::error::{Error, Result, Rule};
+use crate::rules::identifiers::{self, IdentifierShape};
+use crate::rules::service::{
     IssuerRule, KeyIdRule, Lifetime, OriginRule, Presence, ScopeRule, ServiceRules, SubjectRule,
 };
 
@@ -551,7 +551,7 @@ fn check_prefixed_id(
         Error::claim(
             field,
             Rule::Format,
-            format!("{field} '{}' {why}", crate::inspect::shorten(value, 60)),
+            format!("{field} '{}' {why}", crate::base::text::shorten(value, 60)),
         )
     })?;
     Ok(value.to_string())
@@ -599,15 +599,15 @@ pub(crate) fn check_key_id_for(rules: &ServiceRules, key_id: &str) -> Result<()>
 #[cfg(test)]
 pub(crate) mod tests_support {
     use super::Claims;
-    use crate::Service;
+    use crate::rules::service::Service;
 
     const ISSUER: &str = "57246542-96fe-1a63-e053-0824d011072a";
 
     /// The key id `service` wants: a 10-character id, or a UUID.
     pub(crate) fn key_id_for(service: Service) -> &'static str {
         match service.rules().key_id {
-            crate::service::KeyIdRule::TenCharacter => "ABC123DEFG",
-            crate::service::KeyIdRule::Uuid => "d7f3a1c2-5b6e-4f80-9a1b-2c3d4e5f6a7b",
+            crate::rules::service::KeyIdRule::TenCharacter => "ABC123DEFG",
+            crate::rules::service::KeyIdRule::Uuid => "d7f3a1c2-5b6e-4f80-9a1b-2c3d4e5f6a7b",
         }
     }
 
@@ -637,7 +637,7 @@ pub(crate) mod tests_support {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Service;
+    use crate::rules::service::Service;
 
     const NOW: i64 = 1_700_000_000;
     const TEAM: &str = "DEF123GHIJ";

@@ -11,13 +11,15 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::error::{Error, OptionRule, Result};
-use crate::inspect::{inspect_token, shorten, Finding, Level};
-use crate::options::{
+use crate::base::text::shorten;
+use crate::contract::error::{Error, OptionRule, Result};
+use crate::contract::options::{
     check_range, DEFAULT_CALL_DEADLINE, MAX_CALL_DEADLINE, MAX_RETRIES, MAX_RETRY_BACKOFF,
     MAX_TIMEOUT,
 };
-use crate::service::Service;
+use crate::rules::findings::{Finding, Level};
+use crate::rules::service::Service;
+use crate::token::inspect::inspect_token;
 
 /// How requests are made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,7 +113,7 @@ pub(crate) struct Answer {
 fn retry_after_secs(value: &str, now: i64) -> Option<u64> {
     let value = value.trim();
     value.parse().ok().or_else(|| {
-        crate::clock::parse_http_date(value)
+        crate::base::clock::parse_http_date(value)
             .map(|at| u64::try_from(at.saturating_sub(now)).unwrap_or(0))
     })
 }
@@ -269,7 +271,7 @@ impl HttpClient {
                         .headers()
                         .get("retry-after")
                         .and_then(|v| v.to_str().ok())
-                        .and_then(|v| retry_after_secs(v, crate::unix_now()));
+                        .and_then(|v| retry_after_secs(v, crate::base::clock::unix_now()));
                     match response
                         .body_mut()
                         .with_config()

@@ -2,24 +2,16 @@
 
 use std::fmt;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::claims::{build_token_json, check_key_id, Claims};
-use crate::error::{Error, Result, Rule};
-use crate::jwt::encode_and_sign;
-pub use crate::jwt::SigningBackend;
-use crate::keys::{PrivateKey, PublicKey};
-use crate::service::Service;
+use crate::contract::error::{Error, Result, Rule};
+use crate::crypto::jwt::encode_and_sign;
+pub use crate::crypto::jwt::SigningBackend;
+use crate::crypto::keys::{PrivateKey, PublicKey};
+use crate::rules::service::Service;
+use crate::token::claims::{build_token_json, check_key_id, Claims};
 
-pub use crate::options::DEFAULT_CLOCK_SKEW_SECS;
-
-/// The current UNIX time in seconds, from the system clock.
-pub fn unix_now() -> i64 {
-    match SystemTime::now().duration_since(UNIX_EPOCH) {
-        Ok(elapsed) => i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX),
-        Err(before_epoch) => -i64::try_from(before_epoch.duration().as_secs()).unwrap_or(i64::MAX),
-    }
-}
+pub use crate::base::clock::unix_now;
+pub use crate::contract::options::DEFAULT_CLOCK_SKEW_SECS;
 
 /// Signs ES256 developer tokens with one key. Parse the key once; share the signer freely
 /// (`Send + Sync`, no interior state).
@@ -84,8 +76,8 @@ impl Signer {
                     "kid",
                     Rule::Format,
                     format!("kid '{}' does not match the file name {} (key id {named}); is this the right key?",
-                        crate::inspect::shorten(given, 60),
-                        crate::inspect::shorten(&path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), 100)),
+                        crate::base::text::shorten(given, 60),
+                        crate::base::text::shorten(&path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), 100)),
                 ))
             }
             (Some(given), _) => given.to_string(),
@@ -94,7 +86,7 @@ impl Signer {
                 return Err(Error::claim(
                     "kid",
                     Rule::Required,
-                    format!("kid is required: {} is not named AuthKey_<KEYID>.p8, so give the key id", crate::inspect::shorten(&path.display().to_string(), 300)),
+                    format!("kid is required: {} is not named AuthKey_<KEYID>.p8, so give the key id", crate::base::text::shorten(&path.display().to_string(), 300)),
                 ))
             }
         };
@@ -102,7 +94,7 @@ impl Signer {
     }
 
     /// Sets how far `iat` is back-dated when claims carry no `issued_at` (default
-    /// [`DEFAULT_CLOCK_SKEW_SECS`]); 0 to [`MAX_CLOCK_SKEW_SECS`](crate::options::MAX_CLOCK_SKEW_SECS)
+    /// [`DEFAULT_CLOCK_SKEW_SECS`]); 0 to [`MAX_CLOCK_SKEW_SECS`](crate::contract::options::MAX_CLOCK_SKEW_SECS)
     /// seconds, else [`Error::InvalidOption`] for `clock_skew_secs` with rule `range`.
     ///
     /// ```
@@ -113,12 +105,12 @@ impl Signer {
     /// # Ok::<(), devtoken::Error>(())
     /// ```
     pub fn with_clock_skew(mut self, secs: i64) -> Result<Self> {
-        let secs = crate::options::seconds("clock_skew_secs", secs)?;
-        self.clock_skew_secs = crate::options::check_range(
+        let secs = crate::contract::options::seconds("clock_skew_secs", secs)?;
+        self.clock_skew_secs = crate::contract::options::check_range(
             "clock_skew_secs",
             secs,
             0,
-            crate::options::MAX_CLOCK_SKEW_SECS,
+            crate::contract::options::MAX_CLOCK_SKEW_SECS,
             " s",
         )?;
         Ok(self)
@@ -187,7 +179,7 @@ pub fn key_id_from_file_name(path: &Path) -> Option<String> {
     let id = stem
         .strip_prefix("AuthKey_")
         .or_else(|| stem.strip_prefix("SubscriptionKey_"))?;
-    crate::identifiers::is_ten_character_id(id).then(|| id.to_string())
+    crate::rules::identifiers::is_ten_character_id(id).then(|| id.to_string())
 }
 
 #[cfg(test)]

@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use arc_swap::ArcSwapOption;
 
-use crate::error::{Error, OptionRule, Result};
-use crate::options::{
+use crate::contract::error::{Error, OptionRule, Result};
+use crate::contract::options::{
     check_range, FAILURE_BACKOFF_SECS, MAX_FAILURE_BACKOFF_SECS, MAX_MARGIN_SECS,
     MAX_RETRY_AFTER_SECS,
 };

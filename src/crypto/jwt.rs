@@ -6,15 +6,15 @@ use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::Signature;
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
-use crate::keys::{PrivateKey, PublicKey};
-use crate::options::MAX_TOKEN_BYTES;
+use crate::contract::error::{Error, Result};
+use crate::contract::options::MAX_TOKEN_BYTES;
+use crate::crypto::keys::{PrivateKey, PublicKey};
 
 /// How the ECDSA signature is computed. Both give the same bytes (RFC 6979) in constant time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SigningBackend {
     /// A precomputed fixed-base comb for the nonce point k·G over p256 0.13's faster
-    /// constant-time field ([`fast_sign`](crate::fast_sign)); the README gives measured ratios.
+    /// constant-time field ([`fast_sign`](crate::crypto::hazmat::fast_sign)); the README gives measured ratios.
     /// The default.
     #[default]
     FixedBaseComb,
@@ -60,7 +60,7 @@ pub(crate) fn encode_and_sign(
     // RFC 6979 deterministic ECDSA over SHA-256, constant time; both backends give the same bytes.
     let signature: Signature = match backend {
         SigningBackend::FixedBaseComb => {
-            crate::fast_sign::sign_fast(key.signing_key(), token.as_bytes())
+            crate::crypto::hazmat::fast_sign::sign_fast(key.signing_key(), token.as_bytes())
         }
         SigningBackend::StockP256 => key.signing_key().sign(token.as_bytes()),
     };
@@ -214,7 +214,7 @@ pub(crate) fn check_signature(parts: &TokenParts<'_>, public_key: &PublicKey) ->
     }
     let signature = Signature::from_slice(&parts.signature)
         .map_err(|_| Error::signature("r or s is zero or not below the group order"))?;
-    if crate::fast_verify::verify_fast(
+    if crate::crypto::hazmat::fast_verify::verify_fast(
         public_key.verifying_key(),
         parts.signing_input.as_bytes(),
         &signature,

@@ -20,11 +20,13 @@ use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{DerSignature, Signature};
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result, Rule};
-use crate::identifiers;
-use crate::jwt::{encode_and_sign, SigningBackend};
-use crate::keys::PublicKey;
-use crate::signer::{unix_now, Signer};
+use crate::base::clock::unix_now;
+pub use crate::base::clock::unix_now_millis;
+use crate::contract::error::{Error, Result, Rule};
+use crate::crypto::jwt::{encode_and_sign, SigningBackend};
+use crate::crypto::keys::PublicKey;
+use crate::rules::identifiers;
+use crate::token::signer::Signer;
 
 /// `aud` of a promotional offer V2 JWS.
 pub const AUD_PROMOTIONAL_OFFER: &str = "promotional-offer";
@@ -311,14 +313,6 @@ pub struct PromotionalOfferV1Signature {
 const MIN_TIMESTAMP_MS: i64 = 1_000_000_000_000;
 const MAX_TIMESTAMP_MS: i64 = 100_000_000_000_000;
 
-/// The current UNIX time in milliseconds, from the system clock.
-pub fn unix_now_millis() -> i64 {
-    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        Ok(elapsed) => i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX),
-        Err(_) => 0,
-    }
-}
-
 fn check_issuer(issuer_id: &str) -> Result<()> {
     if issuer_id.is_empty() {
         return Err(Error::claim(
@@ -534,13 +528,13 @@ impl Signer {
                 "request (the request's JSON) is required",
             ));
         }
-        if request.request.len() > crate::options::MAX_TOKEN_BYTES {
+        if request.request.len() > crate::contract::options::MAX_TOKEN_BYTES {
             return Err(Error::claim(
                 "request",
                 Rule::Format,
                 format!(
                     "request is longer than {} bytes",
-                    crate::options::MAX_TOKEN_BYTES
+                    crate::contract::options::MAX_TOKEN_BYTES
                 ),
             ));
         }
@@ -572,9 +566,10 @@ impl Signer {
         };
         let payload = v1_payload(offer, self.key_id(), &nonce, timestamp)?;
         let signature: Signature = match self.backend() {
-            SigningBackend::FixedBaseComb => {
-                crate::fast_sign::sign_fast(self.private_key().signing_key(), payload.as_bytes())
-            }
+            SigningBackend::FixedBaseComb => crate::crypto::hazmat::fast_sign::sign_fast(
+                self.private_key().signing_key(),
+                payload.as_bytes(),
+            ),
             SigningBackend::StockP256 => self.private_key().signing_key().sign(payload.as_bytes()),
         };
         let der: DerSignature = signature.to_der();
@@ -604,7 +599,7 @@ pub fn verify_promotional_offer_v1(
     let Ok(signature) = Signature::from_der(&der) else {
         return Ok(false);
     };
-    Ok(crate::fast_verify::verify_fast(
+    Ok(crate::crypto::hazmat::fast_verify::verify_fast(
         public_key.verifying_key(),
         payload.as_bytes(),
         &signature,

@@ -3,7 +3,7 @@
 //! faster field arithmetic and a variable-time double-scalar multiplication.
 //!
 //! Everything verification touches is public (the key, the message, the signature), so
-//! variable-time code is fine here, unlike in [`fast_sign`](crate::fast_sign):
+//! variable-time code is fine here, unlike in [`fast_sign`](crate::crypto::hazmat::fast_sign):
 //!
 //! ```text
 //! w = s⁻¹,  u₁ = z·w,  u₂ = r·w,  R = u₁·G + u₂·Q,  accept ⇔ R ≠ O and x(R) mod n = r

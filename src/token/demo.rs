@@ -1,8 +1,8 @@
 //! A public demo key, so a newcomer sees a token at once. **Never use it for anything real**:
 //! its private half is printed here for all to see, and Apple knows nothing of it.
 
-use crate::error::Result;
-use crate::signer::Signer;
+use crate::contract::error::Result;
+use crate::token::signer::Signer;
 
 /// The key id the demo key signs under.
 pub const DEMO_KEY_ID: &str = "DEMO000KEY";

@@ -1,8 +1,8 @@
 //! Apple services and the rule table that describes each one's token.
 //!
 //! The table mirrors `apple-token-rules.md` (the project's spec, written from Apple's pages): one
-//! [`ServiceRules`] entry per service. Validation ([`crate::claims`]) and inspection
-//! ([`crate::inspect`]) read only this table, so adding a service is one entry here plus tests.
+//! [`ServiceRules`] entry per service. Validation ([`crate::token::claims`]) and inspection
+//! ([`crate::token::inspect`]) read only this table, so adding a service is one entry here plus tests.
 
 use std::fmt;
 use std::str::FromStr;
@@ -98,7 +98,7 @@ impl fmt::Display for Service {
 
 /// The error of parsing an unknown service name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown service '{}'; expected one of: {}", crate::inspect::shorten(given, 60), Service::ALL.iter().map(|s| s.cli_name()).collect::<Vec<_>>().join(", "))]
+#[error("unknown service '{}'; expected one of: {}", crate::base::text::shorten(given, 60), Service::ALL.iter().map(|s| s.cli_name()).collect::<Vec<_>>().join(", "))]
 pub struct UnknownService {
     /// The name that was given.
     pub given: String,

@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use crate::error::{Error, OptionRule, Result};
+use crate::contract::error::{Error, OptionRule, Result};
 
 /// The most bytes read as a key (file, text or stdin); Apple's .p8 files are about 250 bytes.
 pub const MAX_KEY_BYTES: usize = 64 * 1024;

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::service::Service;
+use crate::rules::service::Service;
 
 /// Result alias used throughout devtoken.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -39,7 +39,7 @@ pub enum Error {
     UnsupportedClaim {
         /// The JWT member name (`bid`, `origin`, `exp`, ...).
         field: &'static str,
-        /// The name of the [`Claims`](crate::Claims) field that was set.
+        /// The name of the [`Claims`](crate::token::claims::Claims) field that was set.
         claim: &'static str,
         /// The service whose rules were applied.
         service: Service,
@@ -100,7 +100,7 @@ pub enum Error {
         /// Apple's error details, if any.
         details: Vec<String>,
         /// What `inspect_token` finds wrong with the token that was sent.
-        findings: Vec<crate::Finding>,
+        findings: Vec<crate::rules::findings::Finding>,
     },
 
     /// Apple answered 429: the daily quota of calls for this token is used up. Not retried.
@@ -156,10 +156,10 @@ fn details_text(details: &[String]) -> String {
     }
 }
 
-fn findings_text(findings: &[crate::Finding]) -> String {
+fn findings_text(findings: &[crate::rules::findings::Finding]) -> String {
     let problems: Vec<String> = findings
         .iter()
-        .filter(|f| f.level != crate::Level::Info)
+        .filter(|f| f.level != crate::rules::findings::Level::Info)
         .map(|f| format!("{}[{}]: {}", f.level, f.code, f.message))
         .collect();
     if problems.is_empty() {
@@ -192,7 +192,7 @@ pub struct ErrorParts {
     /// [`ErrorKind::AppleRejected`]: Apple's error details.
     pub details: Vec<String>,
     /// [`ErrorKind::AppleRejected`]: what `inspect_token` finds wrong with the token sent.
-    pub findings: Vec<crate::Finding>,
+    pub findings: Vec<crate::rules::findings::Finding>,
     /// [`ErrorKind::QuotaExceeded`]: Apple's `Retry-After`, in seconds.
     pub retry_after_secs: Option<u64>,
     /// [`ErrorKind::Network`]: how many requests were made.
@@ -418,7 +418,7 @@ pub(crate) const MAX_MESSAGE_CHARS: usize = 1024;
 /// [`MAX_MESSAGE_CHARS`] characters.
 fn clean(message: String) -> String {
     if message.chars().any(char::is_control) || message.len() > MAX_MESSAGE_CHARS {
-        crate::inspect::shorten(&message, MAX_MESSAGE_CHARS)
+        crate::base::text::shorten(&message, MAX_MESSAGE_CHARS)
     } else {
         message
     }

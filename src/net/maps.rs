@@ -2,82 +2,20 @@
 //! `GET https://maps-api.apple.com/v1/token` for the `accessToken` every Maps Server API call
 //! carries, cached and renewed before it expires.
 
-use std::fmt;
 use std::sync::Arc;
 
-use crate::clock::{Clock, SystemClock};
-use crate::error::Result;
-use crate::exchange::{access_token_from, ExchangedTokens, MAPS_ANSWER};
-use crate::http::{HttpClient, HttpOptions};
+use crate::base::clock::{Clock, SystemClock};
+use crate::contract::error::Result;
+use crate::net::exchange::{access_token_from, ExchangedTokens, MAPS_ANSWER};
+pub use crate::net::exchange::{AccessToken, MapsOptions};
+use crate::net::http::HttpClient;
 use crate::provider::{ProviderOptions, TokenProvider};
-use crate::service::Service;
-use crate::signer::Signer;
-use crate::Claims;
+use crate::rules::service::Service;
+use crate::token::claims::Claims;
+use crate::token::signer::Signer;
 
 /// Apple's Maps Server API base URL.
 pub const MAPS_API_BASE_URL: &str = "https://maps-api.apple.com";
-
-/// How a [`MapsTokenProvider`] renews and calls Apple.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MapsOptions {
-    /// Exchange again when less than this fraction of `expiresInSeconds` is left (default 0.10).
-    pub margin_fraction: f64,
-    /// ... but with at least this many seconds left (default 60).
-    pub min_margin_secs: u64,
-    /// Base URL, timeouts, user agent, extra CA, retries.
-    pub http: HttpOptions,
-}
-
-impl Default for MapsOptions {
-    fn default() -> Self {
-        MapsOptions {
-            margin_fraction: 0.10,
-            min_margin_secs: 60,
-            http: HttpOptions::default(),
-        }
-    }
-}
-
-impl MapsOptions {
-    /// The default margins with each given value in its place, numbers as a binding receives
-    /// them (a negative `min_margin_secs` is [`Error::InvalidOption`](crate::Error::InvalidOption), rule `range`), and `http`.
-    pub fn from_given(
-        margin_fraction: Option<f64>,
-        min_margin_secs: Option<i64>,
-        http: HttpOptions,
-    ) -> Result<Self> {
-        let defaults = MapsOptions::default();
-        Ok(MapsOptions {
-            margin_fraction: margin_fraction.unwrap_or(defaults.margin_fraction),
-            min_margin_secs: match min_margin_secs {
-                Some(secs) => crate::options::seconds("min_margin_secs", secs)?,
-                None => defaults.min_margin_secs,
-            },
-            http,
-        })
-    }
-}
-
-/// An access token from `GET /v1/token`. Its `Debug` leaves the token out.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AccessToken {
-    /// The `accessToken` to send as `Authorization: Bearer` to Maps Server API calls.
-    pub access_token: String,
-    /// `expiresInSeconds` as Apple sent it.
-    pub expires_in_secs: i64,
-    /// When it expires (UNIX seconds, by this provider's clock).
-    pub expires_at: i64,
-}
-
-impl fmt::Debug for AccessToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AccessToken")
-            .field("access_token", &"<redacted>")
-            .field("expires_in_secs", &self.expires_in_secs)
-            .field("expires_at", &self.expires_at)
-            .finish()
-    }
-}
 
 /// A cached Maps Server API access token, exchanged again before it expires.
 ///
@@ -103,7 +41,7 @@ impl MapsTokenProvider {
         Self::with_clock(signer, claims, options, Arc::new(SystemClock))
     }
 
-    /// A provider with an explicit clock (tests move a [`ManualClock`](crate::clock::ManualClock)).
+    /// A provider with an explicit clock (tests move a [`ManualClock`](crate::base::clock::ManualClock)).
     pub fn with_clock(
         signer: impl Into<Arc<Signer>>,
         mut claims: Claims,

@@ -24,8 +24,8 @@ use p256::pkcs8::{
 use sec1::EcPrivateKey;
 use zeroize::Zeroizing;
 
-use crate::error::{Error, KeyProblem, Result};
-use crate::options::MAX_KEY_BYTES;
+use crate::contract::error::{Error, KeyProblem, Result};
+use crate::contract::options::MAX_KEY_BYTES;
 
 const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
 const OID_P256: &str = "1.2.840.10045.3.1.7";
@@ -192,7 +192,7 @@ impl PrivateKey {
             })),
             // The label is the caller's text (a key body can sit where a label belongs).
             other => Err(Error::key(KeyProblem::UnsupportedPemLabel {
-                label: crate::inspect::shorten(other, 40),
+                label: crate::base::text::shorten(other, 40),
             })),
         }
     }
@@ -343,7 +343,7 @@ impl PublicKey {
 fn read_secret_file(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
     use std::io::Read;
     let io = |e: std::io::Error| Error::Io {
-        path: crate::inspect::shorten(&path.display().to_string(), 300),
+        path: crate::base::text::shorten(&path.display().to_string(), 300),
         message: e.to_string(),
     };
     let file = std::fs::File::open(path).map_err(io)?;

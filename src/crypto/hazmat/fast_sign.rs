@@ -33,7 +33,7 @@
 //! # Everything else
 //!
 //! The nonce comes from the `rfc6979` crate exactly as `ecdsa` 0.17 drives it. `k⁻¹` mod `n` and
-//! `Z⁻¹` mod `p` (for `x = X/Z`) both use the constant-time safegcd of [`crate::modinv`] (ten
+//! `Z⁻¹` mod `p` (for `x = X/Z`) both use the constant-time safegcd of [`crate::crypto::hazmat::modinv`] (ten
 //! fixed batches of 59 divsteps), about three times faster here than crypto-bigint's generic
 //! safegcd, which p256's `Scalar::invert` uses.
 //!
@@ -60,7 +60,9 @@ use p256_013::{
     U256 as U256013,
 };
 
-use crate::modinv::{be_bytes_from_words, words_from_be_bytes, P256_FIELD, P256_ORDER};
+use crate::crypto::hazmat::modinv::{
+    be_bytes_from_words, words_from_be_bytes, P256_FIELD, P256_ORDER,
+};
 use rfc6979::KGenerator;
 use sha2::{Digest, Sha256};
 
@@ -186,7 +188,7 @@ impl GeneratorTable {
         FieldBytes::from(<[u8; 32]>::from(x.to_bytes()))
     }
 
-    /// `z⁻¹ mod p` (zero for zero) with the constant-time safegcd of [`crate::modinv`].
+    /// `z⁻¹ mod p` (zero for zero) with the constant-time safegcd of [`crate::crypto::hazmat::modinv`].
     fn invert(&self, z: &Fe) -> Fe {
         let inverse = P256_FIELD.invert(z.to_canonical().to_words());
         Fe::from_uint(U256013::from_words(inverse)).expect("an inverse is below p")

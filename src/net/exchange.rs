@@ -2,18 +2,81 @@
 //! the OAuth token endpoint both trade a signed JWT for a short-lived access token, read the
 //! same kind of answer and keep the result in one [`ExchangedTokens`] cache.
 
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::cache::{Cached, Margin, RenewingCache, Urgency};
-use crate::clock::Clock;
-use crate::error::{Error, Result};
-use crate::http::{quota, rejection, Answer};
-use crate::maps::AccessToken;
-use crate::options::MAX_ACCESS_TOKEN_LIFETIME_SECS;
-use crate::service::Service;
+use crate::base::clock::Clock;
+use crate::contract::error::{Error, Result};
+use crate::contract::options::MAX_ACCESS_TOKEN_LIFETIME_SECS;
+use crate::net::http::HttpOptions;
+use crate::net::http::{quota, rejection, Answer};
+use crate::provider::cache::{Cached, Margin, RenewingCache, Urgency};
+use crate::rules::service::Service;
+
+/// How a [`MapsTokenProvider`](crate::net::maps::MapsTokenProvider) renews and calls Apple.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapsOptions {
+    /// Exchange again when less than this fraction of `expiresInSeconds` is left (default 0.10).
+    pub margin_fraction: f64,
+    /// ... but with at least this many seconds left (default 60).
+    pub min_margin_secs: u64,
+    /// Base URL, timeouts, user agent, extra CA, retries.
+    pub http: HttpOptions,
+}
+
+impl Default for MapsOptions {
+    fn default() -> Self {
+        MapsOptions {
+            margin_fraction: 0.10,
+            min_margin_secs: 60,
+            http: HttpOptions::default(),
+        }
+    }
+}
+
+impl MapsOptions {
+    /// The default margins with each given value in its place, numbers as a binding receives
+    /// them (a negative `min_margin_secs` is [`Error::InvalidOption`](crate::contract::error::Error::InvalidOption), rule `range`), and `http`.
+    pub fn from_given(
+        margin_fraction: Option<f64>,
+        min_margin_secs: Option<i64>,
+        http: HttpOptions,
+    ) -> Result<Self> {
+        let defaults = MapsOptions::default();
+        Ok(MapsOptions {
+            margin_fraction: margin_fraction.unwrap_or(defaults.margin_fraction),
+            min_margin_secs: match min_margin_secs {
+                Some(secs) => crate::contract::options::seconds("min_margin_secs", secs)?,
+                None => defaults.min_margin_secs,
+            },
+            http,
+        })
+    }
+}
+
+/// An access token from `GET /v1/token`. Its `Debug` leaves the token out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    /// The `accessToken` to send as `Authorization: Bearer` to Maps Server API calls.
+    pub access_token: String,
+    /// `expiresInSeconds` as Apple sent it.
+    pub expires_in_secs: i64,
+    /// When it expires (UNIX seconds, by this provider's clock).
+    pub expires_at: i64,
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("access_token", &"<redacted>")
+            .field("expires_in_secs", &self.expires_in_secs)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
 
 /// What a token endpoint answers.
 pub(crate) struct AnswerShape {

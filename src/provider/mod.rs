@@ -14,20 +14,26 @@
 //! Reading a fresh token is lock-free (one atomic load). When it goes stale, exactly one caller
 //! signs while the others keep getting the old, still-valid token; callers wait only when there
 //! is no valid token at all.
+//!
+//! This folder is the provider layer: the renewing cache the Maps and OAuth providers reuse
+//! ([`cache`](self), crate-internal) and [`TokenProvider`]. It imports the layers below it:
+//! `base`, `rules`, `contract`, `crypto`, `token`.
+
+pub(crate) mod cache;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use crate::cache::{Cached, Margin, RenewingCache};
-use crate::claims::build_token_json;
-use crate::clock::{Clock, SystemClock};
-use crate::error::{Error, OptionRule, Result};
-use crate::jwt::decode_token;
-use crate::service::{Lifetime, ReusePolicy, Service};
-use crate::signer::Signer;
-use crate::Claims;
+use crate::base::clock::{Clock, SystemClock};
+use crate::contract::error::{Error, OptionRule, Result};
+use crate::crypto::jwt::decode_token;
+use crate::provider::cache::{Cached, Margin, RenewingCache};
+use crate::rules::service::{Lifetime, ReusePolicy, Service};
+use crate::token::claims::build_token_json;
+use crate::token::claims::Claims;
+use crate::token::signer::Signer;
 
 /// How a [`TokenProvider`] decides to renew.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,11 +84,11 @@ impl ProviderOptions {
         Ok(ProviderOptions {
             margin_fraction: margin_fraction.unwrap_or(defaults.margin_fraction),
             min_margin_secs: match min_margin_secs {
-                Some(secs) => crate::options::seconds("min_margin_secs", secs)?,
+                Some(secs) => crate::contract::options::seconds("min_margin_secs", secs)?,
                 None => defaults.min_margin_secs,
             },
             renew_after_secs: match renew_after_secs {
-                Some(secs) => Some(crate::options::seconds("renew_after_secs", secs)?),
+                Some(secs) => Some(crate::contract::options::seconds("renew_after_secs", secs)?),
                 None => defaults.renew_after_secs,
             },
             reuse_per_request_tokens: reuse_per_request_tokens

@@ -5,67 +5,22 @@
 //! missing and extra claims, identifier shapes, `iat` in the future, lifetimes over the service's
 //! limit or close to it, and expiry.
 
-use std::fmt;
-
 use serde_json::{Map, Value};
 
-use crate::claims::MAX_UNIX_SECS;
-use crate::claims::{check_key_id, check_key_id_for};
-use crate::identifiers::{self, IdentifierShape};
-use crate::jwt::{check_signature, split_token, SignatureShapeProblem};
-use crate::keys::PublicKey;
-use crate::service::{
+use crate::base::clock::unix_now;
+use crate::base::text::shorten;
+use crate::crypto::jwt::{check_signature, split_token, SignatureShapeProblem};
+use crate::crypto::keys::PublicKey;
+pub use crate::rules::findings::{Finding, Level};
+use crate::rules::identifiers::{self, IdentifierShape};
+use crate::rules::service::{
     IssuerRule, Lifetime, OriginRule, Presence, ScopeRule, Service, ServiceRules, SubjectRule,
 };
-use crate::signer::unix_now;
+use crate::token::claims::MAX_UNIX_SECS;
+use crate::token::claims::{check_key_id, check_key_id_for};
 
 /// How much clock skew inspection tolerates before calling `iat` "in the future", in seconds.
 pub const INSPECT_CLOCK_SKEW_SECS: i64 = 60;
-
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Level {
-    /// Apple will reject the token (or it is not a token at all).
-    Error,
-    /// Likely trouble: close to a limit, about to expire, an unexpected member.
-    Warning,
-    /// For information: what was and was not checked.
-    Info,
-}
-
-impl Level {
-    /// `error`, `warning` or `info`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Error => "error",
-            Level::Warning => "warning",
-            Level::Info => "info",
-        }
-    }
-}
-
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One observation about a token.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Finding {
-    /// How serious it is.
-    pub level: Level,
-    /// A stable snake_case code, e.g. `signature_der` or `lifetime_over_limit`.
-    pub code: &'static str,
-    /// A sentence that explains it, with the numbers.
-    pub message: String,
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}[{}]: {}", self.level, self.code, self.message)
-    }
-}
 
 /// When Apple stops accepting `token` (UNIX seconds), read without checking the signature: its
 /// `exp`, or for a service whose tokens carry none (APNs, DeviceCheck) `iat` plus the age Apple
@@ -168,7 +123,7 @@ pub fn inspect_token_at(
     let shape_problem = SignatureShapeProblem::of(&parts.signature);
     match shape_problem {
         Some(problem @ SignatureShapeProblem::Der { .. }) => {
-            match crate::field::der_signature_level(service) {
+            match crate::rules::field::der_signature_level(service) {
                 Level::Error => report.error(problem.code(), problem.to_string()),
                 level => report.push(level, problem.code(), format!("{problem}; APNs accepts DER from some clients, but App Store Connect and the App Store Server API reject it")),
             }
@@ -195,7 +150,7 @@ pub fn inspect_token_at(
     let exp = report.time_claim(claims, "exp");
     if !claims.contains_key("iat") {
         match service {
-            Some(service) if crate::field::iat_optional(service) => report.info(
+            Some(service) if crate::rules::field::iat_optional(service) => report.info(
                 "iat_missing",
                 format!("no iat: {service} accepts tokens without one (Apple's own libraries send none); devtoken sends it"),
             ),
@@ -229,7 +184,7 @@ pub fn inspect_token_at(
         }
     }
 
-    let storekit_kind = crate::storekit::kind_of(claims);
+    let storekit_kind = crate::token::storekit::kind_of(claims);
     match service {
         Some(service) => {
             check_service_rules(&mut report, service.rules(), header, claims, iat, exp, now)
@@ -250,11 +205,11 @@ pub fn inspect_token_at(
 /// The rules of the three StoreKit JWS kinds (told apart by `aud`; they carry no `exp`).
 fn check_storekit(
     report: &mut Report,
-    kind: crate::storekit::StoreKitKind,
+    kind: crate::token::storekit::StoreKitKind,
     header: &Map<String, Value>,
     claims: &Map<String, Value>,
 ) {
-    use crate::storekit::StoreKitKind;
+    use crate::token::storekit::StoreKitKind;
     let name = kind.name();
     report.info(
         "storekit_kind",
@@ -276,7 +231,7 @@ fn check_storekit(
             "iss_missing",
             "the payload has no iss; the issuer ID (a UUID) is required",
         ),
-        Some(Value::String(iss)) if crate::identifiers::is_uuid(iss) => {}
+        Some(Value::String(iss)) if crate::rules::identifiers::is_uuid(iss) => {}
         Some(_) => report.error("iss_format", "iss is not an issuer ID (a UUID)"),
     }
     match claims.get("bid") {
@@ -285,7 +240,7 @@ fn check_storekit(
             "the payload has no bid; the app's bundle id is required",
         ),
         Some(Value::String(bid)) => {
-            if let Err(why) = crate::identifiers::check_reverse_dns(bid) {
+            if let Err(why) = crate::rules::identifiers::check_reverse_dns(bid) {
                 report.error("bid_format", format!("bid {why}"));
             }
         }
@@ -296,7 +251,7 @@ fn check_storekit(
             "nonce_missing",
             "the payload has no nonce; a new UUID is required for every signature",
         ),
-        Some(Value::String(nonce)) if crate::identifiers::is_uuid(nonce) => {}
+        Some(Value::String(nonce)) if crate::rules::identifiers::is_uuid(nonce) => {}
         Some(_) => report.error("nonce_format", "nonce is not a UUID"),
     }
     for claim in kind.required_claims() {
@@ -345,31 +300,6 @@ fn check_storekit(
             }
         }
     }
-}
-
-/// `text` with control characters escaped, cut to at most `max` characters (counted after
-/// escaping, which makes one control character up to 6) followed by `...` when cut.
-pub(crate) fn shorten(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    let mut count = 0;
-    for c in text.chars() {
-        let width = if c.is_control() {
-            c.escape_default().count()
-        } else {
-            1
-        };
-        if count + width > max {
-            out.push_str("...");
-            break;
-        }
-        count += width;
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The most characters of a finding's message: a claim value echoed from a hostile token is cut.
@@ -729,7 +659,9 @@ fn check_service_rules(
                     Some(max) if lifetime > max as i64 - 60 && lifetime > 0 => report.warning("lifetime_at_limit", format!("exp is {lifetime} s after iat, within a minute of {name}'s limit of {max} s; a clock a little off on either side makes Apple reject it")),
                     _ => {}
                 }
-                if let Some(warning) = crate::field::lifetime_warning(rules.service, lifetime) {
+                if let Some(warning) =
+                    crate::rules::field::lifetime_warning(rules.service, lifetime)
+                {
                     report.warning("lifetime_over_field_limit", warning);
                 }
                 if let Some(max) = rules.max_lifetime_secs(&scope) {
@@ -764,17 +696,6 @@ mod tests {
     use super::*;
     use crate::{Claims, PrivateKey, Signer};
 
-    #[test]
-    fn shorten_counts_the_escaped_text() {
-        assert_eq!(shorten("abc", 3), "abc");
-        assert_eq!(shorten("abcd", 3), "abc...");
-        assert_eq!(shorten("a\u{1b}b", 20), "a\\u{1b}b");
-        // Escaping makes one control character up to 6: the bound holds after escaping.
-        let flood = shorten(&"\u{0}".repeat(1_000), 100);
-        assert!(flood.chars().count() <= 103, "{}", flood.chars().count());
-        assert!(!flood.chars().any(char::is_control));
-    }
-
     const NOW: i64 = 1_700_000_000;
 
     fn codes(findings: &[Finding], level: Level) -> Vec<&'static str> {
@@ -793,9 +714,9 @@ mod tests {
     fn a_good_token_has_no_errors() {
         let key = PrivateKey::generate().unwrap();
         for service in Service::ALL {
-            let key_id = crate::claims::tests_support::key_id_for(service);
+            let key_id = crate::token::claims::tests_support::key_id_for(service);
             let signer = Signer::new(key.clone(), key_id).unwrap();
-            let claims = crate::claims::tests_support::valid_claims(service);
+            let claims = crate::token::claims::tests_support::valid_claims(service);
             let token = signer.sign_token_at(service, &claims, NOW).unwrap();
             let findings = inspect_token_at(&token, Some(service), Some(&signer.public_key()), NOW);
             assert!(
@@ -970,7 +891,7 @@ mod tests {
     #[test]
     fn lifetime_at_the_limit_warns() {
         let signer = signer();
-        let claims = Claims::new("DEF123GHIJ").ttl(crate::service::SIX_MONTHS_SECS as i64);
+        let claims = Claims::new("DEF123GHIJ").ttl(crate::rules::service::SIX_MONTHS_SECS as i64);
         let token = signer
             .sign_token_at(Service::AppleMusic, &claims, NOW)
             .unwrap();

@@ -1,0 +1,190 @@
+//! The core's layers (src/lib.rs lists them): every `crate::` path in a source file points at the
+//! same layer or one below it, never up, and the files' import graph has no circle. Root
+//! re-exports (`crate::Claims`) are for users and the fuzzing support; inside the layers a path
+//! names the module that defines the item, so this check sees every edge.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Bottom first; a file may import its own layer and those before it.
+const LAYERS: [&str; 7] = [
+    "base", "rules", "contract", "crypto", "token", "provider", "net",
+];
+
+/// The files above the layers: the crate root (the public facade) and the fuzzing entry points.
+const ABOVE_LAYERS: [&str; 2] = ["lib", "fuzzing"];
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// `src/rules/service.rs` → `rules::service`; `src/provider/mod.rs` → `provider`.
+fn module_of(src: &Path, file: &Path) -> String {
+    let relative = file.strip_prefix(src).unwrap().with_extension("");
+    let parts: Vec<String> = relative
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let parts: Vec<&str> = parts
+        .iter()
+        .map(String::as_str)
+        .filter(|p| *p != "mod")
+        .collect();
+    parts.join("::")
+}
+
+/// The code of a file without comments and without its `#[cfg(test)]` tail (unit tests may
+/// use anything; they are not part of the layering).
+fn code_of(text: &str) -> String {
+    let mut code = String::new();
+    for line in text.lines() {
+        if line.trim_start() == "#[cfg(test)]" {
+            break;
+        }
+        let line = match line.find("//") {
+            Some(at) => &line[..at],
+            None => line,
+        };
+        code.push_str(line);
+        code.push('\n');
+    }
+    code
+}
+
+/// Every path that follows `crate::`, with `crate::{a::b, c}` groups expanded.
+fn crate_paths(code: &str) -> Vec<String> {
+    let mut paths = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let end = group.find('}').unwrap_or(group.len());
+            for item in group[..end].split(',') {
+                let item = item.trim();
+                if !item.is_empty() {
+                    paths.push(item.to_string());
+                }
+            }
+        } else {
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                .unwrap_or(rest.len());
+            paths.push(rest[..end].trim_end_matches(':').to_string());
+        }
+    }
+    paths
+}
+
+/// The longest module among `modules` that `path` starts with.
+fn resolve<'a>(path: &str, modules: &'a BTreeSet<String>) -> Option<&'a String> {
+    let segments: Vec<&str> = path.split("::").collect();
+    (1..=segments.len())
+        .rev()
+        .find_map(|n| modules.get(&segments[..n].join("::")))
+}
+
+fn layer_of(module: &str) -> usize {
+    let first = module.split("::").next().unwrap();
+    match LAYERS.iter().position(|layer| *layer == first) {
+        Some(index) => index,
+        None if ABOVE_LAYERS.contains(&first) => LAYERS.len(),
+        None => panic!("src/{module}: not in a layer of tests/layers.rs; put it in one"),
+    }
+}
+
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let modules: BTreeSet<String> = files.iter().map(|f| module_of(&src, f)).collect();
+    let mut edges = BTreeMap::new();
+    for file in &files {
+        let module = module_of(&src, file);
+        let code = code_of(&fs::read_to_string(file).unwrap());
+        let mut targets = BTreeSet::new();
+        for path in crate_paths(&code) {
+            match resolve(&path, &modules) {
+                Some(target) if *target != module => {
+                    targets.insert(target.clone());
+                }
+                Some(_) => {}
+                None => assert!(
+                    layer_of(&module) == LAYERS.len(),
+                    "src/{module}: `crate::{path}` goes through the crate root; name the defining module"
+                ),
+            }
+        }
+        edges.insert(module, targets);
+    }
+    edges
+}
+
+#[test]
+fn imports_only_go_down_the_layers() {
+    let mut upward = Vec::new();
+    for (module, targets) in graph() {
+        for target in targets {
+            if layer_of(&target) > layer_of(&module) {
+                upward.push(format!("{module} -> {target}"));
+            }
+        }
+    }
+    assert!(upward.is_empty(), "imports that go up a layer: {upward:#?}");
+}
+
+#[test]
+fn the_import_graph_has_no_circle() {
+    let edges = graph();
+    // Depth-first search; a node met again while still on the stack closes a circle.
+    fn visit(
+        node: &str,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        done: &mut BTreeSet<String>,
+        stack: &mut Vec<String>,
+    ) {
+        if done.contains(node) {
+            return;
+        }
+        if let Some(at) = stack.iter().position(|n| n == node) {
+            panic!(
+                "a circle of imports: {} -> {node}",
+                stack[at..].join(" -> ")
+            );
+        }
+        stack.push(node.to_string());
+        for next in edges.get(node).into_iter().flatten() {
+            visit(next, edges, done, stack);
+        }
+        stack.pop();
+        done.insert(node.to_string());
+    }
+    let mut done = BTreeSet::new();
+    for node in edges.keys() {
+        visit(node, &edges, &mut done, &mut Vec::new());
+    }
+}
+
+#[test]
+fn the_checker_sees_groups_and_paths() {
+    let code = "use crate::{rules::service::Service, contract::error};\nlet x = crate::base::text::shorten(a, 3);";
+    assert_eq!(
+        crate_paths(code),
+        [
+            "rules::service::Service",
+            "contract::error",
+            "base::text::shorten"
+        ]
+    );
+    assert_eq!(
+        code_of("a\n// crate::x\n#[cfg(test)]\nuse crate::y;"),
+        "a\n\n"
+    );
+}
