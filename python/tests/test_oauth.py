@@ -76,8 +76,8 @@ def run_threads(count: int, work: Callable[[], set[str]]) -> set[str]:
     lock = threading.Lock()
 
     def worker() -> None:
-        barrier.wait()
         try:
+            barrier.wait()
             tokens = work()
         except BaseException as error:  # noqa: BLE001
             with lock:
@@ -141,11 +141,19 @@ def test_sixteen_threads_across_a_renewal_make_one_exchange(
     clock = ManualClock(int(time.time()))
     oauth = provider(signer, server, Service.BUSINESS_MANAGER, clock=clock)
     oauth.access_token()
-    clock.advance(3600 - 100)  # inside the 360 s margin, the old token still valid
+    # Inside the 360 s margin, the old token still valid: one thread exchanges, the others may
+    # keep "oauth-1" meanwhile (which ones is up to the scheduler and not asserted).
+    clock.advance(3600 - 100)
+    expires_at = oauth.expires_at()
+    assert expires_at is not None and expires_at > clock.now()
     seen = run_threads(16, lambda: {oauth.access_token() for _ in range(10)})
-    assert server.requests == 2
+    assert server.requests == 2, "one exchange per renewal"
     assert seen <= {"oauth-1", "oauth-2"}
+    assert "oauth-2" in seen, "the thread that exchanged returns the new token"
     assert oauth.exchange_count == 2
+    # All threads joined: the renewal is over and every caller gets the new token.
+    assert run_threads(16, lambda: {oauth.access_token()}) == {"oauth-2"}
+    assert server.requests == 2
 
 
 def test_invalidate_after_a_401_forces_exactly_one_exchange(
@@ -154,11 +162,15 @@ def test_invalidate_after_a_401_forces_exactly_one_exchange(
     oauth = provider(signer, server, Service.SCHOOL_MANAGER)
     rejected = oauth.access_token()
 
+    forgot: list[bool] = []
+
     def after_401() -> set[str]:
-        oauth.invalidate(rejected)
+        forgot.append(oauth.invalidate(rejected))  # list.append is atomic
         return {oauth.access_token()}
 
+    # After its own invalidate a thread never sees the rejected token again, whichever runs first.
     assert run_threads(16, after_401) == {"oauth-2"}
+    assert forgot.count(True) == 1, "only one thread forgets the rejected token"
     assert server.requests == 2
     assert oauth.invalidate() is True
     assert oauth.invalidate() is False
