@@ -43,7 +43,7 @@ pub use contract::{error, options};
 pub use crypto::{jwt, keys};
 #[cfg(feature = "http")]
 pub use net::{http, maps, oauth};
-pub use rules::{field, service};
+pub use rules::{check, field, service};
 pub use token::{claims, demo, inspect, signer, storekit};
 
 /// The constant-time signing internals and the verifier of public data: for benchmarks, timing

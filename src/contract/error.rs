@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use crate::rules::check::Problem;
+pub use crate::rules::check::Rule;
 use crate::rules::service::Service;
 
 /// Result alias used throughout devtoken.
@@ -388,6 +390,11 @@ impl Error {
         Error::InvalidKey { problem }
     }
 
+    /// A broken rule of the table as signing reports it.
+    pub(crate) fn from_problem(problem: Problem) -> Self {
+        Error::claim(problem.field, problem.rule, problem.message)
+    }
+
     pub(crate) fn claim(field: &'static str, rule: Rule, message: impl Into<String>) -> Self {
         Error::InvalidClaim {
             field,
@@ -421,60 +428,6 @@ fn clean(message: String) -> String {
         crate::base::text::shorten(&message, MAX_MESSAGE_CHARS)
     } else {
         message
-    }
-}
-
-/// The rule an [`Error::InvalidClaim`] breaks, as a stable code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Rule {
-    /// The service requires this member and it was not given.
-    Required,
-    /// The value does not have the shape the service wants (Team ID, UUID, bundle id, URL, ...).
-    Format,
-    /// `exp − iat` is longer than the service allows.
-    MaxLifetime,
-    /// `exp` is not after `iat` (or the lifetime is zero).
-    ExpAfterIat,
-    /// `iat` lies in the future.
-    IatNotInFuture,
-    /// The token would already be expired (or, for APNs, too old) when sent.
-    Expired,
-    /// Two inputs that exclude each other were both given (`expires_at` and `ttl`).
-    Exclusive,
-    /// More values than the service accepts (Maps takes one origin).
-    TooMany,
-    /// A value must equal a fixed value (App Store Connect individual keys: `sub` = `user`).
-    FixedValue,
-    /// A time is outside the range of UNIX seconds devtoken handles.
-    TimeRange,
-}
-
-impl Rule {
-    /// The stable snake_case code of the rule, as the bindings expose it.
-    ///
-    /// ```
-    /// assert_eq!(devtoken::Rule::MaxLifetime.code(), "max_lifetime");
-    /// ```
-    pub fn code(self) -> &'static str {
-        match self {
-            Rule::Required => "required",
-            Rule::Format => "format",
-            Rule::MaxLifetime => "max_lifetime",
-            Rule::ExpAfterIat => "exp_after_iat",
-            Rule::IatNotInFuture => "iat_not_in_future",
-            Rule::Expired => "expired",
-            Rule::Exclusive => "exclusive",
-            Rule::TooMany => "too_many",
-            Rule::FixedValue => "fixed_value",
-            Rule::TimeRange => "time_range",
-        }
-    }
-}
-
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
     }
 }
 

@@ -2,6 +2,7 @@
 //! ([`service::ServiceRules`]), the shapes of identifiers, what Apple does in the field beyond its
 //! pages, and the [`findings::Finding`]s inspection reports. It imports only [`crate::base`].
 
+pub mod check;
 pub mod field;
 pub mod findings;
 pub(crate) mod identifiers;

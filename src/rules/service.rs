@@ -279,6 +279,9 @@ pub struct ServiceRules {
     pub team_service_id_header: bool,
     /// What `iss` holds.
     pub issuer: IssuerRule,
+    /// What `iss` is called in the messages: Team ID, issuer ID, client id (Apple School and
+    /// Business Manager) or team id (Apple Ads).
+    pub issuer_names: &'static str,
     /// The fixed `aud`, when the service has one.
     pub audience: Option<&'static str>,
     /// What `sub` holds.
@@ -411,6 +414,7 @@ const TEAM_TOKEN: ServiceRules = ServiceRules {
     typ_header: false,
     team_service_id_header: false,
     issuer: IssuerRule::TeamId,
+    issuer_names: "Team ID",
     audience: None,
     subject: SubjectRule::NotDefined,
     jwt_id: Presence::NotDefined,
@@ -429,6 +433,7 @@ const TEAM_TOKEN: ServiceRules = ServiceRules {
 const APP_STORE_SERVER_TOKEN: ServiceRules = ServiceRules {
     typ_header: true,
     issuer: IssuerRule::IssuerId,
+    issuer_names: "issuer ID",
     audience: Some("appstoreconnect-v1"),
     bundle_id: Presence::Required,
     // At most 60 minutes; Apple's App Store Server Library signs 5-minute tokens per request.
@@ -515,6 +520,7 @@ static RULES: [ServiceRules; 14] = [
         cli_name: "app-store-connect",
         typ_header: true,
         issuer: IssuerRule::IssuerIdOrIndividualKey,
+        issuer_names: "issuer ID",
         audience: Some("appstoreconnect-v1"),
         subject: SubjectRule::IndividualKeyUser,
         scope: ScopeRule::List,
@@ -532,6 +538,7 @@ static RULES: [ServiceRules; 14] = [
         cli_name: "enterprise-program",
         typ_header: true,
         issuer: IssuerRule::IssuerId,
+        issuer_names: "issuer ID",
         audience: Some("apple-developer-enterprise-v1"),
         scope: ScopeRule::List,
         lifetime: expiring(Some(20 * 60), 15 * 60),
@@ -580,6 +587,7 @@ static RULES: [ServiceRules; 14] = [
         name: "Apple School Manager API",
         cli_name: "school-manager",
         issuer: IssuerRule::PrefixedUuid("SCHOOLAPI"),
+        issuer_names: "client id",
         token_exchange: Some(TokenExchange {
             base_url: "https://account.apple.com",
             path: "/auth/oauth2/token",
@@ -593,6 +601,7 @@ static RULES: [ServiceRules; 14] = [
         name: "Apple Business Manager API",
         cli_name: "business-manager",
         issuer: IssuerRule::PrefixedUuid("BUSINESSAPI"),
+        issuer_names: "client id",
         token_exchange: Some(TokenExchange {
             base_url: "https://account.apple.com",
             path: "/auth/oauth2/token",
@@ -607,6 +616,7 @@ static RULES: [ServiceRules; 14] = [
         cli_name: "apple-ads",
         key_id: KeyIdRule::Uuid,
         issuer: IssuerRule::PrefixedUuid("SEARCHADS"),
+        issuer_names: "team id",
         audience: Some("https://appleid.apple.com"),
         subject: SubjectRule::PrefixedUuid("SEARCHADS"),
         lifetime: expiring(

@@ -13,6 +13,7 @@
 use serde_json::{Map, Value};
 
 use crate::contract::error::{Error, Result, Rule};
+use crate::rules::check;
 use crate::rules::identifiers::{self, IdentifierShape};
 use crate::rules::service::{
     IssuerRule, KeyIdRule, Lifetime, OriginRule, Presence, ScopeRule, ServiceRules, SubjectRule,
@@ -132,7 +133,6 @@ pub(crate) fn build_token_json(
     now: i64,
     backdate_secs: u64,
 ) -> Result<TokenJson> {
-    let name = rules.name;
     let unsupported = |field: &'static str, claim: &'static str| Error::UnsupportedClaim {
         field,
         claim,
@@ -140,161 +140,65 @@ pub(crate) fn build_token_json(
     };
 
     check_key_id_for(rules, key_id)?;
+    let checked = |result: check::Checked| result.map_err(Error::from_problem);
 
-    // iss and (App Store Connect individual keys) sub
-    let mut subject = None;
-    let issuer = match rules.issuer {
-        IssuerRule::PrefixedUuid(prefix) => Some(check_prefixed_id(
-            name,
-            "iss",
-            claims.issuer.as_deref(),
-            prefix,
-        )?),
-        IssuerRule::TeamId => Some(check_team_id(name, claims.issuer.as_deref(), key_id)?),
-        IssuerRule::IssuerId => Some(check_issuer_id(name, claims.issuer.as_deref())?),
-        IssuerRule::IssuerIdOrIndividualKey => match (&claims.issuer, &claims.subject) {
-            (Some(_), Some(_)) => {
-                return Err(Error::claim(
-                    "sub",
-                    Rule::Exclusive,
-                    format!(
-                    "{name} takes iss (team keys) or sub = \"user\" (individual keys), not both"
-                ),
-                ))
-            }
-            (None, Some(sub)) if sub == "user" => {
-                subject = Some(sub.clone());
-                None
-            }
-            (None, Some(sub)) => {
-                return Err(Error::claim(
-                    "sub",
-                    Rule::FixedValue,
-                    format!("sub is '{sub}'; {name} individual keys send sub = \"user\""),
-                ))
-            }
-            (issuer, None) => Some(check_issuer_id(name, issuer.as_deref())?),
-        },
+    // The values the token will carry, then the rule table's checks on them (the same checks
+    // inspection runs on a decoded token). What the service does not define is refused here.
+    let given_sub = claims.subject.as_deref();
+    checked(check::issuer(
+        rules,
+        claims.issuer.as_deref(),
+        given_sub,
+        key_id,
+    ))?;
+    let issuer = match (rules.issuer, given_sub) {
+        (IssuerRule::IssuerIdOrIndividualKey, Some(_)) => None,
+        _ => claims.issuer.clone(),
     };
-
-    // sub for the other services
-    match rules.subject {
-        SubjectRule::NotDefined if claims.subject.is_some() => {
+    let subject = match rules.subject {
+        SubjectRule::NotDefined if given_sub.is_some() => {
             return Err(unsupported("sub", "subject"))
         }
-        SubjectRule::NotDefined | SubjectRule::IndividualKeyUser => {}
-        SubjectRule::PrefixedUuid(prefix) => {
-            subject = Some(check_prefixed_id(
-                name,
-                "sub",
-                claims.subject.as_deref(),
-                prefix,
-            )?);
-        }
-        SubjectRule::SameAsIssuer => match (claims.subject.as_deref(), issuer.as_deref()) {
-            (Some(sub), Some(iss)) if sub != iss => {
-                return Err(Error::claim(
-                    "sub",
-                    Rule::FixedValue,
-                    format!(
-                        "sub is '{sub}' but iss is '{iss}'; {name} wants the client id in both"
-                    ),
-                ))
-            }
-            (_, iss) => subject = iss.map(str::to_string),
-        },
-        SubjectRule::ReverseDnsId => {
-            let Some(sub) = claims.subject.as_deref() else {
-                let what = if rules.team_service_id_header {
-                    "the service id"
-                } else {
-                    "the client id (Services ID or bundle id)"
-                };
-                return Err(Error::claim(
-                    "sub",
-                    Rule::Required,
-                    format!("sub (subject) is required: {name} wants {what}"),
-                ));
-            };
-            identifiers::check_reverse_dns(sub)
-                .map_err(|why| Error::claim("sub", Rule::Format, format!("sub '{sub}' {why}")))?;
-            subject = Some(sub.to_string());
-        }
-    }
+        SubjectRule::NotDefined => None,
+        SubjectRule::SameAsIssuer if given_sub.is_none() => issuer.clone(),
+        _ => claims.subject.clone(),
+    };
+    checked(check::subject(rules, subject.as_deref(), issuer.as_deref()))?;
 
-    // jti
     let jwt_id = match (rules.jwt_id, claims.jwt_id.as_deref()) {
         (Presence::NotDefined, Some(_)) => return Err(unsupported("jti", "jwt_id")),
-        (Presence::NotDefined, None) | (Presence::Optional, None) => None,
         (Presence::Required, None) => Some(uuid::Uuid::new_v4().to_string()),
-        (_, Some(jti)) => {
-            if jti.is_empty() || jti.len() > 255 || jti.chars().any(char::is_control) {
-                return Err(Error::claim(
-                    "jti",
-                    Rule::Format,
-                    "jti must be 1 to 255 characters without control characters (a UUID is usual)",
-                ));
-            }
-            Some(jti.to_string())
-        }
+        (_, given) => given.map(str::to_string),
     };
+    checked(check::jwt_id(rules, jwt_id.as_deref()))?;
 
-    // bid
-    let bundle_id = match (rules.bundle_id, claims.bundle_id.as_deref()) {
-        (Presence::NotDefined, Some(_)) => return Err(unsupported("bid", "bundle_id")),
-        (Presence::Required, None) => {
-            return Err(Error::claim("bid", Rule::Required, format!("bid (bundle_id) is required: {name} wants the app's bundle id, e.g. com.example.app")))
-        }
-        (_, Some(bid)) => {
-            identifiers::check_reverse_dns(bid)
-                .map_err(|why| Error::claim("bid", Rule::Format, format!("bid '{bid}' {why}")))?;
-            Some(bid)
-        }
-        (_, None) => None,
-    };
-
-    // origin
-    let origin = match rules.origin {
-        OriginRule::NotDefined if !claims.origins.is_empty() => return Err(unsupported("origin", "origins")),
-        OriginRule::Single if claims.origins.len() > 1 => {
-            return Err(Error::claim(
-                "origin",
-                Rule::TooMany,
-                format!("{} origins given; {name} takes one origin string (use a wildcard such as https://*.example.com)", claims.origins.len()),
-            ))
-        }
-        _ => {
-            for origin in &claims.origins {
-                identifiers::check_origin(origin)
-                    .map_err(|why| Error::claim("origin", Rule::Format, format!("origin '{origin}' {why}")))?;
-            }
-            match (rules.origin, claims.origins.as_slice()) {
-                (_, []) => None,
-                (OriginRule::Single, [one]) => Some(Value::String(one.clone())),
-                (_, many) => Some(Value::Array(many.iter().cloned().map(Value::String).collect())),
-            }
-        }
-    };
-
-    // scope
-    for entry in &claims.scope {
-        if entry.trim().is_empty() {
-            return Err(Error::claim(
-                "scope",
-                Rule::Format,
-                "scope has an empty entry",
-            ));
-        }
+    if rules.bundle_id == Presence::NotDefined && claims.bundle_id.is_some() {
+        return Err(unsupported("bid", "bundle_id"));
     }
-    let scope = match (rules.scope, claims.scope.as_slice()) {
-        (ScopeRule::NotDefined, [_, ..]) => return Err(unsupported("scope", "scope")),
+    let bundle_id = claims.bundle_id.as_deref();
+    checked(check::bundle_id(rules, bundle_id))?;
+
+    if rules.origin == OriginRule::NotDefined && !claims.origins.is_empty() {
+        return Err(unsupported("origin", "origins"));
+    }
+    let origins: Vec<&str> = claims.origins.iter().map(String::as_str).collect();
+    checked(check::origins(rules, &origins))?;
+    let origin = match (rules.origin, claims.origins.as_slice()) {
         (_, []) => None,
-        (ScopeRule::SpaceSeparated, entries) => {
-            if let Some(bad) = entries.iter().find(|e| e.contains(char::is_whitespace)) {
-                return Err(Error::claim("scope", Rule::Format, format!("scope entry '{bad}' contains whitespace; {name} scopes are single words such as server_api")));
-            }
-            Some(Value::String(entries.join(" ")))
-        }
+        (OriginRule::Single, [one]) => Some(Value::String(one.clone())),
+        (_, many) => Some(Value::Array(
+            many.iter().cloned().map(Value::String).collect(),
+        )),
+    };
+
+    if rules.scope == ScopeRule::NotDefined && !claims.scope.is_empty() {
+        return Err(unsupported("scope", "scope"));
+    }
+    let entries: Vec<&str> = claims.scope.iter().map(String::as_str).collect();
+    checked(check::scope(rules, &entries))?;
+    let scope = match (rules.scope, claims.scope.as_slice()) {
+        (_, []) => None,
+        (ScopeRule::SpaceSeparated, entries) => Some(Value::String(entries.join(" "))),
         (_, entries) => Some(Value::Array(
             entries.iter().cloned().map(Value::String).collect(),
         )),
@@ -353,7 +257,6 @@ fn resolve_times(
     now: i64,
     backdate_secs: u64,
 ) -> Result<(i64, Option<i64>)> {
-    let name = rules.name;
     if !(0..=MAX_UNIX_SECS).contains(&now) {
         // The caller's clock: every difference below relies on it being in range.
         return Err(Error::claim(
@@ -393,7 +296,7 @@ fn resolve_times(
     };
 
     match rules.lifetime {
-        Lifetime::NoExpiry { max_age_secs } => {
+        Lifetime::NoExpiry { .. } => {
             if claims.ttl.is_some() {
                 return Err(Error::UnsupportedClaim {
                     field: "exp",
@@ -408,14 +311,7 @@ fn resolve_times(
                     service: rules.service,
                 });
             }
-            let age = now - iat;
-            if age >= max_age_secs as i64 {
-                return Err(Error::claim(
-                    "iat",
-                    Rule::Expired,
-                    format!("iat is {age} s before now; {name} rejects tokens older than {max_age_secs} s"),
-                ));
-            }
+            check::age(rules, now - iat).map_err(Error::from_problem)?;
             Ok((iat, None))
         }
         Lifetime::Expiring { default_secs, .. } => {
@@ -431,31 +327,7 @@ fn resolve_times(
                 (None, Some(exp)) => exp - iat,
                 (None, None) => default_secs as i64,
             };
-            if lifetime <= 0 {
-                return Err(Error::claim(
-                    "exp",
-                    Rule::ExpAfterIat,
-                    format!("exp is {lifetime} s after iat; exp must be after iat"),
-                ));
-            }
-            if let Some(max) = rules.max_lifetime_secs(&claims.scope) {
-                if lifetime as u64 > max {
-                    let extended = match rules.lifetime {
-                        Lifetime::Expiring {
-                            max_secs_with_get_only_scope: Some(long),
-                            ..
-                        } if long != max => {
-                            format!(" (up to {long} s when every scope entry is a GET call)")
-                        }
-                        _ => String::new(),
-                    };
-                    return Err(Error::claim(
-                        "exp",
-                        Rule::MaxLifetime,
-                        format!("exp is {lifetime} s after iat; {name} allows at most {max} s{extended}"),
-                    ));
-                }
-            }
+            check::lifetime(rules, lifetime, &claims.scope).map_err(Error::from_problem)?;
             let exp = iat
                 .checked_add(lifetime)
                 .filter(|exp| *exp <= MAX_UNIX_SECS)
@@ -479,82 +351,6 @@ fn resolve_times(
             Ok((iat, Some(exp)))
         }
     }
-}
-
-fn check_team_id(service: &str, issuer: Option<&str>, key_id: &str) -> Result<String> {
-    let Some(iss) = issuer else {
-        return Err(Error::claim(
-            "iss",
-            Rule::Required,
-            format!("iss (issuer) is required: {service} wants your 10-character Team ID"),
-        ));
-    };
-    match identifiers::shape_of(iss) {
-        IdentifierShape::TenCharacter if iss == key_id => Err(Error::claim(
-            "iss",
-            Rule::Format,
-            format!("iss '{iss}' is the key id; {service} wants your Team ID (Membership page of your developer account)"),
-        )),
-        IdentifierShape::TenCharacter => Ok(iss.to_string()),
-        IdentifierShape::Uuid => Err(Error::claim(
-            "iss",
-            Rule::Format,
-            format!("iss '{iss}' is an issuer ID (UUID); {service} wants your 10-character Team ID"),
-        )),
-        IdentifierShape::Other => Err(Error::claim(
-            "iss",
-            Rule::Format,
-            format!("iss '{iss}' is not a Team ID; {service} wants 10 upper-case letters and digits, e.g. DEF123GHIJ"),
-        )),
-    }
-}
-
-fn check_issuer_id(service: &str, issuer: Option<&str>) -> Result<String> {
-    let Some(iss) = issuer else {
-        return Err(Error::claim("iss", Rule::Required, format!("iss (issuer) is required: {service} wants your issuer ID (a UUID from the Keys page in App Store Connect)")));
-    };
-    match identifiers::shape_of(iss) {
-        IdentifierShape::Uuid => Ok(iss.to_string()),
-        IdentifierShape::TenCharacter => Err(Error::claim(
-            "iss",
-            Rule::Format,
-            format!("iss '{iss}' looks like a Team ID or key id; {service} wants your issuer ID, a UUID such as 57246542-96fe-1a63-e053-0824d011072a"),
-        )),
-        IdentifierShape::Other => Err(Error::claim(
-            "iss",
-            Rule::Format,
-            format!("iss '{iss}' is not an issuer ID; {service} wants a UUID such as 57246542-96fe-1a63-e053-0824d011072a"),
-        )),
-    }
-}
-
-/// Checks an OAuth id of the form `<prefix>.<uuid>` in claim `field`.
-fn check_prefixed_id(
-    service: &str,
-    field: &'static str,
-    value: Option<&str>,
-    prefix: &str,
-) -> Result<String> {
-    let what = if field == "iss" && prefix == "SEARCHADS" {
-        "team id"
-    } else {
-        "client id"
-    };
-    let Some(value) = value else {
-        return Err(Error::claim(
-            field,
-            Rule::Required,
-            format!("{field} is required: {service} wants your {what} ({prefix}.<uuid>)"),
-        ));
-    };
-    identifiers::check_prefixed_uuid(value, prefix).map_err(|why| {
-        Error::claim(
-            field,
-            Rule::Format,
-            format!("{field} '{}' {why}", crate::base::text::shorten(value, 60)),
-        )
-    })?;
-    Ok(value.to_string())
 }
 
 /// Checks a key id's shape when a signer is made: the 10-character id Apple shows with most keys,

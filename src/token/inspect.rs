@@ -11,10 +11,10 @@ use crate::base::clock::unix_now;
 use crate::base::text::shorten;
 use crate::crypto::jwt::{check_signature, split_token, SignatureShapeProblem};
 use crate::crypto::keys::PublicKey;
+use crate::rules::check;
 pub use crate::rules::findings::{Finding, Level};
-use crate::rules::identifiers::{self, IdentifierShape};
 use crate::rules::service::{
-    IssuerRule, Lifetime, OriginRule, Presence, ScopeRule, Service, ServiceRules, SubjectRule,
+    Lifetime, OriginRule, Presence, ReusePolicy, ScopeRule, Service, ServiceRules,
 };
 use crate::token::claims::MAX_UNIX_SECS;
 use crate::token::claims::{check_key_id, check_key_id_for};
@@ -325,6 +325,13 @@ impl Report {
     fn warning(&mut self, code: &'static str, message: impl Into<String>) {
         self.push(Level::Warning, code, message);
     }
+    /// A broken rule of the table, as an error finding.
+    fn problem(&mut self, checked: check::Checked) {
+        if let Err(problem) = checked {
+            self.error(problem.code, problem.message);
+        }
+    }
+
     fn info(&mut self, code: &'static str, message: impl Into<String>) {
         self.push(Level::Info, code, message);
     }
@@ -423,32 +430,15 @@ fn check_service_rules(
         }
     }
 
-    // iss
-    let kid = header.get("kid").and_then(Value::as_str);
+    // iss and sub: the rule table's checks, as signing runs them. A member of the wrong type
+    // was reported by string_claim; the checks see the strings.
+    let kid = header.get("kid").and_then(Value::as_str).unwrap_or("");
     let issuer = report.string_claim(claims, "iss", "iss_format");
-    let individual_key = rules.issuer == IssuerRule::IssuerIdOrIndividualKey
-        && claims.get("sub").and_then(Value::as_str) == Some("user");
-    match (issuer, rules.issuer) {
-        (None, _) if individual_key => {}
-        (Some(_), _) if individual_key => report.error("iss_with_individual_key", format!("{name} individual keys (sub = \"user\") send no iss")),
-        (None, _) if !claims.contains_key("iss") => report.error("iss_missing", format!("the payload has no iss; {name} requires it")),
-        (None, _) => {}
-        (Some(iss), IssuerRule::TeamId) => match identifiers::shape_of(iss) {
-            IdentifierShape::TenCharacter if Some(iss) == kid => report.error("iss_is_kid", format!("iss '{iss}' equals the kid; {name} wants the Team ID in iss and the key id in kid")),
-            IdentifierShape::TenCharacter => {}
-            IdentifierShape::Uuid => report.error("iss_format", format!("iss '{iss}' is an issuer ID (UUID); {name} wants the 10-character Team ID")),
-            IdentifierShape::Other => report.error("iss_format", format!("iss '{iss}' is not a 10-character Team ID")),
-        },
-        (Some(iss), IssuerRule::PrefixedUuid(prefix)) => {
-            if let Err(why) = identifiers::check_prefixed_uuid(iss, prefix) {
-                report.error("iss_format", format!("iss '{iss}' {why}"));
-            }
-        }
-        (Some(iss), IssuerRule::IssuerId | IssuerRule::IssuerIdOrIndividualKey) => match identifiers::shape_of(iss) {
-            IdentifierShape::Uuid => {}
-            IdentifierShape::TenCharacter => report.error("iss_format", format!("iss '{iss}' looks like a Team ID or key id; {name} wants the issuer ID (a UUID)")),
-            IdentifierShape::Other => report.error("iss_format", format!("iss '{iss}' is not an issuer ID (a UUID)")),
-        },
+    let subject = report.string_claim(claims, "sub", "sub_format");
+    let typed = |name: &str, value: Option<&str>| value.is_some() || !claims.contains_key(name);
+    if typed("iss", issuer) && typed("sub", subject) {
+        report.problem(check::issuer(rules, issuer, subject, kid));
+        report.problem(check::subject(rules, subject, issuer));
     }
 
     // aud
@@ -465,84 +455,17 @@ fn check_service_rules(
         (None, _) => {}
     }
 
-    // sub
-    let subject = report.string_claim(claims, "sub", "sub_format");
-    match rules.subject {
-        SubjectRule::ReverseDnsId => match subject {
-            None if !claims.contains_key("sub") => report.error(
-                "sub_missing",
-                format!("the payload has no sub; {name} requires it"),
-            ),
-            None => {}
-            Some(sub) => {
-                if let Err(why) = identifiers::check_reverse_dns(sub) {
-                    report.error("sub_format", format!("sub '{sub}' {why}"));
-                }
-            }
-        },
-        SubjectRule::IndividualKeyUser => {
-            if let Some(sub) = subject {
-                if sub != "user" {
-                    report.error(
-                        "sub_format",
-                        format!("sub is '{sub}'; {name} individual keys send \"user\""),
-                    );
-                }
-            }
-        }
-        SubjectRule::PrefixedUuid(prefix) => match subject {
-            None if !claims.contains_key("sub") => report.error(
-                "sub_missing",
-                format!("the payload has no sub; {name} requires the client id ({prefix}.<uuid>)"),
-            ),
-            None => {}
-            Some(sub) => {
-                if let Err(why) = identifiers::check_prefixed_uuid(sub, prefix) {
-                    report.error("sub_format", format!("sub '{sub}' {why}"));
-                }
-            }
-        },
-        SubjectRule::SameAsIssuer => match (subject, issuer) {
-            (None, _) if !claims.contains_key("sub") => report.error(
-                "sub_missing",
-                format!("the payload has no sub; {name} requires the client id in sub and iss"),
-            ),
-            (Some(sub), Some(iss)) if sub != iss => report.error(
-                "sub_mismatch",
-                format!("sub is '{sub}' but iss is '{iss}'; {name} wants the client id in both"),
-            ),
-            _ => {}
-        },
-        SubjectRule::NotDefined => {}
-    }
-
-    // jti
-    if rules.jwt_id == Presence::Required {
-        match report.string_claim(claims, "jti", "jti_format") {
-            None if !claims.contains_key("jti") => report.error(
-                "jti_missing",
-                format!(
-                    "the payload has no jti; {name} wants a unique id (a UUID) in every assertion"
-                ),
-            ),
-            Some("") => report.error("jti_format", "jti is empty; use a fresh UUID per assertion"),
-            _ => {}
+    // jti and bid
+    if rules.jwt_id != Presence::NotDefined {
+        let jti = report.string_claim(claims, "jti", "jti_format");
+        if typed("jti", jti) {
+            report.problem(check::jwt_id(rules, jti));
         }
     }
-
-    // bid
-    if rules.bundle_id == Presence::Required {
-        match report.string_claim(claims, "bid", "bid_format") {
-            None if !claims.contains_key("bid") => report.error(
-                "bid_missing",
-                format!("the payload has no bid; {name} requires the app's bundle id"),
-            ),
-            None => {}
-            Some(bid) => {
-                if let Err(why) = identifiers::check_reverse_dns(bid) {
-                    report.error("bid_format", format!("bid '{bid}' {why}"));
-                }
-            }
+    if rules.bundle_id != Presence::NotDefined {
+        let bid = report.string_claim(claims, "bid", "bid_format");
+        if typed("bid", bid) {
+            report.problem(check::bundle_id(rules, bid));
         }
     }
 
@@ -566,19 +489,17 @@ fn check_service_rules(
             Vec::new()
         }
     };
+    let mut texts = Vec::new();
     for origin in origins {
         match origin.as_str() {
-            Some(text) => {
-                if let Err(why) = identifiers::check_origin(text) {
-                    report.error("origin_format", format!("origin '{text}' {why}"));
-                }
-            }
+            Some(text) => texts.push(text),
             None => report.error(
                 "origin_type",
                 format!("origin entry {origin} is not a string"),
             ),
         }
     }
+    report.problem(check::origins(rules, &texts));
 
     // scope
     let scope: Vec<String> = match (rules.scope, claims.get("scope")) {
@@ -606,6 +527,8 @@ fn check_service_rules(
         }
         _ => Vec::new(),
     };
+    let entries: Vec<&str> = scope.iter().map(String::as_str).collect();
+    report.problem(check::scope(rules, &entries));
     if rules.scope == ScopeRule::SpaceSeparated && !claims.contains_key("scope") {
         report.info("scope_missing", format!("no scope: Apple's current {name} page asks for one (server_api for the Maps Server API)"));
     }
@@ -628,7 +551,12 @@ fn check_service_rules(
     // lifetime
     match rules.lifetime {
         Lifetime::NoExpiry { max_age_secs } => {
-            report.info("provider_token_reuse", format!("reuse one {name} token for 20 to 60 minutes: a new token more often than every 20 minutes gets 429 TooManyProviderTokenUpdates (several keys of one team count together)"));
+            if let ReusePolicy::ProviderToken {
+                min_interval_secs, ..
+            } = rules.reuse
+            {
+                report.info("provider_token_reuse", format!("reuse one {name} token for {} to {} minutes: a new token more often than every {} minutes gets 429 TooManyProviderTokenUpdates (several keys of one team count together)", min_interval_secs / 60, max_age_secs / 60, min_interval_secs / 60));
+            }
             if claims.contains_key("exp") {
                 report.warning(
                     "extra_claim",
@@ -637,11 +565,17 @@ fn check_service_rules(
             }
             if let Some(iat) = iat {
                 let age = now - iat;
+                let renew_window = match rules.reuse {
+                    ReusePolicy::ProviderToken {
+                        min_interval_secs, ..
+                    } => min_interval_secs as i64,
+                    _ => 0,
+                };
                 let max_age = max_age_secs as i64;
-                if age >= max_age {
-                    report.error("token_too_old", format!("iat is {age} s old; {name} rejects tokens older than {max_age} s (403 ExpiredProviderToken); sign a new one"));
-                } else if age >= max_age - 20 * 60 {
-                    report.warning("token_old", format!("iat is {age} s old; renew before {max_age} s, but not more often than every 20 minutes (429 TooManyProviderTokenUpdates)"));
+                if check::age(rules, age).is_err() {
+                    report.problem(check::age(rules, age));
+                } else if age >= max_age - renew_window {
+                    report.warning("token_old", format!("iat is {age} s old; renew before {max_age} s, but not more often than every {} minutes (429 TooManyProviderTokenUpdates)", renew_window / 60));
                 }
             }
         }
@@ -654,9 +588,12 @@ fn check_service_rules(
             }
             if let (Some(iat), Some(exp)) = (iat, exp) {
                 let lifetime = exp - iat;
+                // exp not after iat was reported with the times above.
+                if lifetime > 0 {
+                    report.problem(check::lifetime(rules, lifetime, &scope));
+                }
                 match rules.max_lifetime_secs(&scope) {
-                    Some(max) if lifetime > max as i64 => report.error("lifetime_over_limit", format!("exp is {lifetime} s after iat; {name} allows at most {max} s")),
-                    Some(max) if lifetime > max as i64 - 60 && lifetime > 0 => report.warning("lifetime_at_limit", format!("exp is {lifetime} s after iat, within a minute of {name}'s limit of {max} s; a clock a little off on either side makes Apple reject it")),
+                    Some(max) if lifetime <= max as i64 && lifetime > max as i64 - 60 && lifetime > 0 => report.warning("lifetime_at_limit", format!("exp is {lifetime} s after iat, within a minute of {name}'s limit of {max} s; a clock a little off on either side makes Apple reject it")),
                     _ => {}
                 }
                 if let Some(warning) =
