@@ -18,6 +18,14 @@ source tests/sources.sh
 devtoken_cargo_sources
 devtoken_maven_sources
 
+step "docs/apple-token-rules.md is the shared spec, verbatim"
+if [[ -f ../shared/apple-token-rules.md ]]; then
+  cmp docs/apple-token-rules.md ../shared/apple-token-rules.md ||
+    { echo "docs/apple-token-rules.md differs from ../shared/apple-token-rules.md: copy it again" >&2; exit 1; }
+else
+  cannot "the spec copy check: ../shared/apple-token-rules.md is not beside this checkout"
+fi
+
 if cargo fmt --version >/dev/null 2>&1; then
   step "cargo fmt --check"
   cargo fmt --all -- --check

@@ -591,7 +591,8 @@ fn storekit(command: StorekitCommand) -> Result<u8, Failure> {
             if !devtoken::verify_promotional_offer_v1(&offer, &key_id, &signature, &public_key)? {
                 return Err(Failure {
                     code: 1,
-                    message: "the promotional offer V1 signature does not verify over these fields with this key".into(),
+                    message: "the promotional offer V1 signature does not verify over these fields with this \
+                        key".into(),
                 });
             }
             "the promotional offer V1 signature is valid".to_string()
@@ -620,7 +621,10 @@ fn maps_token(
     let maps = MapsTokenProvider::new(signer, claims, options)?;
     maps.access_token()?;
     let current = maps.current().ok_or_else(|| bad_input("no access token"))?;
-    let json = serde_json::json!({ "accessToken": &*current.access_token, "expiresInSeconds": current.expires_in_secs });
+    let json = serde_json::json!({
+        "accessToken": &*current.access_token,
+        "expiresInSeconds": current.expires_in_secs,
+    });
     print_json(&json);
     Ok(0)
 }
@@ -684,9 +688,12 @@ fn probe(sign: SignArgs, base_url: Option<String>) -> Result<u8, Failure> {
 }
 
 fn require_key_id(key_id: Option<&str>) -> Result<String, Failure> {
-    key_id
-        .map(str::to_string)
-        .ok_or_else(|| bad_input("kid is required: give --key-id (or set DEVTOKEN_KEY_ID) when the key does not come from an AuthKey_<KEYID>.p8 or SubscriptionKey_<KEYID>.p8 file"))
+    key_id.map(str::to_string).ok_or_else(|| {
+        bad_input(
+            "kid is required: give --key-id (or set DEVTOKEN_KEY_ID) when the key does not \
+            come from an AuthKey_<KEYID>.p8 or SubscriptionKey_<KEYID>.p8 file",
+        )
+    })
 }
 
 /// The most bytes read from stdin: a key or a token is well under this.
@@ -806,7 +813,13 @@ fn print_services(json: bool) {
                     "name": service.cli_name(),
                     "title": rules.name,
                     "header": rules.header_members(),
-                    "payload": rules.payload_members().into_iter().map(|(name, presence)| serde_json::json!({ "name": name, "required": presence == Presence::Required })).collect::<Vec<_>>(),
+                    "payload": rules
+                        .payload_members()
+                        .into_iter()
+                        .map(|(name, presence)| {
+                            serde_json::json!({ "name": name, "required": presence == Presence::Required })
+                        })
+                        .collect::<Vec<_>>(),
                     "audience": rules.audience,
                     "lifetime": describe_lifetime(service),
                     "key_id": key_id_shape(service),

@@ -37,7 +37,8 @@ pub enum Error {
     },
 
     /// The caller set a claim that the service does not define; devtoken does not send it.
-    #[error("{field} ({claim}) is not a claim of {service} tokens; {service} does not define it, so devtoken will not send it")]
+    #[error("{field} ({claim}) is not a claim of {service} tokens; {service} does not define it, so devtoken will \
+        not send it")]
     UnsupportedClaim {
         /// The JWT member name (`bid`, `origin`, `exp`, ...).
         field: &'static str,
@@ -74,7 +75,11 @@ pub enum Error {
     },
 
     /// A forced refresh would replace a provider token sooner than Apple allows.
-    #[error("{service} allows a new provider token at most every {min_interval_secs} s (429 TooManyProviderTokenUpdates); the current one is {age_secs} s old, so the next refresh is possible in {wait_secs} s")]
+    #[error(
+        "{service} allows a new provider token at most every {min_interval_secs} s (429 \
+        TooManyProviderTokenUpdates); the current one is {age_secs} s old, so the next refresh is \
+        possible in {wait_secs} s"
+    )]
     RefreshTooSoon {
         /// The service whose floor applies.
         service: Service,
@@ -106,7 +111,8 @@ pub enum Error {
     },
 
     /// Apple answered 429: the daily quota of calls for this token is used up. Not retried.
-    #[error("{url} answered 429: the daily call quota is exceeded ({message}){}", retry_after_secs.map(|s| format!("; Apple asks to retry after {s} s")).unwrap_or_default())]
+    #[error("{url} answered 429: the daily call quota is exceeded \
+        ({message}){}", retry_after_secs.map(|s| format!("; Apple asks to retry after {s} s")).unwrap_or_default())]
     QuotaExceeded {
         /// The URL that was called.
         url: String,
@@ -165,7 +171,8 @@ fn findings_text(findings: &[crate::rules::findings::Finding]) -> String {
         .map(|f| format!("{}[{}]: {}", f.level, f.code, f.message))
         .collect();
     if problems.is_empty() {
-        "; inspect finds nothing wrong with the token that was sent (check the key id, Team ID and key on Apple's side)".to_string()
+        "; inspect finds nothing wrong with the token that was sent (check the key id, Team ID and key on Apple's \
+            side)".to_string()
     } else {
         format!(
             "; inspect of the token that was sent: {}",
@@ -333,7 +340,10 @@ impl Error {
     /// use devtoken::{ErrorKind, PrivateKey, Signer};
     /// let error = Signer::new(PrivateKey::generate()?, "ABC123DEFG")?.with_clock_skew(-5).unwrap_err();
     /// let parts = error.into_parts();
-    /// assert_eq!((parts.kind, parts.field, parts.rule), (ErrorKind::InvalidOption, Some("clock_skew_secs"), Some("range")));
+    /// assert_eq!(
+    ///     (parts.kind, parts.field, parts.rule),
+    ///     (ErrorKind::InvalidOption, Some("clock_skew_secs"), Some("range"))
+    /// );
     /// # Ok::<(), devtoken::Error>(())
     /// ```
     pub fn into_parts(self) -> ErrorParts {
@@ -574,7 +584,8 @@ impl fmt::Display for KeyProblem {
             ),
             KeyProblem::UnsupportedPemLabel { label } => write!(
                 f,
-                "a PEM block labelled '{label}' is not a key devtoken reads; expected 'PRIVATE KEY' (PKCS#8, as in Apple's .p8) or 'EC PRIVATE KEY' (SEC1)"
+                "a PEM block labelled '{label}' is not a key devtoken reads; expected 'PRIVATE KEY' (PKCS#8, as in \
+                    Apple's .p8) or 'EC PRIVATE KEY' (SEC1)"
             ),
             KeyProblem::UnbalancedPem => f.write_str(
                 "the PEM text has a -----BEGIN line without a matching -----END line (or the reverse); was it cut off?",

@@ -175,8 +175,15 @@ impl SignatureShapeProblem {
 impl std::fmt::Display for SignatureShapeProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Der { len } => write!(f, "the signature is {len} bytes of DER (ASN.1); ES256 needs the 64-byte r||s form (convert it, or sign with a JOSE library)"),
-            Self::WrongLength { len } => write!(f, "the signature is {len} bytes; ES256 needs exactly 64 bytes (r||s)"),
+            Self::Der { len } => write!(
+                f,
+                "the signature is {len} bytes of DER (ASN.1); ES256 needs the 64-byte \
+                r||s form (convert it, or sign with a JOSE library)"
+            ),
+            Self::WrongLength { len } => write!(
+                f,
+                "the signature is {len} bytes; ES256 needs exactly 64 bytes (r||s)"
+            ),
         }
     }
 }

@@ -39,7 +39,9 @@ impl Default for MapsOptions {
 
 impl MapsOptions {
     /// The default margins with each given value in its place, numbers as a binding receives
-    /// them (a negative `min_margin_secs` is [`Error::InvalidOption`](crate::contract::error::Error::InvalidOption), rule `range`), and `http`.
+    /// them (a negative `min_margin_secs` is
+    /// [`Error::InvalidOption`](crate::contract::error::Error::InvalidOption), rule `range`), and
+    /// `http`.
     pub fn from_given(
         margin_fraction: Option<f64>,
         min_margin_secs: Option<i64>,

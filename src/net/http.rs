@@ -93,7 +93,8 @@ fn check_base_url(base_url: &str) -> Result<()> {
             if loopback {
                 Ok(())
             } else {
-                bad("http:// sends the bearer token in clear; use https:// (http:// is accepted only for loopback test servers: localhost, 127.0.0.0/8, ::1)")
+                bad("http:// sends the bearer token in clear; use https:// (http:// is accepted only for loopback \
+                    test servers: localhost, 127.0.0.0/8, ::1)")
             }
         }
         _ => bad("the scheme must be https:// (or http:// for a loopback test server)"),

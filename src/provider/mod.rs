@@ -70,7 +70,8 @@ impl ProviderOptions {
     /// ```
     /// use devtoken::ProviderOptions;
     /// let options = ProviderOptions::from_given(None, Some(30), None, None)?;
-    /// assert_eq!((options.margin_fraction, options.min_margin_secs), (ProviderOptions::default().margin_fraction, 30));
+    /// let default_fraction = ProviderOptions::default().margin_fraction;
+    /// assert_eq!((options.margin_fraction, options.min_margin_secs), (default_fraction, 30));
     /// assert!(ProviderOptions::from_given(None, Some(-1), None, None).is_err());
     /// # Ok::<(), devtoken::Error>(())
     /// ```
@@ -188,7 +189,8 @@ impl TokenProvider {
             return Err(Error::option(
                 "claims",
                 OptionRule::Conflict,
-                "a provider signs at the time of each renewal: leave issued_at and expires_at unset (ttl sets the lifetime)",
+                "a provider signs at the time of each renewal: leave issued_at and expires_at unset (ttl sets the \
+                    lifetime)",
             ));
         }
         let margin = Margin::new(options.margin_fraction, options.min_margin_secs)?;
@@ -207,7 +209,9 @@ impl TokenProvider {
                         "renew_after_secs",
                         OptionRule::Range,
                         format!(
-                            "{after} s is outside what {service} allows: at least {min_interval_secs} s between new tokens (429 TooManyProviderTokenUpdates) and under {max_age_secs} s of age (403 ExpiredProviderToken)"
+                            "{after} s is outside what {service} allows: at least {min_interval_secs} s between \
+                                new tokens (429 TooManyProviderTokenUpdates) and under {max_age_secs} s of age \
+                                (403 ExpiredProviderToken)"
                         ),
                     ));
                 }

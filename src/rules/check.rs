@@ -139,7 +139,8 @@ pub fn issuer(rules: &ServiceRules, iss: Option<&str>, sub: Option<&str>, kid: &
             "iss",
             Rule::Format,
             "iss_is_kid",
-            format!("iss '{shown}' is the key id; {name} wants your Team ID (Membership page of your developer account)"),
+            format!("iss '{shown}' is the key id; {name} wants your Team ID (Membership page of your developer \
+                account)"),
         ),
         (IssuerRule::TeamId, IdentifierShape::TenCharacter) => Ok(()),
         (IssuerRule::TeamId, IdentifierShape::Uuid) => problem(
@@ -159,13 +160,15 @@ pub fn issuer(rules: &ServiceRules, iss: Option<&str>, sub: Option<&str>, kid: &
             "iss",
             Rule::Format,
             "iss_format",
-            format!("iss '{shown}' looks like a Team ID or key id; {name} wants your issuer ID, a UUID such as 57246542-96fe-1a63-e053-0824d011072a"),
+            format!("iss '{shown}' looks like a Team ID or key id; {name} wants your issuer ID, a UUID such as \
+                57246542-96fe-1a63-e053-0824d011072a"),
         ),
         (IssuerRule::IssuerId | IssuerRule::IssuerIdOrIndividualKey, IdentifierShape::Other) => problem(
             "iss",
             Rule::Format,
             "iss_format",
-            format!("iss '{shown}' is not an issuer ID; {name} wants a UUID such as 57246542-96fe-1a63-e053-0824d011072a"),
+            format!("iss '{shown}' is not an issuer ID; {name} wants a UUID such as \
+                57246542-96fe-1a63-e053-0824d011072a"),
         ),
         (IssuerRule::PrefixedUuid(prefix), _) => match identifiers::check_prefixed_uuid(iss, prefix) {
             Ok(()) => Ok(()),
@@ -404,7 +407,8 @@ pub fn age(rules: &ServiceRules, age_secs: i64) -> Checked {
             Rule::Expired,
             "token_too_old",
             format!(
-                "iat is {age_secs} s old; {} rejects tokens older than {max_age_secs} s (403 ExpiredProviderToken); sign a new one",
+                "iat is {age_secs} s old; {} rejects tokens older than {max_age_secs} s (403 ExpiredProviderToken); \
+                    sign a new one",
                 rules.name
             ),
         ),

@@ -38,7 +38,8 @@ pub fn lifetime_warning(service: Service, lifetime_secs: i64) -> Option<String> 
     let field_max = field_lifetime_secs(service)?;
     (lifetime_secs > field_max as i64).then(|| {
         format!(
-            "exp is {lifetime_secs} s after iat; {} has rejected tokens living longer than {field_max} s ({} days) although its page allows more; sign for {field_max} s or less",
+            "exp is {lifetime_secs} s after iat; {} has rejected tokens living longer than {field_max} s ({} days) \
+                although its page allows more; sign for {field_max} s or less",
             service.display_name(),
             field_max / 86_400
         )

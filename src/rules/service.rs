@@ -1,8 +1,9 @@
 //! Apple services and the rule table that describes each one's token.
 //!
-//! The table mirrors `apple-token-rules.md` (the project's spec, written from Apple's pages): one
-//! [`ServiceRules`] entry per service. Validation ([`crate::token::claims`]) and inspection
-//! ([`crate::token::inspect`]) read only this table, so adding a service is one entry here plus tests.
+//! The table mirrors `docs/apple-token-rules.md` (the project's spec, written from Apple's pages): one
+//! [`ServiceRules`] entry per service. Signing ([`crate::token::claims`]) and inspection
+//! ([`crate::token::inspect`]) check claims with the one interpreter of this table,
+//! [`crate::rules::check`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -98,7 +99,11 @@ impl fmt::Display for Service {
 
 /// The error of parsing an unknown service name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown service '{}'; expected one of: {}", crate::base::text::shorten(given, 60), Service::ALL.iter().map(|s| s.cli_name()).collect::<Vec<_>>().join(", "))]
+#[error(
+    "unknown service '{}'; expected one of: {}",
+    crate::base::text::shorten(given, 60),
+    Service::ALL.iter().map(|s| s.cli_name()).collect::<Vec<_>>().join(", ")
+)]
 pub struct UnknownService {
     /// The name that was given.
     pub given: String,
@@ -439,7 +444,7 @@ const APP_STORE_SERVER_TOKEN: ServiceRules = ServiceRules {
     // At most 60 minutes; Apple's App Store Server Library signs 5-minute tokens per request.
     lifetime: expiring(Some(3600), 300),
     reuse: ReusePolicy::PerRequest,
-    source: "apple-docs/app-store-server-api-generating-jwts.txt",
+    source: "Apple docs: appstoreserverapi/generating-json-web-tokens-for-api-requests",
     ..TEAM_TOKEN
 };
 
@@ -475,7 +480,7 @@ static RULES: [ServiceRules; 14] = [
             base_url: "https://maps-api.apple.com",
             path: "/v1/token",
         }),
-        source: "apple-docs/maps-server-api-creating-tokens.txt",
+        source: "Apple docs: mapkitjs/creating-a-maps-token",
         ..TEAM_TOKEN
     },
     ServiceRules {
@@ -488,7 +493,7 @@ static RULES: [ServiceRules; 14] = [
             base_url: "https://api.music.apple.com",
             path: "/v1/test",
         }),
-        source: "apple-docs/apple-music-generating-developer-tokens.md",
+        source: "Apple docs: applemusicapi/generating-developer-tokens",
         ..TEAM_TOKEN
     },
     ServiceRules {
@@ -511,7 +516,7 @@ static RULES: [ServiceRules; 14] = [
             base_url: "https://api.ent.apple.com",
             path: "/v1/test",
         }),
-        source: "apple-docs/apps-and-books-generating-developer-tokens.md",
+        source: "Apple docs: appsandbooksfororganizations/generating-developer-tokens",
         ..TEAM_TOKEN
     },
     ServiceRules {

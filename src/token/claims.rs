@@ -360,15 +360,25 @@ pub(crate) fn check_key_id(key_id: &str) -> Result<()> {
     match identifiers::shape_of(key_id) {
         IdentifierShape::TenCharacter | IdentifierShape::Uuid => Ok(()),
         // Not echoed in full: a PEM pasted into the key-id slot must not be printed.
-        IdentifierShape::Other if key_id.chars().count() > 40 || key_id.chars().any(char::is_control) => Err(Error::claim(
-            "kid",
-            Rule::Format,
-            format!("kid (a {}-character value, not shown) is not a key id; expected 10 upper-case letters and digits, as in AuthKey_ABC123DEFG.p8 (or a UUID for Apple School/Business Manager and Apple Ads keys)", key_id.chars().count()),
-        )),
+        IdentifierShape::Other
+            if key_id.chars().count() > 40 || key_id.chars().any(char::is_control) =>
+        {
+            Err(Error::claim(
+                "kid",
+                Rule::Format,
+                format!(
+                    "kid (a {}-character value, not shown) is not a key id; expected 10 upper-case \
+                        letters and digits, as in AuthKey_ABC123DEFG.p8 (or a UUID for Apple \
+                        School/Business Manager and Apple Ads keys)",
+                    key_id.chars().count()
+                ),
+            ))
+        }
         IdentifierShape::Other => Err(Error::claim(
             "kid",
             Rule::Format,
-            format!("kid '{key_id}' is not a key id; expected 10 upper-case letters and digits, as in AuthKey_ABC123DEFG.p8 (or a UUID for Apple School/Business Manager and Apple Ads keys)"),
+            format!("kid '{key_id}' is not a key id; expected 10 upper-case letters and digits, as in \
+                AuthKey_ABC123DEFG.p8 (or a UUID for Apple School/Business Manager and Apple Ads keys)"),
         )),
     }
 }
@@ -381,12 +391,14 @@ pub(crate) fn check_key_id_for(rules: &ServiceRules, key_id: &str) -> Result<()>
         (KeyIdRule::TenCharacter, IdentifierShape::Uuid) => Err(Error::claim(
             "kid",
             Rule::Format,
-            format!("kid '{key_id}' is a UUID (an issuer ID, or an Apple Ads / School / Business Manager key id); {name} wants the 10-character key id shown with the key (AuthKey_<KEYID>.p8)"),
+            format!("kid '{key_id}' is a UUID (an issuer ID, or an Apple Ads / School / Business Manager key id); \
+                {name} wants the 10-character key id shown with the key (AuthKey_<KEYID>.p8)"),
         )),
         (KeyIdRule::Uuid, IdentifierShape::TenCharacter) => Err(Error::claim(
             "kid",
             Rule::Format,
-            format!("kid '{key_id}' is a 10-character key id; {name} keys have a UUID key id, shown where the key was made"),
+            format!("kid '{key_id}' is a 10-character key id; {name} keys have a UUID key id, shown where the key \
+                was made"),
         )),
         _ => Ok(()),
     }

@@ -101,7 +101,13 @@ pub fn inspect_token_at(
     match header.get("alg") {
         None => report.error("alg_missing", "the header has no alg; Apple requires ES256"),
         Some(Value::String(alg)) if alg == "ES256" => {}
-        Some(other) => report.error("alg", format!("alg is {other}; Apple accepts only ES256 (a library default such as HS256 or RS256 is a common cause)")),
+        Some(other) => report.error(
+            "alg",
+            format!(
+                "alg is {other}; Apple accepts only ES256 (a library default \
+            such as HS256 or RS256 is a common cause)"
+            ),
+        ),
     }
     match header.get("kid") {
         None => report.error(
@@ -125,7 +131,14 @@ pub fn inspect_token_at(
         Some(problem @ SignatureShapeProblem::Der { .. }) => {
             match crate::rules::field::der_signature_level(service) {
                 Level::Error => report.error(problem.code(), problem.to_string()),
-                level => report.push(level, problem.code(), format!("{problem}; APNs accepts DER from some clients, but App Store Connect and the App Store Server API reject it")),
+                level => report.push(
+                    level,
+                    problem.code(),
+                    format!(
+                        "{problem}; APNs accepts DER from some clients, \
+                    but App Store Connect and the App Store Server API reject it"
+                    ),
+                ),
             }
         }
         Some(problem) => report.error(problem.code(), problem.to_string()),
@@ -152,7 +165,8 @@ pub fn inspect_token_at(
         match service {
             Some(service) if crate::rules::field::iat_optional(service) => report.info(
                 "iat_missing",
-                format!("no iat: {service} accepts tokens without one (Apple's own libraries send none); devtoken sends it"),
+                format!("no iat: {service} accepts tokens without one (Apple's own libraries send none); devtoken \
+                    sends it"),
             ),
             _ => report.error(
                 "iat_missing",
@@ -162,9 +176,23 @@ pub fn inspect_token_at(
     }
     if let Some(iat) = iat {
         if iat > now + INSPECT_CLOCK_SKEW_SECS {
-            report.error("iat_future", format!("iat is {} s in the future (allowing {INSPECT_CLOCK_SKEW_SECS} s of clock skew); Apple rejects tokens issued in the future; check the server clock", iat - now));
+            report.error(
+                "iat_future",
+                format!(
+                    "iat is {} s in the future (allowing {INSPECT_CLOCK_SKEW_SECS} s of \
+                clock skew); Apple rejects tokens issued in the future; check the server clock",
+                    iat - now
+                ),
+            );
         } else if iat > now {
-            report.warning("iat_future", format!("iat is {} s in the future; a slightly fast clock already makes Apple reject tokens; back-date iat", iat - now));
+            report.warning(
+                "iat_future",
+                format!(
+                    "iat is {} s in the future; a slightly fast clock already makes \
+                Apple reject tokens; back-date iat",
+                    iat - now
+                ),
+            );
         }
     }
     if let Some(exp) = exp {
@@ -295,7 +323,11 @@ fn check_storekit(
                     .and_then(|text| base64::engine::general_purpose::STANDARD.decode(text).ok());
                 match decoded {
                     Some(bytes) if serde_json::from_slice::<Value>(&bytes).is_ok() => {}
-                    _ => report.error("request_encoding", "request is not standard base64 (with padding) of a JSON request; base64url or a double encoding is refused"),
+                    _ => report.error(
+                        "request_encoding",
+                        "request is not standard base64 (with padding) of a JSON \
+                        request; base64url or a double encoding is refused",
+                    ),
                 }
             }
         }
@@ -347,7 +379,13 @@ impl Report {
                 } else {
                     "exp_range"
                 };
-                self.error(code, format!("{name} is {secs}; expected UNIX seconds between 0 and {MAX_UNIX_SECS} (year 9999)"));
+                self.error(
+                    code,
+                    format!(
+                        "{name} is {secs}; expected UNIX seconds between 0 and {MAX_UNIX_SECS} \
+                    (year 9999)"
+                    ),
+                );
                 None
             }
             None => {
@@ -356,7 +394,13 @@ impl Report {
                 } else {
                     "exp_type"
                 };
-                self.error(code, format!("{name} is {value}; Apple wants integer UNIX seconds (not milliseconds, a float or a string)"));
+                self.error(
+                    code,
+                    format!(
+                        "{name} is {value}; Apple wants integer UNIX seconds (not milliseconds, a \
+                    float or a string)"
+                    ),
+                );
                 None
             }
         }
@@ -530,7 +574,13 @@ fn check_service_rules(
     let entries: Vec<&str> = scope.iter().map(String::as_str).collect();
     report.problem(check::scope(rules, &entries));
     if rules.scope == ScopeRule::SpaceSeparated && !claims.contains_key("scope") {
-        report.info("scope_missing", format!("no scope: Apple's current {name} page asks for one (server_api for the Maps Server API)"));
+        report.info(
+            "scope_missing",
+            format!(
+                "no scope: Apple's current {name} page asks for one (server_api for \
+            the Maps Server API)"
+            ),
+        );
     }
 
     // unknown claims
@@ -555,7 +605,15 @@ fn check_service_rules(
                 min_interval_secs, ..
             } = rules.reuse
             {
-                report.info("provider_token_reuse", format!("reuse one {name} token for {} to {} minutes: a new token more often than every {} minutes gets 429 TooManyProviderTokenUpdates (several keys of one team count together)", min_interval_secs / 60, max_age_secs / 60, min_interval_secs / 60));
+                let (least, most) = (min_interval_secs / 60, max_age_secs / 60);
+                report.info(
+                    "provider_token_reuse",
+                    format!(
+                        "reuse one {name} token for {least} to {most} minutes: a new token more often \
+                            than every {least} minutes gets 429 TooManyProviderTokenUpdates (several \
+                            keys of one team count together)"
+                    ),
+                );
             }
             if claims.contains_key("exp") {
                 report.warning(
@@ -575,7 +633,14 @@ fn check_service_rules(
                 if check::age(rules, age).is_err() {
                     report.problem(check::age(rules, age));
                 } else if age >= max_age - renew_window {
-                    report.warning("token_old", format!("iat is {age} s old; renew before {max_age} s, but not more often than every {} minutes (429 TooManyProviderTokenUpdates)", renew_window / 60));
+                    report.warning(
+                        "token_old",
+                        format!(
+                            "iat is {age} s old; renew before {max_age} s, but not more \
+                        often than every {} minutes (429 TooManyProviderTokenUpdates)",
+                            renew_window / 60
+                        ),
+                    );
                 }
             }
         }
@@ -593,7 +658,13 @@ fn check_service_rules(
                     report.problem(check::lifetime(rules, lifetime, &scope));
                 }
                 match rules.max_lifetime_secs(&scope) {
-                    Some(max) if lifetime <= max as i64 && lifetime > max as i64 - 60 && lifetime > 0 => report.warning("lifetime_at_limit", format!("exp is {lifetime} s after iat, within a minute of {name}'s limit of {max} s; a clock a little off on either side makes Apple reject it")),
+                    Some(max) if lifetime <= max as i64 && lifetime > max as i64 - 60 => report.warning(
+                        "lifetime_at_limit",
+                        format!(
+                            "exp is {lifetime} s after iat, within a minute of {name}'s limit of {max} s; \
+                                a clock a little off on either side makes Apple reject it"
+                        ),
+                    ),
                     _ => {}
                 }
                 if let Some(warning) =
@@ -603,7 +674,14 @@ fn check_service_rules(
                 }
                 if let Some(max) = rules.max_lifetime_secs(&scope) {
                     if max > 24 * 3600 && exp - now > max as i64 {
-                        report.error("exp_too_far", format!("exp is {} s from now; {name} accepts at most {max} s from the current time", exp - now));
+                        report.error(
+                            "exp_too_far",
+                            format!(
+                                "exp is {} s from now; {name} accepts at most {max} s \
+                            from the current time",
+                                exp - now
+                            ),
+                        );
                     }
                 }
                 let left = exp - now;
@@ -771,9 +849,13 @@ mod tests {
         let token = format!(
             "{}.{}.{}",
             b64(r#"{"alg":"ES256","kid":"ABC123DEFG","typ":"JWT"}"#),
-            b64(
-                r#"{"iss":"57246542-96fe-1a63-e053-0824d011072a","exp":1700000300,"aud":"appstoreconnect-v1","bid":"com.example.app"}"#
-            ),
+            b64(&serde_json::json!({
+                "iss": "57246542-96fe-1a63-e053-0824d011072a",
+                "exp": 1700000300,
+                "aud": "appstoreconnect-v1",
+                "bid": "com.example.app",
+            })
+            .to_string()),
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([1; 64]),
         );
         let server = inspect_token_at(&token, Some(Service::AppStoreServer), None, NOW);

@@ -77,7 +77,10 @@ impl Signer {
                     Rule::Format,
                     format!("kid '{}' does not match the file name {} (key id {named}); is this the right key?",
                         crate::base::text::shorten(given, 60),
-                        crate::base::text::shorten(&path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), 100)),
+                        crate::base::text::shorten(
+                            &path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                            100
+                        )),
                 ))
             }
             (Some(given), _) => given.to_string(),
@@ -86,7 +89,8 @@ impl Signer {
                 return Err(Error::claim(
                     "kid",
                     Rule::Required,
-                    format!("kid is required: {} is not named AuthKey_<KEYID>.p8, so give the key id", crate::base::text::shorten(&path.display().to_string(), 300)),
+                    format!("kid is required: {} is not named AuthKey_<KEYID>.p8, so give the key \
+                        id", crate::base::text::shorten(&path.display().to_string(), 300)),
                 ))
             }
         };

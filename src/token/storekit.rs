@@ -638,7 +638,16 @@ mod tests {
             .timestamp_ms(1_700_000_000_000);
         assert_eq!(
             offer.payload("ABC123DEFG").unwrap(),
-            "com.example.app\u{2063}ABC123DEFG\u{2063}prod\u{2063}offer\u{2063}abc\u{2063}2f7e5c1a-8d3b-4c2e-9a1f-0b6d4e8c7a25\u{2063}1700000000000"
+            [
+                "com.example.app",
+                "ABC123DEFG",
+                "prod",
+                "offer",
+                "abc",
+                "2f7e5c1a-8d3b-4c2e-9a1f-0b6d4e8c7a25",
+                "1700000000000"
+            ]
+            .join("\u{2063}")
         );
     }
 }

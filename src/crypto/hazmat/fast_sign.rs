@@ -25,17 +25,17 @@
 //!
 //! The table and the additions work on p256 **0.13**'s `FieldElement` (the `p256-013`
 //! dependency with `expose-field`): a constant-time Montgomery field whose multiplication is
-//! several times faster than 0.14's (`cargo bench --bench signing -- breakdown` measures one
-//! mixed addition on each). Everything around the point arithmetic stays on p256 0.14: the key,
-//! the RFC 6979 nonce, `k⁻¹`, the scalar arithmetic and the signature type. Only `x(k·G)`
-//! crosses over, as 32 big-endian bytes.
+//! faster than 0.14's (`cargo bench --bench signing -- breakdown` measures one mixed addition on
+//! each; the README's performance section has the figures). Everything around the point
+//! arithmetic stays on p256 0.14: the key, the RFC 6979 nonce, `k⁻¹`, the scalar arithmetic
+//! and the signature type. Only `x(k·G)` crosses over, as 32 big-endian bytes.
 //!
 //! # Everything else
 //!
 //! The nonce comes from the `rfc6979` crate exactly as `ecdsa` 0.17 drives it. `k⁻¹` mod `n` and
-//! `Z⁻¹` mod `p` (for `x = X/Z`) both use the constant-time safegcd of [`crate::crypto::hazmat::modinv`] (ten
-//! fixed batches of 59 divsteps), about three times faster here than crypto-bigint's generic
-//! safegcd, which p256's `Scalar::invert` uses.
+//! `Z⁻¹` mod `p` (for `x = X/Z`) both use the constant-time safegcd of
+//! [`crate::crypto::hazmat::modinv`] (ten fixed batches of 59 divsteps), faster than
+//! crypto-bigint's generic safegcd, which p256's `Scalar::invert` uses.
 //!
 //! Nothing in this module branches on, or indexes memory by, the key, the nonce or their digits,
 //! and no variable-time routine is used. The only data-dependent branches are the RFC 6979

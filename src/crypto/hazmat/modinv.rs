@@ -12,8 +12,9 @@
 //! masks: no branch and no memory access depends on the input. Masks made from a sign bit pass
 //! through `black_box` where they are used once per batch: without it, LLVM turns
 //! `m & (x >> 63)` back into "add m if x < 0" and compiles that to a conditional jump (seen in
-//! the x86-64 assembly, and by `cargo bench --bench constant_time -- inv-p` at |t| ≈ 98). It is about three times faster
-//! than crypto-bigint's generic safegcd on P-256 (`cargo bench --bench signing -- breakdown`).
+//! the x86-64 assembly, and by `cargo bench --bench constant_time -- inv-p`). It is faster than
+//! crypto-bigint's generic safegcd on P-256 (`cargo bench --bench signing -- breakdown`; the
+//! README's performance section has the figures).
 //!
 //! ```
 //! use devtoken::modinv::Modulus;
