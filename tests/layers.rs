@@ -1,7 +1,8 @@
 //! The core's layers (src/lib.rs lists them): every `crate::` path in a source file points at the
 //! same layer or one below it, never up, and the files' import graph has no circle. Root
 //! re-exports (`crate::Claims`) are for users and the fuzzing support; inside the layers a path
-//! names the module that defines the item, so this check sees every edge.
+//! names the module that defines the item, so this check sees every edge. And no line of the core
+//! is longer than 120 characters.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -187,4 +188,20 @@ fn the_checker_sees_groups_and_paths() {
         code_of("a\n// crate::x\n#[cfg(test)]\nuse crate::y;"),
         "a\n\n"
     );
+}
+
+#[test]
+fn core_lines_fit_in_120_characters() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut long = Vec::new();
+    for file in files {
+        for (number, line) in fs::read_to_string(&file).unwrap().lines().enumerate() {
+            if line.chars().count() > 120 {
+                long.push(format!("{}:{}", file.display(), number + 1));
+            }
+        }
+    }
+    assert!(long.is_empty(), "lines over 120 characters: {long:#?}");
 }
