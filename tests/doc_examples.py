@@ -11,7 +11,7 @@ Each fenced block's language decides how it is checked, so a doc and its check c
     sh, text, console  shell sessions and output: shown, not run (the CLI's own tests cover them)
 
 A block in any other language, or with none, is an error: nothing goes unchecked by accident.
-Examples run in a scratch directory holding the demo key (`src/demo.rs`) under the file names the
+Examples run in a scratch directory holding the demo key (`src/token/demo.rs`) under the file names the
 docs use (`AuthKey_ABC123DEFG.p8`, `private-key.pem`, `SubscriptionKey_ABC123DEFG.p8`), with the
 placeholders the docs leave to the reader (`issuer_id`, `client_id`, `request`, ...) defined by a
 prelude per language (PRELUDES below). Calls that would reach Apple go to the loopback stand-in
@@ -123,14 +123,14 @@ def all_examples() -> list[Example]:
 
 
 def demo_key_pem() -> str:
-    source = (ROOT / "src" / "demo.rs").read_text(encoding="utf-8")
+    source = (ROOT / "src" / "token" / "demo.rs").read_text(encoding="utf-8")
     match = re.search(
         r'DEMO_KEY_PEM: &str = "(-----BEGIN PRIVATE KEY-----.*?-----END PRIVATE KEY-----\n)";',
         source,
         re.S,
     )
     if not match:
-        sys.exit("src/demo.rs: DEMO_KEY_PEM not found")
+        sys.exit("src/token/demo.rs: DEMO_KEY_PEM not found")
     return match.group(1)
 
 

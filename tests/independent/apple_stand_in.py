@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-DEMO_KEY_SOURCE = Path(__file__).resolve().parents[2] / "src" / "demo.rs"
+DEMO_KEY_SOURCE = Path(__file__).resolve().parents[2] / "src" / "token" / "demo.rs"
 
 
 def b64url_decode(part: str) -> bytes:
@@ -190,7 +190,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def demo_public_key_pem() -> str:
-    """The public half of devtoken's published demo key (read from src/demo.rs)."""
+    """The public half of devtoken's published demo key (read from src/token/demo.rs)."""
     source = DEMO_KEY_SOURCE.read_text()
     pem = source[
         source.index("-----BEGIN PRIVATE KEY-----") : source.index("-----END PRIVATE KEY-----")
