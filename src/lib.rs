@@ -27,15 +27,29 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-// The layers, each importing only those above it in this list (tests/layers.rs checks it):
-mod base; // clock, text escaping
-mod contract; // errors, defaults and limits: what every face shares
-mod crypto; // keys, JWS, and behind `hazmat` the constant-time internals
+// The layers, bottom first: each imports only the layers before it (tests/layers.rs checks it).
+// Blank lines keep rustfmt from sorting them.
+
+/// Clock and text escaping.
+mod base;
+
+/// The service table, its one interpreter (`check`), identifiers, field behaviour, findings.
+mod rules;
+
+/// Errors, defaults and limits: what every face shares.
+mod contract;
+
+/// Keys, JWS, and behind `hazmat` the constant-time internals.
+mod crypto;
+
+/// Claims, signer, StoreKit signatures, inspect, the demo key.
+mod token;
+
+pub mod provider;
+
+/// HTTP, the Maps and OAuth exchanges, probe.
 #[cfg(feature = "http")]
 mod net;
-pub mod provider; // the renewing cache and TokenProvider
-mod rules; // the service table, identifiers, field behaviour, findings
-mod token; // claims, signer, StoreKit, inspect, demo // HTTP, the Maps and OAuth exchanges, probe
 
 // The public module paths, as they were before the layers (`devtoken::service::Service`, ...).
 pub use base::clock;
