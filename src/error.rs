@@ -448,6 +448,8 @@ pub enum Rule {
     FixedValue,
     /// A time is outside the range of UNIX seconds devtoken handles.
     TimeRange,
+    /// A duration with a fraction of a second (a `ttl` of 1.5 s): tokens carry whole seconds.
+    WholeSeconds,
 }
 
 impl Rule {
@@ -468,6 +470,7 @@ impl Rule {
             Rule::TooMany => "too_many",
             Rule::FixedValue => "fixed_value",
             Rule::TimeRange => "time_range",
+            Rule::WholeSeconds => "whole_seconds",
         }
     }
 }
@@ -490,6 +493,8 @@ pub enum OptionRule {
     Conflict,
     /// The option does not apply to what was asked (probe of a service without a test endpoint).
     NotApplicable,
+    /// A duration with a fraction of a second where devtoken counts whole seconds (clock skew).
+    WholeSeconds,
 }
 
 impl OptionRule {
@@ -504,6 +509,7 @@ impl OptionRule {
             OptionRule::Format => "format",
             OptionRule::Conflict => "conflict",
             OptionRule::NotApplicable => "not_applicable",
+            OptionRule::WholeSeconds => "whole_seconds",
         }
     }
 }

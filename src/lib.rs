@@ -30,6 +30,7 @@
 mod cache;
 pub mod claims;
 pub mod clock;
+pub mod defaults;
 pub mod demo;
 pub mod error;
 #[cfg(feature = "http")]
@@ -58,16 +59,18 @@ pub mod signer;
 pub mod storekit;
 
 pub use claims::Claims;
+pub use defaults::{core_defaults, CoreDefaults};
 pub use error::{Error, ErrorKind, ErrorParts, KeyProblem, OptionRule, Result, Rule};
 #[cfg(feature = "http")]
 pub use http::{probe, HttpOptions, ProbeVerdict};
-pub use inspect::{inspect_token, inspect_token_at, Finding, Level};
+pub use inspect::{inspect_token, inspect_token_at, lifetime_warnings, Finding, Level};
 pub use jwt::{decode_token, verify_token, DecodedToken};
 pub use keys::{PrivateKey, PublicKey};
 #[cfg(feature = "http")]
 pub use maps::{AccessToken, MapsOptions, MapsTokenProvider};
 #[cfg(feature = "http")]
 pub use oauth::{OAuthOptions, OAuthTokenProvider};
+pub use options::DurationInput;
 pub use provider::{ProviderOptions, TokenProvider};
 pub use service::{Lifetime, ReusePolicy, Service, ServiceRules};
 pub use signer::{unix_now, Signer, SigningBackend, DEFAULT_CLOCK_SKEW_SECS};
