@@ -51,6 +51,9 @@ pub mod provider;
 #[cfg(feature = "http")]
 mod net;
 
+// Above the layers, beside this facade: every default in one record, read from all the layers.
+pub mod defaults;
+
 // The public module paths, as they were before the layers (`devtoken::service::Service`, ...).
 pub use base::clock;
 pub use contract::{error, options};
@@ -90,16 +93,18 @@ pub mod modinv {
 pub mod fuzzing;
 
 pub use claims::Claims;
+pub use defaults::{core_defaults, CoreDefaults};
 pub use error::{Error, ErrorKind, ErrorParts, KeyProblem, OptionRule, Result, Rule};
 #[cfg(feature = "http")]
 pub use http::{probe, HttpOptions, ProbeVerdict};
-pub use inspect::{inspect_token, inspect_token_at, Finding, Level};
+pub use inspect::{inspect_token, inspect_token_at, lifetime_warnings, Finding, Level};
 pub use jwt::{decode_token, verify_token, DecodedToken};
 pub use keys::{PrivateKey, PublicKey};
 #[cfg(feature = "http")]
 pub use maps::{AccessToken, MapsOptions, MapsTokenProvider};
 #[cfg(feature = "http")]
 pub use oauth::{OAuthOptions, OAuthTokenProvider};
+pub use options::DurationInput;
 pub use provider::{ProviderOptions, TokenProvider};
 pub use service::{Lifetime, ReusePolicy, Service, ServiceRules};
 pub use signer::{unix_now, Signer, SigningBackend, DEFAULT_CLOCK_SKEW_SECS};

@@ -10,8 +10,8 @@ use std::time::Duration;
 use common::{claims_from_json, vectors};
 use devtoken::clock::ManualClock;
 use devtoken::{
-    Error, HttpOptions, MapsOptions, MapsTokenProvider, ProviderOptions, PublicKey, Service,
-    Signer, TokenProvider,
+    DurationInput, Error, HttpOptions, MapsOptions, MapsTokenProvider, ProviderOptions, PublicKey,
+    Service, Signer, TokenProvider,
 };
 use serde_json::Value;
 
@@ -142,6 +142,17 @@ fn run(case: &Value, key: &Value) -> Error {
         "probe" => http_options(&case["network"]).and_then(|options| {
             devtoken::probe(service(case), case["token"].as_str().unwrap(), options).map(drop)
         }),
+        "duration" => {
+            let input = match case["input"].as_str().unwrap() {
+                "ttl" => DurationInput::Ttl,
+                "clock_skew" => DurationInput::ClockSkew,
+                "min_margin" => DurationInput::MinMargin,
+                other => panic!("{name}: unknown duration input {other}"),
+            };
+            input
+                .whole_seconds(int(case, "seconds").unwrap(), int(case, "nanos").unwrap())
+                .map(drop)
+        }
         other => panic!("{name}: unknown op {other}"),
     };
     match outcome {

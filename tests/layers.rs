@@ -13,8 +13,9 @@ const LAYERS: [&str; 7] = [
     "base", "rules", "contract", "crypto", "token", "provider", "net",
 ];
 
-/// The files above the layers: the crate root (the public facade) and the fuzzing entry points.
-const ABOVE_LAYERS: [&str; 2] = ["lib", "fuzzing"];
+/// The files above the layers: the crate root (the public facade), the record of every default
+/// (it reads all the layers) and the fuzzing entry points.
+const ABOVE_LAYERS: [&str; 3] = ["lib", "defaults", "fuzzing"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in fs::read_dir(dir).unwrap() {

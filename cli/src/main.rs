@@ -452,12 +452,8 @@ fn sign(args: SignArgs) -> Result<u8, Failure> {
     let token = sign_with(args)?;
     // What Apple does in the field (e.g. Apple Music over 180 days): a warning, the token is still
     // printed and the exit code stays 0.
-    let claims = devtoken::decode_token(&token)?.claims;
-    let time = |name: &str| claims.get(name).and_then(serde_json::Value::as_i64);
-    if let (Some(iat), Some(exp)) = (time("iat"), time("exp")) {
-        if let Some(warning) = devtoken::field::lifetime_warning(service, exp - iat) {
-            eprintln!("devtoken: warning: {warning}");
-        }
+    for warning in devtoken::lifetime_warnings(&token, service)? {
+        eprintln!("devtoken: warning: {}", warning.message);
     }
     println!("{token}");
     Ok(0)

@@ -41,7 +41,8 @@ class InvalidClaimsError(TokenError):
     field: str
     """The JWT member at fault: ``iss``, ``exp``, ``kid``, ..."""
     rule: str
-    """The rule's code: ``max_lifetime``, ``format``, ``required``, ``unsupported_claim``, ..."""
+    """The rule's code: ``max_lifetime``, ``format``, ``required``, ``unsupported_claim``,
+    ``whole_seconds`` (a ``ttl`` timedelta with a fraction of a second), ..."""
 
 class MalformedTokenError(TokenError):
     """The text is not a compact JWS."""
@@ -53,7 +54,7 @@ class InvalidOptionError(TokenError):
     """The option at fault, under the core's name: ``clock_skew_secs``, ``min_margin_secs``,
     ``connect_timeout``, ``max_retries``, ``claims``, ..."""
     rule: str
-    """``range``, ``format``, ``conflict`` or ``not_applicable``."""
+    """``range``, ``format``, ``conflict``, ``not_applicable`` or ``whole_seconds``."""
 
 class RefreshTooSoonError(TokenError):
     """A forced refresh would replace a provider token sooner than Apple allows."""
@@ -91,7 +92,9 @@ class SignatureError(TokenError):
 
 @final
 class Claims:
-    """The payload of a token. Times are UNIX seconds (int) or timezone-aware datetimes."""
+    """The payload of a token. Times are UNIX seconds (int) or timezone-aware datetimes; ``ttl``
+    is int seconds or a timedelta of whole seconds (a fraction raises the core's
+    ``InvalidClaimsError``, field ``exp``, rule ``whole_seconds``)."""
 
     def __init__(
         self,
@@ -134,19 +137,23 @@ class Signer:
 
     @staticmethod
     def from_pem(
-        pem: str | bytes, key_id: str, *, clock_skew: int | None = None, stock_p256: bool = False
+        pem: str | bytes,
+        key_id: str,
+        *,
+        clock_skew: _Duration | None = None,
+        stock_p256: bool = False,
     ) -> Signer: ...
     @staticmethod
     def from_file(
         path: str | PathLike[str],
         key_id: str | None = None,
         *,
-        clock_skew: int | None = None,
+        clock_skew: _Duration | None = None,
         stock_p256: bool = False,
     ) -> Signer: ...
     @staticmethod
     def generate(
-        key_id: str, *, clock_skew: int | None = None, stock_p256: bool = False
+        key_id: str, *, clock_skew: _Duration | None = None, stock_p256: bool = False
     ) -> Signer: ...
     @property
     def key_id(self) -> str: ...
@@ -264,10 +271,11 @@ class TokenProvider:
 
     Long-lived tokens are reused until ``margin_fraction`` of their life (at least
     ``min_margin`` seconds) is left; APNs/DeviceCheck tokens are renewed after ``renew_after``
-    seconds (the rule table's age unless given; Apple's 20-minute floor and 60-minute limit
-    bound it); App Store Server / External Purchase Server tokens are new for every call unless
-    ``reuse_per_request_tokens`` is set. An option left out (None) takes the core's default
-    (``core_defaults()``); ``options`` reports the options in effect.
+    seconds (the rule table's age unless given, ``core_defaults()["apns_renew_after_secs"]``;
+    the rule table's floor and limit for provider tokens bound it); App Store Server / External
+    Purchase Server tokens are new for every call unless ``reuse_per_request_tokens`` is set. An
+    option left out (None) takes the core's default (``core_defaults()``); ``options`` reports
+    the options in effect.
     """
 
     def __init__(
@@ -277,7 +285,7 @@ class TokenProvider:
         claims: Claims,
         *,
         margin_fraction: float | None = None,
-        min_margin: int | None = None,
+        min_margin: _Duration | None = None,
         renew_after: int | None = None,
         reuse_per_request_tokens: bool | None = None,
         clock: ManualClock | None = None,
@@ -310,7 +318,7 @@ class MapsTokenProvider:
         base_url: str | None = None,
         *,
         margin_fraction: float | None = None,
-        min_margin: int | None = None,
+        min_margin: _Duration | None = None,
         connect_timeout: float | None = None,
         read_timeout: float | None = None,
         user_agent: str | None = None,
@@ -332,9 +340,9 @@ class MapsTokenProvider:
 class OAuthTokenProvider:
     """An OAuth access token for Apple School Manager, Apple Business Manager or Apple Ads.
 
-    The signed client assertion (Apple Ads: client secret, up to 180 days) is kept and renewed
-    well before it expires; the access token (an hour) is exchanged at Apple's token endpoint and
-    cached until a margin before ``expires_in``, one exchange however many threads ask.
+    The signed client assertion (Apple Ads: client secret; its lifetime is the rule table's) is
+    kept and renewed well before it expires; the access token is exchanged at Apple's token
+    endpoint and cached until a margin before ``expires_in``, one exchange however many threads ask.
     ``client_id`` is ``SCHOOLAPI.<uuid>``, ``BUSINESSAPI.<uuid>`` or ``SEARCHADS.<uuid>``;
     ``team_id`` is Apple Ads' ``iss``. Options left out take the core's defaults.
 
@@ -354,7 +362,7 @@ class OAuthTokenProvider:
         base_url: str | None = None,
         *,
         margin_fraction: float | None = None,
-        min_margin: int | None = None,
+        min_margin: _Duration | None = None,
         connect_timeout: float | None = None,
         read_timeout: float | None = None,
         user_agent: str | None = None,
@@ -432,6 +440,10 @@ def inspect_token(
     *,
     now: int | None = None,
 ) -> list[Finding]: ...
+def lifetime_warnings(token: str, service: _ServiceLike) -> list[Finding]:
+    """The warnings for a signed token of ``service`` that Apple's pages allow but Apple has
+    refused in the field (``lifetime_over_field_limit``): what the CLI prints after signing."""
+
 def generate_private_key_pem() -> str: ...
 def service_names() -> list[str]: ...
 def core_defaults() -> _CoreDefaults:

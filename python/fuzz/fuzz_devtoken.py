@@ -19,15 +19,17 @@ python/tests/test_fuzz_corpus.py does) and calls one part of the API:
   options; nothing that goes to the network is called (no ``access_token``, no ``probe``).
 
 The oracle: an exception is one of devtoken's ``TokenError`` classes (its ``kind`` matching the
-class, its message free of control characters and bounded), or a documented argument
-conversion failure whose precondition the harness checks: ``OverflowError`` for an int outside
-the 64-bit range of the parameter (or beyond a float), ``UnicodeEncodeError`` for a str holding
-a lone surrogate, ``ValueError`` for an unknown service name, a naive datetime or a timedelta of
-fractional seconds. Anything else (``pyo3_runtime.PanicException``, ``SystemError``, ...) is a
-crash, and so is a call that succeeds although such a precondition holds. What succeeds is
-checked: a key that loads signs a token that verifies; a signed token verifies with the signer's
-public key, decodes to the same claims with PyJWT and inspects without an error at the time it
-was signed; a V1 signature verifies with devtoken and with ``cryptography``.
+class, its message free of control characters and bounded), or a documented argument conversion
+failure whose precondition the harness checks: ``OverflowError`` for an int outside the 64-bit
+range of the parameter (or beyond a float), ``UnicodeEncodeError`` for a str holding a lone
+surrogate, ``ValueError`` for an unknown service name or a naive datetime. A timedelta with a
+fraction of a second is the core's ``InvalidClaimsError`` (rule ``whole_seconds``), and nothing
+else may succeed or fail in its place. Anything else (``pyo3_runtime.PanicException``,
+``SystemError``, ...) is a crash, and so is a call that succeeds although such a precondition
+holds. What succeeds is checked: a key that loads signs a token that verifies; a signed token
+verifies with the signer's public key, decodes to the same claims with PyJWT and inspects without
+an error at the time it was signed; a V1 signature verifies with devtoken and with
+``cryptography``.
 """
 
 from __future__ import annotations
@@ -202,12 +204,11 @@ class Why:
         self.surrogate = False
         self.unknown_service = False
         self.naive = False
+        # Not a conversion failure: the core refuses a fractional duration (rule whole_seconds).
         self.fraction = False
 
     def bad(self) -> bool:
-        return (
-            self.overflow or self.surrogate or self.unknown_service or self.naive or self.fraction
-        )
+        return self.overflow or self.surrogate or self.unknown_service or self.naive
 
     def i64(self, value: int) -> int:
         if not I64_MIN <= value <= I64_MAX:
@@ -303,8 +304,6 @@ def check_conversion(error: BaseException, why: Why) -> None:
         check_message(message, "unknown service message")
     elif type(error) is ValueError and "naive datetime" in message:
         assert why.naive, f"naive datetime error for an aware one: {message}"
-    elif type(error) is ValueError and "whole seconds" in message:
-        assert why.fraction, f"whole-seconds error for whole seconds: {message}"
     else:
         raise AssertionError(f"{type(error).__name__} is not a devtoken error: {message}") from (
             error
@@ -316,8 +315,15 @@ def attempt(why: Why, call: Callable[[], T]) -> T | None:
     try:
         result = call()
     except TokenError as error:
-        assert not why.bad(), f"{type(error).__name__} where a conversion error was due: {error}"
         check_error(error)
+        if error.rule == "whole_seconds":
+            # Arguments convert in order, so the core's refusal of a fractional timedelta may come
+            # before another argument's conversion error.
+            assert why.fraction, f"whole-seconds error for whole seconds: {error}"
+            assert type(error) is devtoken.InvalidClaimsError, type(error).__name__
+            return None
+        assert not why.bad(), f"{type(error).__name__} where a conversion error was due: {error}"
+        assert not why.fraction, f"{type(error).__name__} where whole_seconds was due: {error}"
         return None
     except (KeyboardInterrupt, SystemExit):
         raise
@@ -325,6 +331,7 @@ def attempt(why: Why, call: Callable[[], T]) -> T | None:
         check_conversion(error, why)
         return None
     assert not why.bad(), f"succeeded with an argument it cannot convert: {vars(why)}"
+    assert not why.fraction, "succeeded with a timedelta of a fraction of a second"
     assert result is not None
     return result
 

@@ -1,8 +1,10 @@
 //! `Claims`: the payload of a token, a frozen mirror of the core's `Claims`.
 
+use devtoken::DurationInput;
 use pyo3::prelude::*;
 
 use crate::conversions::{duration_seconds, string_list, unix_seconds};
+use crate::errors::DevTokenResult;
 
 /// The claims of a token. Keyword arguments mirror the core's `Claims`; see the stubs.
 #[pyclass(frozen, eq, hash, module = "devtoken", name = "Claims")]
@@ -26,7 +28,7 @@ impl PyClaims {
         subject: Option<String>,
         scope: Option<&Bound<'_, PyAny>>,
         jwt_id: Option<String>,
-    ) -> PyResult<Self> {
+    ) -> DevTokenResult<Self> {
         Ok(PyClaims {
             inner: devtoken::Claims {
                 issuer,
@@ -36,7 +38,9 @@ impl PyClaims {
                 expires_at: expires_at
                     .map(|v| unix_seconds(v, "expires_at"))
                     .transpose()?,
-                ttl: ttl.map(|v| duration_seconds(v, "ttl")).transpose()?,
+                ttl: ttl
+                    .map(|v| duration_seconds(v, DurationInput::Ttl, "ttl"))
+                    .transpose()?,
                 origins: string_list(origins, "origins")?,
                 bundle_id,
                 subject,

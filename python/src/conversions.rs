@@ -1,12 +1,14 @@
 //! Python values in and out: services, keys given as text or bytes, times and durations of
 //! claims, lists of strings, and decoded JSON.
 
-use devtoken::Service;
+use devtoken::{DurationInput, Service};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString};
 use serde_json::Value;
 use zeroize::Zeroizing;
+
+use crate::errors::DevTokenResult;
 
 /// Accepts a `Service` member (a `str` enum) or its name as a string.
 pub(crate) fn service_from(value: &Bound<'_, PyAny>) -> PyResult<Service> {
@@ -86,29 +88,46 @@ pub(crate) fn unix_seconds(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64
     )))
 }
 
-/// Seconds from an `int` or a `timedelta` of whole seconds.
-pub(crate) fn duration_seconds(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
+/// Seconds from an `int` or a `timedelta`. A `timedelta` goes to the core as seconds and
+/// nanoseconds, and the core decides (a fraction of a second is its `whole_seconds` error, the
+/// same as from Swift's `Duration`).
+pub(crate) fn duration_seconds(
+    value: &Bound<'_, PyAny>,
+    input: DurationInput,
+    name: &str,
+) -> DevTokenResult<i64> {
     if value.is_instance_of::<PyBool>() {
         return Err(PyTypeError::new_err(format!(
             "{name} must be int seconds or a timedelta, not bool"
-        )));
+        ))
+        .into());
     }
     if let Some(secs) = whole_number(value)? {
         return Ok(secs);
     }
-    if value.hasattr("total_seconds")? {
-        let seconds: f64 = value.call_method0("total_seconds")?.extract()?;
-        if seconds.fract() != 0.0 {
-            return Err(PyValueError::new_err(format!(
-                "{name} is {seconds} s; tokens carry whole seconds"
-            )));
-        }
-        return Ok(seconds as i64);
+    if value.hasattr("days")? && value.hasattr("microseconds")? && value.hasattr("total_seconds")? {
+        // A timedelta is normalized: days (any sign), 0 <= seconds < 86400, 0 <= microseconds
+        // < 10**6; days * 86400 fits in i64 for every timedelta Python allows.
+        let days: i64 = value.getattr("days")?.extract()?;
+        let seconds: i64 = value.getattr("seconds")?.extract()?;
+        let micros: i64 = value.getattr("microseconds")?.extract()?;
+        let whole = days.saturating_mul(86_400).saturating_add(seconds);
+        return Ok(input.whole_seconds(whole, micros.saturating_mul(1_000))?);
     }
     Err(PyTypeError::new_err(format!(
         "{name} must be int seconds or a timedelta, not {}",
         value.get_type().name()?
-    )))
+    ))
+    .into())
+}
+
+/// [`duration_seconds`] of an optional argument.
+pub(crate) fn optional_seconds(
+    value: Option<&Bound<'_, PyAny>>,
+    input: DurationInput,
+    name: &str,
+) -> DevTokenResult<Option<i64>> {
+    value.map(|v| duration_seconds(v, input, name)).transpose()
 }
 
 /// A list of strings; a single `str` counts as a list of one.

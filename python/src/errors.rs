@@ -11,7 +11,7 @@ use pyo3::exceptions::{PyException, PyOSError};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
-use crate::inspect::PyFinding;
+use crate::findings::PyFinding;
 
 create_exception!(
     devtoken,

@@ -1,49 +1,13 @@
-//! Reading tokens: `verify_token`, `decode_token`, `inspect_token` and its `Finding`s, and the
+//! Reading tokens: `verify_token`, `decode_token`, `inspect_token`, `lifetime_warnings`, and the
 //! names of the services.
 
 use devtoken::Service;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::PyDict;
 
 use crate::conversions::{decoded_to_dict, pem_text, service_from};
 use crate::errors::DevTokenResult;
-
-/// One observation of `inspect_token`.
-#[pyclass(frozen, eq, hash, module = "devtoken", name = "Finding")]
-#[derive(PartialEq, Eq, Hash)]
-pub(crate) struct PyFinding {
-    #[pyo3(get)]
-    level: &'static str,
-    #[pyo3(get)]
-    code: &'static str,
-    #[pyo3(get)]
-    message: String,
-}
-
-impl From<devtoken::Finding> for PyFinding {
-    fn from(finding: devtoken::Finding) -> Self {
-        PyFinding {
-            level: finding.level.as_str(),
-            code: finding.code,
-            message: finding.message,
-        }
-    }
-}
-
-#[pymethods]
-impl PyFinding {
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let message = PyString::new(py, &self.message).repr()?;
-        Ok(format!(
-            "Finding(level='{}', code='{}', message={message})",
-            self.level, self.code
-        ))
-    }
-
-    fn __str__(&self) -> String {
-        format!("{}[{}]: {}", self.level, self.code, self.message)
-    }
-}
+use crate::findings::PyFinding;
 
 /// Checks the signature, alg and structure; returns `{"header": {...}, "claims": {...}}`.
 #[pyfunction]
@@ -88,6 +52,20 @@ pub(crate) fn inspect_token(
             .map(PyFinding::from)
             .collect(),
     )
+}
+
+/// The warnings for a signed token of `service` that Apple's pages allow but Apple has refused
+/// in the field (what the CLI prints after signing).
+#[pyfunction]
+pub(crate) fn lifetime_warnings(
+    token: &str,
+    service: &Bound<'_, PyAny>,
+) -> DevTokenResult<Vec<PyFinding>> {
+    let service = service_from(service)?;
+    Ok(devtoken::lifetime_warnings(token, service)?
+        .into_iter()
+        .map(PyFinding::from)
+        .collect())
 }
 
 /// The names of every service the core knows, in rule-table order.

@@ -5,17 +5,19 @@
 //! registers the module; each concern has its own file:
 //!
 //! - `errors`: the exception classes and the one conversion of a core error into them;
+//! - `findings`: `Finding`, shared by `errors`, `inspect` and `network`;
 //! - `conversions`: services, keys, times, durations, string lists and JSON between Python and
 //!   the core;
 //! - `options`: keyword arguments to the core's options, and the core's defaults as dicts;
 //! - `storekit`: the StoreKit signatures' shared conversions, V1 result and V1 check;
 //! - `claims`, `signer`, `providers` (with `ManualClock`), `network` (Maps and OAuth exchanges,
 //!   `probe`),
-//!   `inspect` (verify, decode, inspect, service names).
+//!   `inspect` (verify, decode, inspect, lifetime warnings, service names).
 
 mod claims;
 mod conversions;
 mod errors;
+mod findings;
 mod inspect;
 mod network;
 mod options;
@@ -58,7 +60,7 @@ fn _devtoken(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<network::PyMapsTokenProvider>()?;
     m.add_class::<network::PyOAuthTokenProvider>()?;
     m.add_class::<network::PyProbeVerdict>()?;
-    m.add_class::<inspect::PyFinding>()?;
+    m.add_class::<findings::PyFinding>()?;
     m.add_class::<storekit::PyPromotionalOfferV1Signature>()?;
 
     m.add_function(wrap_pyfunction!(signer::generate_private_key_pem, m)?)?;
@@ -67,6 +69,7 @@ fn _devtoken(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(storekit::verify_promotional_offer_v1, m)?)?;
     m.add_function(wrap_pyfunction!(inspect::decode_token, m)?)?;
     m.add_function(wrap_pyfunction!(inspect::inspect_token, m)?)?;
+    m.add_function(wrap_pyfunction!(inspect::lifetime_warnings, m)?)?;
     m.add_function(wrap_pyfunction!(inspect::service_names, m)?)?;
     m.add_function(wrap_pyfunction!(options::core_defaults, m)?)?;
     Ok(())

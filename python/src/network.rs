@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
+use devtoken::DurationInput;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::claims::PyClaims;
-use crate::conversions::service_from;
+use crate::conversions::{optional_seconds, service_from};
 use crate::errors::DevTokenResult;
-use crate::inspect::PyFinding;
+use crate::findings::PyFinding;
 use crate::options::{http_options, maps_options_dict};
 use crate::providers::{clock_or_system, PyManualClock};
 use crate::signer::PySigner;
@@ -30,7 +31,7 @@ impl PyMapsTokenProvider {
         claims: &Bound<'_, PyClaims>,
         base_url: Option<String>,
         margin_fraction: Option<f64>,
-        min_margin: Option<i64>,
+        min_margin: Option<&Bound<'_, PyAny>>,
         connect_timeout: Option<f64>,
         read_timeout: Option<f64>,
         user_agent: Option<String>,
@@ -39,6 +40,9 @@ impl PyMapsTokenProvider {
         deadline: Option<f64>,
         clock: Option<&Bound<'_, PyManualClock>>,
     ) -> DevTokenResult<Self> {
+        // Converted first, as pyo3 converts typed arguments: a bad value is reported whatever
+        // the other options.
+        let min_margin = optional_seconds(min_margin, DurationInput::MinMargin, "min_margin")?;
         let http = http_options(
             base_url,
             connect_timeout,
@@ -105,7 +109,7 @@ impl PyOAuthTokenProvider {
         team_id: Option<String>,
         base_url: Option<String>,
         margin_fraction: Option<f64>,
-        min_margin: Option<i64>,
+        min_margin: Option<&Bound<'_, PyAny>>,
         connect_timeout: Option<f64>,
         read_timeout: Option<f64>,
         user_agent: Option<String>,
@@ -115,6 +119,7 @@ impl PyOAuthTokenProvider {
         clock: Option<&Bound<'_, PyManualClock>>,
     ) -> DevTokenResult<Self> {
         let service = service_from(service)?;
+        let min_margin = optional_seconds(min_margin, DurationInput::MinMargin, "min_margin")?;
         let http = http_options(
             base_url,
             connect_timeout,

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use devtoken::{options, HttpOptions, MapsOptions, ProviderOptions, ReusePolicy, Service};
+use devtoken::{options, HttpOptions, MapsOptions, ProviderOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -42,16 +42,6 @@ pub(crate) fn http_options(
         http.deadline = options::secs_f64("deadline", secs)?;
     }
     Ok(http)
-}
-
-/// The rule table's renewal age of a provider-token service (APNs, DeviceCheck).
-fn renew_after_secs(service: Service) -> Option<u64> {
-    match service.rules().reuse {
-        ReusePolicy::ProviderToken {
-            renew_after_secs, ..
-        } => Some(renew_after_secs),
-        ReusePolicy::UntilMargin | ReusePolicy::PerRequest => None,
-    }
 }
 
 fn secs(duration: Duration) -> f64 {
@@ -92,31 +82,36 @@ pub(crate) fn maps_options_dict<'py>(
     Ok(dict)
 }
 
-/// The core's defaults, read from the core: what an option left out (or `None`) takes.
+/// The core's defaults (`devtoken::core_defaults()`), durations in seconds: what an option left
+/// out (or `None`) takes.
 #[pyfunction]
 pub(crate) fn core_defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    let provider = ProviderOptions::default();
-    let maps = MapsOptions::default();
-    let http = HttpOptions::default();
+    let defaults = devtoken::core_defaults();
     let dict = PyDict::new(py);
-    dict.set_item("clock_skew_secs", devtoken::DEFAULT_CLOCK_SKEW_SECS)?;
-    dict.set_item("provider_margin_fraction", provider.margin_fraction)?;
-    dict.set_item("provider_min_margin_secs", provider.min_margin_secs)?;
+    dict.set_item("clock_skew_secs", defaults.clock_skew_secs)?;
+    dict.set_item(
+        "provider_margin_fraction",
+        defaults.provider_margin_fraction,
+    )?;
+    dict.set_item(
+        "provider_min_margin_secs",
+        defaults.provider_min_margin_secs,
+    )?;
     dict.set_item(
         "provider_reuse_per_request_tokens",
-        provider.reuse_per_request_tokens,
+        defaults.provider_reuse_per_request_tokens,
     )?;
-    dict.set_item("apns_renew_after_secs", renew_after_secs(Service::Apns))?;
+    dict.set_item("apns_renew_after_secs", defaults.apns_renew_after_secs)?;
     dict.set_item(
         "device_check_renew_after_secs",
-        renew_after_secs(Service::DeviceCheck),
+        defaults.device_check_renew_after_secs,
     )?;
-    dict.set_item("maps_margin_fraction", maps.margin_fraction)?;
-    dict.set_item("maps_min_margin_secs", maps.min_margin_secs)?;
-    dict.set_item("connect_timeout_secs", secs(http.connect_timeout))?;
-    dict.set_item("read_timeout_secs", secs(http.read_timeout))?;
-    dict.set_item("user_agent", http.user_agent)?;
-    dict.set_item("max_retries", http.max_retries)?;
-    dict.set_item("deadline_secs", secs(http.deadline))?;
+    dict.set_item("maps_margin_fraction", defaults.maps_margin_fraction)?;
+    dict.set_item("maps_min_margin_secs", defaults.maps_min_margin_secs)?;
+    dict.set_item("connect_timeout_secs", secs(defaults.connect_timeout))?;
+    dict.set_item("read_timeout_secs", secs(defaults.read_timeout))?;
+    dict.set_item("user_agent", defaults.user_agent)?;
+    dict.set_item("max_retries", defaults.max_retries)?;
+    dict.set_item("deadline_secs", secs(defaults.deadline))?;
     Ok(dict)
 }

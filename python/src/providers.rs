@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use devtoken::clock::{Clock, ManualClock, SystemClock};
+use devtoken::DurationInput;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::claims::PyClaims;
-use crate::conversions::{map_to_dict, service_from};
+use crate::conversions::{map_to_dict, optional_seconds, service_from};
 use crate::errors::DevTokenResult;
 use crate::options::provider_options_dict;
 use crate::signer::PySigner;
@@ -68,12 +69,13 @@ impl PyTokenProvider {
         service: &Bound<'_, PyAny>,
         claims: &Bound<'_, PyClaims>,
         margin_fraction: Option<f64>,
-        min_margin: Option<i64>,
+        min_margin: Option<&Bound<'_, PyAny>>,
         renew_after: Option<i64>,
         reuse_per_request_tokens: Option<bool>,
         clock: Option<&Bound<'_, PyManualClock>>,
     ) -> DevTokenResult<Self> {
         let service = service_from(service)?;
+        let min_margin = optional_seconds(min_margin, DurationInput::MinMargin, "min_margin")?;
         let options = devtoken::ProviderOptions::from_given(
             margin_fraction,
             min_margin,
@@ -96,7 +98,7 @@ impl PyTokenProvider {
         Ok(py.detach(|| provider.token())?.to_string())
     }
 
-    /// Signs a new token now (the APNs 20-minute floor still holds).
+    /// Signs a new token now (the rule table's floor for APNs still holds).
     fn force_refresh(&self, py: Python<'_>) -> DevTokenResult<String> {
         let provider = &self.inner;
         Ok(py.detach(|| provider.force_refresh())?.to_string())

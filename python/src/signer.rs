@@ -4,11 +4,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use devtoken::storekit::{AdvancedCommerceRequest, IntroOfferEligibility, PromotionalOffer};
+use devtoken::DurationInput;
 
 use pyo3::prelude::*;
 
 use crate::claims::PyClaims;
-use crate::conversions::{pem_text, service_from};
+use crate::conversions::{optional_seconds, pem_text, service_from};
 use crate::errors::DevTokenResult;
 use crate::storekit::{now_from, request_bytes, v1_offer, PyPromotionalOfferV1Signature};
 
@@ -25,17 +26,23 @@ fn backend(stock_p256: bool) -> devtoken::SigningBackend {
 /// without one it keeps the core's default.
 fn configured(
     signer: devtoken::Signer,
-    clock_skew: Option<i64>,
+    clock_skew_secs: Option<i64>,
     stock_p256: bool,
 ) -> DevTokenResult<PySigner> {
     let signer = signer.with_backend(backend(stock_p256));
-    let signer = match clock_skew {
+    let signer = match clock_skew_secs {
         Some(secs) => signer.with_clock_skew(secs)?,
         None => signer,
     };
     Ok(PySigner {
         inner: Arc::new(signer),
     })
+}
+
+/// The clock skew argument in whole seconds, converted before any other work (as pyo3 converts
+/// typed arguments), so a bad value is reported whatever the key.
+fn clock_skew_secs(clock_skew: Option<&Bound<'_, PyAny>>) -> DevTokenResult<Option<i64>> {
+    optional_seconds(clock_skew, DurationInput::ClockSkew, "clock_skew")
 }
 
 /// Signs ES256 developer tokens with one parsed key; safe to share between threads.
@@ -51,9 +58,10 @@ impl PySigner {
     fn from_pem(
         pem: &Bound<'_, PyAny>,
         key_id: &str,
-        clock_skew: Option<i64>,
+        clock_skew: Option<&Bound<'_, PyAny>>,
         stock_p256: bool,
     ) -> DevTokenResult<Self> {
+        let clock_skew = clock_skew_secs(clock_skew)?;
         let key = pem_text(pem)?.private_key()?;
         configured(devtoken::Signer::new(key, key_id)?, clock_skew, stock_p256)
     }
@@ -63,16 +71,22 @@ impl PySigner {
     fn from_file(
         path: PathBuf,
         key_id: Option<&str>,
-        clock_skew: Option<i64>,
+        clock_skew: Option<&Bound<'_, PyAny>>,
         stock_p256: bool,
     ) -> DevTokenResult<Self> {
+        let clock_skew = clock_skew_secs(clock_skew)?;
         let signer = devtoken::Signer::from_file(path, key_id)?;
         configured(signer, clock_skew, stock_p256)
     }
 
     #[staticmethod]
     #[pyo3(signature = (key_id, *, clock_skew = None, stock_p256 = false))]
-    fn generate(key_id: &str, clock_skew: Option<i64>, stock_p256: bool) -> DevTokenResult<Self> {
+    fn generate(
+        key_id: &str,
+        clock_skew: Option<&Bound<'_, PyAny>>,
+        stock_p256: bool,
+    ) -> DevTokenResult<Self> {
+        let clock_skew = clock_skew_secs(clock_skew)?;
         let key = devtoken::PrivateKey::generate()?;
         configured(devtoken::Signer::new(key, key_id)?, clock_skew, stock_p256)
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,7 @@ def test_signer_clock_skew_defaults_to_the_core(tmp_path: Path) -> None:
         assert devtoken.decode_token(token)["claims"]["iat"] == T0 - DEFAULTS["clock_skew_secs"]
     assert Signer.generate("ABC123DEFG", clock_skew=0).clock_skew == 0
     assert Signer.from_file(path, clock_skew=7).clock_skew == 7
+    assert Signer.generate("ABC123DEFG", clock_skew=timedelta(seconds=30)).clock_skew == 30
 
 
 def test_token_provider_options_default_to_the_core() -> None:

@@ -4,6 +4,7 @@ where the file gives one). Each op runs as tests/error_vectors.rs runs it in Rus
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,22 @@ def run(case: dict[str, Any]) -> None:
         )
     elif op == "probe":
         devtoken.probe(Service(case["service"]), case["token"], **network(case["network"]))
+    elif op == "duration":
+        given = timedelta(seconds=case["seconds"], microseconds=case["nanos"] // 1000)
+        if case["input"] == "ttl":
+            Claims(issuer="DEF123GHIJ", ttl=given)
+        elif case["input"] == "clock_skew":
+            Signer.from_pem(VECTORS["key"]["pem"], LOAD_KEY_ID, clock_skew=given)
+        elif case["input"] == "min_margin":
+            TokenProvider(
+                vector_signer(),
+                Service.APPLE_MUSIC,
+                Claims(issuer="DEF123GHIJ"),
+                clock=ManualClock(NOW),
+                min_margin=given,
+            )
+        else:
+            raise AssertionError(f"unknown duration input {case['input']}")
     else:
         raise AssertionError(f"unknown op {op}")
 
@@ -146,6 +163,7 @@ def test_the_contract_covers_every_op_and_many_inputs() -> None:
         "maps_provider",
         "oauth_provider",
         "probe",
+        "duration",
     }
 
 

@@ -127,8 +127,15 @@ def test_claims_accept_datetime_and_timedelta() -> None:
     assert Claims(issuer="DEF123GHIJ", ttl=timedelta(minutes=30)).ttl == 1800
     with pytest.raises(ValueError, match="naive datetime"):
         Claims(issued_at=datetime(2023, 1, 1))
-    with pytest.raises(ValueError, match="whole seconds"):
+    # Whole seconds are the core's rule: the same error as a Swift Duration of 1.5 s.
+    with pytest.raises(InvalidClaimsError) as fraction:
         Claims(ttl=timedelta(seconds=1.5))
+    assert (fraction.value.kind, fraction.value.field, fraction.value.rule) == (
+        "invalid_claim",
+        "exp",
+        "whole_seconds",
+    )
+    assert Claims(ttl=timedelta(seconds=-2)).ttl == -2  # its range is checked when signing
     with pytest.raises(TypeError, match="not bool"):
         Claims(ttl=True)
     with pytest.raises(TypeError):

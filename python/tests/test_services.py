@@ -190,3 +190,21 @@ def test_inspect_token_findings() -> None:
     hs256 = jwt.encode({"iss": TEAM}, "a-secret-of-at-least-32-bytes!!!", algorithm="HS256")
     codes = {f.code for f in devtoken.inspect_token(hs256, Service.APPLE_MUSIC)}
     assert {"alg", "kid_missing", "iat_missing", "exp_missing"} <= codes
+
+
+def test_lifetime_warnings_are_the_cores_field_warning() -> None:
+    signer = Signer.generate("ABC123DEFG")
+    now = 1_700_000_000
+
+    def music(days: int) -> str:
+        claims = Claims(issuer=TEAM, issued_at=now, ttl=days * 86_400)
+        return signer.sign_token(Service.APPLE_MUSIC, claims, now=now)
+
+    assert devtoken.lifetime_warnings(music(180), Service.APPLE_MUSIC) == []
+    warnings = devtoken.lifetime_warnings(music(182), "apple-music")
+    assert [(f.level, f.code) for f in warnings] == [("warning", "lifetime_over_field_limit")]
+    # The same finding inspect_token reports for that token.
+    inspected = devtoken.inspect_token(music(182), Service.APPLE_MUSIC, now=now)
+    assert warnings[0] in inspected
+    with pytest.raises(devtoken.MalformedTokenError):
+        devtoken.lifetime_warnings("not-a-token", Service.APPLE_MUSIC)

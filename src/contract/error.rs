@@ -453,6 +453,8 @@ pub enum OptionRule {
     Conflict,
     /// The option does not apply to what was asked (probe of a service without a test endpoint).
     NotApplicable,
+    /// A duration with a fraction of a second where devtoken counts whole seconds (clock skew).
+    WholeSeconds,
 }
 
 impl OptionRule {
@@ -467,6 +469,7 @@ impl OptionRule {
             OptionRule::Format => "format",
             OptionRule::Conflict => "conflict",
             OptionRule::NotApplicable => "not_applicable",
+            OptionRule::WholeSeconds => "whole_seconds",
         }
     }
 }

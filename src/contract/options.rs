@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use crate::contract::error::{Error, OptionRule, Result};
+use crate::contract::error::{Error, OptionRule, Result, Rule};
 
 /// The most bytes read as a key (file, text or stdin); Apple's .p8 files are about 250 bytes.
 pub const MAX_KEY_BYTES: usize = 64 * 1024;
@@ -115,6 +115,94 @@ pub fn secs_f64(option: &'static str, value: f64) -> Result<Duration> {
     })
 }
 
+/// A duration a face takes in its own type (Swift's `Duration`, Python's `timedelta`) where the
+/// core counts whole seconds. [`DurationInput::whole_seconds`] decides what is refused, so the
+/// same duration gives the same error kind, field and rule in every language.
+///
+/// ```
+/// use devtoken::DurationInput;
+/// assert_eq!(DurationInput::Ttl.whole_seconds(300, 0)?, 300);
+/// let error = DurationInput::Ttl.whole_seconds(1, 500_000_000).unwrap_err();
+/// assert_eq!((error.field(), error.rule()), (Some("exp"), Some("whole_seconds")));
+/// let error = DurationInput::ClockSkew.whole_seconds(0, 1).unwrap_err();
+/// assert_eq!((error.field(), error.rule()), (Some("clock_skew_secs"), Some("whole_seconds")));
+/// # Ok::<(), devtoken::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DurationInput {
+    /// [`Claims::ttl`](crate::token::claims::Claims::ttl), `exp − iat`: refused as [`Error::InvalidClaim`] of
+    /// `exp`, like every other problem of the lifetime.
+    Ttl,
+    /// A signer's clock skew: [`Error::InvalidOption`] `clock_skew_secs`.
+    ClockSkew,
+    /// A provider's smallest renewal margin: [`Error::InvalidOption`] `min_margin_secs`.
+    MinMargin,
+}
+
+impl DurationInput {
+    /// The whole seconds of the duration `seconds + nanos · 10⁻⁹` (either part may be negative),
+    /// or the error of this input: rule `whole_seconds` when a fraction of a second is left, a
+    /// range rule when the seconds do not fit in `i64`. The sign is kept; each input's own range
+    /// (a negative clock skew, a lifetime over the service's limit) is checked where the value
+    /// is used, as for a plain integer.
+    pub fn whole_seconds(self, seconds: i64, nanos: i64) -> Result<i64> {
+        const NANOS_PER_SEC: i128 = 1_000_000_000;
+        let total = i128::from(seconds) * NANOS_PER_SEC + i128::from(nanos);
+        let fraction = total % NANOS_PER_SEC != 0;
+        if let Some(whole) = i64::try_from(total / NANOS_PER_SEC)
+            .ok()
+            .filter(|_| !fraction)
+        {
+            return Ok(whole);
+        }
+        let text = decimal_seconds(total);
+        Err(match (self, fraction) {
+            (DurationInput::Ttl, true) => Error::claim(
+                "exp",
+                Rule::WholeSeconds,
+                format!("ttl is {text} s; a token's times are whole seconds, so give a whole number of seconds"),
+            ),
+            (DurationInput::Ttl, false) => Error::claim(
+                "exp",
+                Rule::TimeRange,
+                format!("ttl is {text} s, beyond the range of UNIX seconds"),
+            ),
+            (DurationInput::ClockSkew | DurationInput::MinMargin, true) => Error::option(
+                self.option(),
+                OptionRule::WholeSeconds,
+                format!("{text} s is not a whole number of seconds; devtoken counts it in whole seconds"),
+            ),
+            (DurationInput::ClockSkew | DurationInput::MinMargin, false) => Error::option(
+                self.option(),
+                OptionRule::Range,
+                format!("{text} s is beyond the range of whole seconds devtoken counts"),
+            ),
+        })
+    }
+
+    /// The core's name of the option (for [`DurationInput::Ttl`], the claim's field).
+    fn option(self) -> &'static str {
+        match self {
+            DurationInput::Ttl => "exp",
+            DurationInput::ClockSkew => "clock_skew_secs",
+            DurationInput::MinMargin => "min_margin_secs",
+        }
+    }
+}
+
+/// `nanos` nanoseconds as exact decimal seconds: `1.5`, `-0.000000001`, `7200`.
+fn decimal_seconds(nanos: i128) -> String {
+    let sign = if nanos < 0 { "-" } else { "" };
+    let magnitude = nanos.unsigned_abs();
+    let (whole, fraction) = (magnitude / 1_000_000_000, magnitude % 1_000_000_000);
+    if fraction == 0 {
+        format!("{sign}{whole}")
+    } else {
+        let digits = format!("{fraction:09}");
+        format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +222,57 @@ mod tests {
         }
         assert_eq!(millis("a", 1500).unwrap(), Duration::from_millis(1500));
         assert_eq!(secs_f64("a", 0.25).unwrap(), Duration::from_millis(250));
+    }
+
+    #[test]
+    fn whole_seconds_refuses_fractions_and_keeps_the_sign() {
+        assert_eq!(DurationInput::Ttl.whole_seconds(3600, 0).unwrap(), 3600);
+        assert_eq!(DurationInput::ClockSkew.whole_seconds(-5, 0).unwrap(), -5);
+        // A normalized negative duration (Python's timedelta): -1 s + 1e9 ns = 0 s.
+        assert_eq!(
+            DurationInput::MinMargin
+                .whole_seconds(-1, 1_000_000_000)
+                .unwrap(),
+            0
+        );
+        let ttl = DurationInput::Ttl
+            .whole_seconds(1, 500_000_000)
+            .unwrap_err();
+        assert_eq!(ttl.kind(), crate::ErrorKind::InvalidClaim);
+        assert_eq!(
+            (ttl.field(), ttl.rule()),
+            (Some("exp"), Some("whole_seconds"))
+        );
+        assert_eq!(
+            ttl.to_string(),
+            "ttl is 1.5 s; a token's times are whole seconds, so give a whole number of seconds"
+        );
+        // Python's timedelta(seconds=-0.5) arrives as -1 s + 0.5e9 ns.
+        let skew = DurationInput::ClockSkew
+            .whole_seconds(-1, 500_000_000)
+            .unwrap_err();
+        assert_eq!(skew.kind(), crate::ErrorKind::InvalidOption);
+        assert_eq!(
+            (skew.field(), skew.rule()),
+            (Some("clock_skew_secs"), Some("whole_seconds"))
+        );
+        assert!(skew.to_string().contains("-0.5 s"), "{skew}");
+        let tiny = DurationInput::MinMargin.whole_seconds(0, -1).unwrap_err();
+        assert!(tiny.to_string().contains("-0.000000001 s"), "{tiny}");
+        let huge = DurationInput::Ttl
+            .whole_seconds(i64::MAX, 1_000_000_000)
+            .unwrap_err();
+        assert_eq!(
+            (huge.field(), huge.rule()),
+            (Some("exp"), Some("time_range"))
+        );
+        let huge = DurationInput::ClockSkew
+            .whole_seconds(i64::MIN, -1_000_000_000)
+            .unwrap_err();
+        assert_eq!(
+            (huge.field(), huge.rule()),
+            (Some("clock_skew_secs"), Some("range"))
+        );
     }
 
     #[test]

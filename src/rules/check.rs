@@ -43,6 +43,8 @@ pub enum Rule {
     FixedValue,
     /// A time is outside the range of UNIX seconds devtoken handles.
     TimeRange,
+    /// A duration with a fraction of a second (a `ttl` of 1.5 s): tokens carry whole seconds.
+    WholeSeconds,
 }
 
 impl Rule {
@@ -63,6 +65,7 @@ impl Rule {
             Rule::TooMany => "too_many",
             Rule::FixedValue => "fixed_value",
             Rule::TimeRange => "time_range",
+            Rule::WholeSeconds => "whole_seconds",
         }
     }
 }

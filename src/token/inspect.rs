@@ -52,6 +52,41 @@ pub fn token_expires_at(token: &str, service: Option<Service>) -> Option<i64> {
     }
 }
 
+/// The warnings for a token of `service` that Apple's pages allow but Apple has refused in the
+/// field ([`crate::rules::field::lifetime_warning`]: an Apple Music token living over 180 days): what
+/// the CLI prints after signing, for every face to print too. The token is decoded without
+/// checking the signature; each warning is the [`Finding`] `lifetime_over_field_limit` that
+/// [`inspect_token_at`] reports for it. Empty when the token has no such problem.
+///
+/// ```
+/// use devtoken::{demo, lifetime_warnings, Claims, Service};
+/// let signer = demo::demo_signer()?;
+/// let music = |ttl| signer.sign_token_at(Service::AppleMusic, &Claims::new("DEF123GHIJ").ttl(ttl), 1_700_000_000);
+/// assert!(lifetime_warnings(&music(86_400)?, Service::AppleMusic)?.is_empty());
+/// let warnings = lifetime_warnings(&music(182 * 86_400)?, Service::AppleMusic)?;
+/// assert_eq!(warnings[0].code, "lifetime_over_field_limit");
+/// # Ok::<(), devtoken::Error>(())
+/// ```
+pub fn lifetime_warnings(
+    token: &str,
+    service: Service,
+) -> crate::contract::error::Result<Vec<Finding>> {
+    let claims = split_token(token)?.decoded.claims;
+    let time = |name: &str| claims.get(name).and_then(Value::as_i64);
+    let lifetime = match (time("iat"), time("exp")) {
+        (Some(iat), Some(exp)) => exp.saturating_sub(iat),
+        _ => return Ok(Vec::new()),
+    };
+    Ok(crate::rules::field::lifetime_warning(service, lifetime)
+        .map(|message| Finding {
+            level: Level::Warning,
+            code: "lifetime_over_field_limit",
+            message,
+        })
+        .into_iter()
+        .collect())
+}
+
 /// Inspects `token` at the system clock's time. See [`inspect_token_at`].
 pub fn inspect_token(
     token: &str,

@@ -6,14 +6,17 @@ use devtoken_core::{ErrorKind, ErrorParts};
 use crate::Finding;
 
 /// Every devtoken failure. `reason` is the core's full sentence (named so that it does not
-/// clash with the `message` of Kotlin and Swift errors); `field` and `rule` are the core's
-/// stable codes (see `tests/vectors/errors.json`).
+/// clash with the `message` of Kotlin and Swift errors); `kind`, `field` and `rule` are the
+/// core's stable codes (see `tests/vectors/errors.json`), so the Kotlin and Swift layers read
+/// them instead of restating them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum TokenError {
     /// The key is not a usable P-256 key; `rule` says why (`encrypted`, `wrong_curve`, ...).
     #[error("{reason}")]
     InvalidKey {
         reason: String,
+        kind: String,
+        /// Always `key`.
         field: String,
         rule: String,
     },
@@ -21,6 +24,7 @@ pub enum TokenError {
     #[error("{reason}")]
     InvalidClaim {
         reason: String,
+        kind: String,
         /// The JWT member at fault (`iss`, `exp`, `kid`, ...).
         field: String,
         /// The rule's code (`max_lifetime`, `format`, `required`, `unsupported_claim`, ...).
@@ -28,17 +32,18 @@ pub enum TokenError {
     },
     /// The text is not a compact JWS.
     #[error("{reason}")]
-    MalformedToken { reason: String },
+    MalformedToken { reason: String, kind: String },
     /// The signature is not a valid ES256 signature by the given key.
     #[error("{reason}")]
-    BadSignature { reason: String },
+    BadSignature { reason: String, kind: String },
     /// A file could not be read.
     #[error("{reason}")]
-    Io { reason: String },
+    Io { reason: String, kind: String },
     /// An option (clock skew, margins, network settings) or a provider template is not usable.
     #[error("{reason}")]
     InvalidOption {
         reason: String,
+        kind: String,
         /// The option at fault (`clock_skew_secs`, `margin_fraction`, ...).
         field: String,
         /// The rule's code (`range`, `format`, `conflict`, `not_applicable`).
@@ -48,6 +53,7 @@ pub enum TokenError {
     #[error("{reason}")]
     RefreshTooSoon {
         reason: String,
+        kind: String,
         /// Seconds until a refresh is allowed.
         wait_secs: i64,
     },
@@ -55,6 +61,7 @@ pub enum TokenError {
     #[error("{reason}")]
     AppleRejected {
         reason: String,
+        kind: String,
         /// The HTTP status.
         status: i32,
         /// Apple's error message.
@@ -68,6 +75,7 @@ pub enum TokenError {
     #[error("{reason}")]
     QuotaExceeded {
         reason: String,
+        kind: String,
         /// The Retry-After header in seconds, when Apple sent one.
         retry_after_secs: Option<i64>,
     },
@@ -75,12 +83,18 @@ pub enum TokenError {
     #[error("{reason}")]
     Network {
         reason: String,
+        kind: String,
         /// How many requests were made.
         attempts: i32,
     },
     /// A 2xx answer whose body is not what Apple documents.
     #[error("{reason}")]
-    MalformedResponse { reason: String },
+    MalformedResponse {
+        reason: String,
+        kind: String,
+        /// The HTTP status.
+        status: i32,
+    },
 }
 
 impl From<devtoken_core::Error> for TokenError {
@@ -98,32 +112,44 @@ impl From<devtoken_core::Error> for TokenError {
             retry_after_secs,
             attempts,
         } = error.into_parts();
+        let kind_code = kind.code().to_string();
         let field = field.unwrap_or_default().to_string();
         let rule = rule.unwrap_or_default().to_string();
         match kind {
             ErrorKind::InvalidKey => TokenError::InvalidKey {
                 reason,
+                kind: kind_code,
                 field,
                 rule,
             },
             ErrorKind::InvalidClaim => TokenError::InvalidClaim {
                 reason,
+                kind: kind_code,
                 field,
                 rule,
             },
-            ErrorKind::MalformedToken => TokenError::MalformedToken { reason },
-            ErrorKind::BadSignature => TokenError::BadSignature { reason },
+            ErrorKind::MalformedToken => TokenError::MalformedToken {
+                reason,
+                kind: kind_code,
+            },
+            ErrorKind::BadSignature => TokenError::BadSignature {
+                reason,
+                kind: kind_code,
+            },
             ErrorKind::InvalidOption => TokenError::InvalidOption {
                 reason,
+                kind: kind_code,
                 field,
                 rule,
             },
             ErrorKind::RefreshTooSoon => TokenError::RefreshTooSoon {
                 reason,
+                kind: kind_code,
                 wait_secs: wait_secs.unwrap_or_default(),
             },
             ErrorKind::AppleRejected => TokenError::AppleRejected {
                 reason,
+                kind: kind_code,
                 status: status.map(i32::from).unwrap_or_default(),
                 apple_message: apple_message.unwrap_or_default(),
                 details,
@@ -131,14 +157,23 @@ impl From<devtoken_core::Error> for TokenError {
             },
             ErrorKind::QuotaExceeded => TokenError::QuotaExceeded {
                 reason,
+                kind: kind_code,
                 retry_after_secs: retry_after_secs.map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
             },
             ErrorKind::Network => TokenError::Network {
                 reason,
+                kind: kind_code,
                 attempts: attempts.map_or(0, |n| i32::try_from(n).unwrap_or(i32::MAX)),
             },
-            ErrorKind::MalformedResponse => TokenError::MalformedResponse { reason },
-            ErrorKind::Io => TokenError::Io { reason },
+            ErrorKind::MalformedResponse => TokenError::MalformedResponse {
+                reason,
+                kind: kind_code,
+                status: status.map(i32::from).unwrap_or_default(),
+            },
+            ErrorKind::Io => TokenError::Io {
+                reason,
+                kind: kind_code,
+            },
         }
     }
 }

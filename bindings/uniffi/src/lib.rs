@@ -14,7 +14,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 use devtoken_core as core;
-use devtoken_core::{Claims, Level, Service, SigningBackend};
+use devtoken_core::{Claims, DurationInput, ErrorKind, Level, Service, SigningBackend};
 
 pub mod error;
 #[cfg(feature = "fuzzing")]
@@ -201,7 +201,7 @@ pub fn service_name(service: Service) -> String {
     service.cli_name().to_string()
 }
 
-/// The core's defaults, for callers and for tests that check an omitted option takes them.
+/// The core's defaults (`devtoken::core_defaults()`), durations in this face's units.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct CoreDefaults {
     /// How far `iat` is back-dated, in seconds.
@@ -210,8 +210,12 @@ pub struct CoreDefaults {
     pub provider_margin_fraction: f64,
     /// `TokenProvider`: ... but with at least this many seconds left.
     pub provider_min_margin_secs: i64,
+    /// `TokenProvider`: whether App Store Server / External Purchase Server tokens are reused.
+    pub provider_reuse_per_request_tokens: bool,
     /// `TokenProvider` for APNs: renew this long after signing (the rule table's value).
-    pub apns_renew_after_secs: i64,
+    pub apns_renew_after_secs: Option<i64>,
+    /// `TokenProvider` for DeviceCheck: renew this long after signing (the rule table's value).
+    pub device_check_renew_after_secs: Option<i64>,
     /// `MapsTokenProvider`: exchange again when less than this fraction is left.
     pub maps_margin_fraction: f64,
     /// `MapsTokenProvider`: ... but with at least this many seconds left.
@@ -220,31 +224,83 @@ pub struct CoreDefaults {
     pub connect_timeout_ms: i64,
     /// Network: time allowed for the answer, in milliseconds.
     pub read_timeout_ms: i64,
+    /// Network: the User-Agent header.
+    pub user_agent: String,
     /// Network: retries after a 5xx answer or a connection failure.
     pub max_retries: i64,
+    /// Network: the overall deadline of one call, retries and waits included, in milliseconds.
+    pub deadline_ms: i64,
 }
 
 /// The core's defaults (read from the core, never restated in a binding).
 #[uniffi::export]
 pub fn core_defaults() -> CoreDefaults {
-    let provider = core::ProviderOptions::default();
-    let maps = core::MapsOptions::default();
-    let apns_renew_after = match Service::Apns.rules().reuse {
-        core::ReusePolicy::ProviderToken {
-            renew_after_secs, ..
-        } => renew_after_secs,
-        _ => 0,
-    };
+    let defaults = core::core_defaults();
     let secs = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
     CoreDefaults {
-        clock_skew_secs: secs(core::DEFAULT_CLOCK_SKEW_SECS),
-        provider_margin_fraction: provider.margin_fraction,
-        provider_min_margin_secs: secs(provider.min_margin_secs),
-        apns_renew_after_secs: secs(apns_renew_after),
-        maps_margin_fraction: maps.margin_fraction,
-        maps_min_margin_secs: secs(maps.min_margin_secs),
-        connect_timeout_ms: network::millis_i64(maps.http.connect_timeout),
-        read_timeout_ms: network::millis_i64(maps.http.read_timeout),
-        max_retries: i64::from(maps.http.max_retries),
+        clock_skew_secs: secs(defaults.clock_skew_secs),
+        provider_margin_fraction: defaults.provider_margin_fraction,
+        provider_min_margin_secs: secs(defaults.provider_min_margin_secs),
+        provider_reuse_per_request_tokens: defaults.provider_reuse_per_request_tokens,
+        apns_renew_after_secs: defaults.apns_renew_after_secs.map(secs),
+        device_check_renew_after_secs: defaults.device_check_renew_after_secs.map(secs),
+        maps_margin_fraction: defaults.maps_margin_fraction,
+        maps_min_margin_secs: secs(defaults.maps_min_margin_secs),
+        connect_timeout_ms: network::millis_i64(defaults.connect_timeout),
+        read_timeout_ms: network::millis_i64(defaults.read_timeout),
+        user_agent: defaults.user_agent,
+        max_retries: i64::from(defaults.max_retries),
+        deadline_ms: network::millis_i64(defaults.deadline),
     }
+}
+
+/// The kind of a devtoken error: one exception class (or enum case) per kind in each face.
+#[uniffi::remote(Enum)]
+pub enum ErrorKind {
+    InvalidKey,
+    InvalidClaim,
+    MalformedToken,
+    BadSignature,
+    InvalidOption,
+    RefreshTooSoon,
+    AppleRejected,
+    QuotaExceeded,
+    Network,
+    MalformedResponse,
+    Io,
+}
+
+/// The core's stable code of `kind` (`invalid_claim`), as `TokenError`'s `kind` carries it.
+#[uniffi::export]
+pub fn error_kind_code(kind: ErrorKind) -> String {
+    kind.code().to_string()
+}
+
+/// A duration a face takes in its own type where the core counts whole seconds.
+#[uniffi::remote(Enum)]
+pub enum DurationInput {
+    /// `Claims.ttl` (refused as an invalid `exp`).
+    Ttl,
+    /// A signer's clock skew (`clock_skew_secs`).
+    ClockSkew,
+    /// A provider's smallest renewal margin (`min_margin_secs`).
+    MinMargin,
+}
+
+/// The whole seconds of the duration `seconds + nanos · 10⁻⁹`, or the core's error for `input`
+/// (rule `whole_seconds` for a fraction of a second): what the Swift layer's `Duration`s go
+/// through.
+#[uniffi::export]
+pub fn whole_seconds(input: DurationInput, seconds: i64, nanos: i64) -> Result<i64> {
+    Ok(input.whole_seconds(seconds, nanos)?)
+}
+
+/// The warnings for a signed token of `service` that Apple's pages allow but Apple has refused
+/// in the field (`devtoken::field::lifetime_warning`): what the CLI prints after signing.
+#[uniffi::export]
+pub fn lifetime_warnings(token: String, service: Service) -> Result<Vec<Finding>> {
+    Ok(core::lifetime_warnings(&token, service)?
+        .into_iter()
+        .map(Finding::from)
+        .collect())
 }

@@ -31,6 +31,9 @@ pub struct NetworkOptions {
     /// Retries after a 5xx answer or a connection failure.
     #[uniffi(default = None)]
     pub max_retries: Option<i64>,
+    /// The overall deadline of one call, retries and waits included, in milliseconds.
+    #[uniffi(default = None)]
+    pub deadline_ms: Option<i64>,
 }
 
 /// The core's options: each given field replaces the core default.
@@ -52,6 +55,9 @@ pub(crate) fn http_options(options: Option<NetworkOptions>) -> Result<core::Http
     }
     if let Some(retries) = options.max_retries {
         http.max_retries = count("max_retries", retries)?;
+    }
+    if let Some(ms) = options.deadline_ms {
+        http.deadline = millis("deadline", ms)?;
     }
     Ok(http)
 }

@@ -104,7 +104,7 @@ impl TokenProvider {
         Ok(self.inner.token()?.to_string())
     }
 
-    /// Signs a new token now (the APNs 20-minute floor still holds).
+    /// Signs a new token now (the rule table's floor for APNs still holds).
     pub fn force_refresh(&self) -> Result<String> {
         Ok(self.inner.force_refresh()?.to_string())
     }
@@ -163,6 +163,8 @@ pub struct EffectiveMapsOptions {
     pub read_timeout_ms: i64,
     /// Retries after a 5xx answer or a connection failure.
     pub max_retries: i64,
+    /// The overall deadline of one call, retries and waits included, in milliseconds.
+    pub deadline_ms: i64,
 }
 
 #[uniffi::export]
@@ -236,6 +238,7 @@ fn effective_maps_options(options: &core::MapsOptions) -> EffectiveMapsOptions {
         connect_timeout_ms: crate::network::millis_i64(options.http.connect_timeout),
         read_timeout_ms: crate::network::millis_i64(options.http.read_timeout),
         max_retries: i64::from(options.http.max_retries),
+        deadline_ms: crate::network::millis_i64(options.http.deadline),
     }
 }
 

@@ -12,7 +12,8 @@ public struct Claims: Sendable, Hashable {
     public var issuedAt: Date?
     /// `exp`; excludes `ttl`.
     public var expiresAt: Date?
-    /// `exp − iat`; `nil` takes the service's default lifetime.
+    /// `exp − iat`, in whole seconds (a fraction of a second is the core's `whole_seconds`
+    /// error); `nil` takes the service's default lifetime.
     public var ttl: Duration?
     /// `origin`: the web origins allowed to use the token (Maps takes one).
     public var origins: [String]
@@ -46,11 +47,12 @@ public struct Claims: Sendable, Hashable {
         self.ttl = ttl
     }
 
-    /// The generated record the core receives (times in whole UNIX seconds).
-    var native: DevTokenUniFFI.Claims {
+    /// The generated record the core receives (times in whole UNIX seconds; `ttl` as the core
+    /// converts it).
+    func native() throws(DevTokenError) -> DevTokenUniFFI.Claims {
         DevTokenUniFFI.Claims(
             issuer: issuer, issuedAt: issuedAt.map(unixSeconds), expiresAt: expiresAt.map(unixSeconds),
-            ttl: ttl.map(wholeSeconds), origins: origins, bundleId: bundleId, subject: subject, scope: scope,
-            jwtId: jwtId)
+            ttl: try wholeSeconds(ttl, as: .ttl), origins: origins, bundleId: bundleId, subject: subject,
+            scope: scope, jwtId: jwtId)
     }
 }

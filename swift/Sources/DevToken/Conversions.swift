@@ -15,9 +15,19 @@ func date(unixSeconds seconds: Int64) -> Date {
     Date(timeIntervalSince1970: TimeInterval(seconds))
 }
 
-/// Whole seconds of `duration`, truncated toward zero (JWT times are whole seconds).
-func wholeSeconds(_ duration: Duration) -> Int64 {
-    duration.components.seconds
+/// Whole seconds of `duration`, as the core decides for `input`: a fraction of a second is the
+/// core's `whole_seconds` error (the same as a Python `timedelta` with one), never truncated.
+/// `nil` stays `nil`.
+func wholeSeconds(_ duration: Duration?, as input: DurationInput) throws(DevTokenError) -> Int64? {
+    guard let duration else { return nil }
+    let (seconds, attoseconds) = duration.components
+    // The core takes nanoseconds; a fraction under a nanosecond is passed as one, so it is still
+    // a fraction there.
+    let nanos = attoseconds / 1_000_000_000
+    let fraction = nanos == 0 && attoseconds != 0 ? attoseconds.signum() : nanos
+    return try translatingErrors {
+        try DevTokenUniFFI.wholeSeconds(input: input, seconds: seconds, nanos: fraction)
+    }
 }
 
 /// The queue blocking calls (network exchanges) run on when called from async code, so they

@@ -30,7 +30,8 @@ public typealias DecodedToken = DevTokenUniFFI.DecodedToken
 /// How a ``TokenProvider`` renews; a field left `nil` takes the core's default.
 public typealias ProviderOptions = DevTokenUniFFI.ProviderOptions
 
-/// How HTTP requests to Apple are made; a field left `nil` takes the core's default.
+/// How HTTP requests to Apple are made (base URL, timeouts, user agent, extra CA, retries,
+/// deadline); a field left `nil` takes the core's default.
 public typealias NetworkOptions = DevTokenUniFFI.NetworkOptions
 
 /// A clock that moves only when told to, for tests of the providers.
@@ -44,6 +45,9 @@ public typealias EffectiveMapsOptions = DevTokenUniFFI.EffectiveMapsOptions
 
 /// The core's defaults for every option a caller may leave out.
 public typealias CoreDefaults = DevTokenUniFFI.CoreDefaults
+
+/// The kind of a ``DevTokenError`` (the core's; its code is ``DevTokenError/kind``).
+public typealias ErrorKind = DevTokenUniFFI.ErrorKind
 
 /// What a service's documented test endpoint said of a token.
 public typealias ProbeVerdict = DevTokenUniFFI.ProbeVerdict
@@ -90,6 +94,13 @@ public func inspectToken(
             try DevTokenUniFFI.inspectToken(token: token, service: service, publicKeyPem: publicKeyPEM)
         }
     }
+}
+
+/// The warnings for a signed `token` of `service` that Apple's pages allow but Apple has refused
+/// in the field (the core's `devtoken::field`): what the CLI prints after signing. Empty when
+/// there are none.
+public func lifetimeWarnings(_ token: String, service: Service) throws(DevTokenError) -> [Finding] {
+    try translatingErrors { try DevTokenUniFFI.lifetimeWarnings(token: token, service: service) }
 }
 
 /// A fresh P-256 private key as PKCS#8 PEM, for local testing.

@@ -33,27 +33,33 @@ public enum DevTokenError: Error, LocalizedError, CustomStringConvertible, Senda
     /// The server could not be reached, or kept answering 5xx, after every retry.
     case network(attempts: Int, message: String)
     /// A 2xx answer whose body is not what Apple documents.
-    case malformedResponse(message: String)
+    case malformedResponse(status: Int, message: String)
     /// A key file could not be read.
     case io(message: String)
     /// The binding itself failed (a uniffi internal error); not a core kind, and a bug if seen.
     case internalFailure(message: String)
 
     /// The core's error kind: `invalid_key`, `invalid_claim`, `invalid_option`, `network`, ...
+    /// (the core's code of ``errorKind``), or `internal` for ``internalFailure``.
     public var kind: String {
+        errorKind.map { DevTokenUniFFI.errorKindCode(kind: $0) } ?? "internal"
+    }
+
+    /// The core's error kind of this case; `nil` for ``internalFailure``, which is not one.
+    public var errorKind: ErrorKind? {
         switch self {
-        case .invalidKey: "invalid_key"
-        case .invalidClaim: "invalid_claim"
-        case .malformedToken: "malformed_token"
-        case .badSignature: "bad_signature"
-        case .invalidOption: "invalid_option"
-        case .refreshTooSoon: "refresh_too_soon"
-        case .appleRejected: "apple_rejected"
-        case .quotaExceeded: "quota_exceeded"
-        case .network: "network"
-        case .malformedResponse: "malformed_response"
-        case .io: "io"
-        case .internalFailure: "internal"
+        case .invalidKey: .invalidKey
+        case .invalidClaim: .invalidClaim
+        case .malformedToken: .malformedToken
+        case .badSignature: .badSignature
+        case .invalidOption: .invalidOption
+        case .refreshTooSoon: .refreshTooSoon
+        case .appleRejected: .appleRejected
+        case .quotaExceeded: .quotaExceeded
+        case .network: .network
+        case .malformedResponse: .malformedResponse
+        case .io: .io
+        case .internalFailure: nil
         }
     }
 
@@ -79,7 +85,7 @@ public enum DevTokenError: Error, LocalizedError, CustomStringConvertible, Senda
         case .invalidKey(_, _, let message), .invalidClaim(_, _, let message),
             .invalidOption(_, _, let message), .malformedToken(let message), .badSignature(let message),
             .refreshTooSoon(_, let message), .appleRejected(_, _, _, _, let message),
-            .quotaExceeded(_, let message), .network(_, let message), .malformedResponse(let message),
+            .quotaExceeded(_, let message), .network(_, let message), .malformedResponse(_, let message),
             .io(let message), .internalFailure(let message):
             message
         }
@@ -93,29 +99,29 @@ public enum DevTokenError: Error, LocalizedError, CustomStringConvertible, Senda
     /// compile here until it is mapped.
     init(_ error: TokenError) {
         switch error {
-        case .InvalidKey(let reason, let field, let rule):
+        case .InvalidKey(let reason, _, let field, let rule):
             self = .invalidKey(field: field, rule: rule, message: reason)
-        case .InvalidClaim(let reason, let field, let rule):
+        case .InvalidClaim(let reason, _, let field, let rule):
             self = .invalidClaim(field: field, rule: rule, message: reason)
-        case .MalformedToken(let reason):
+        case .MalformedToken(let reason, _):
             self = .malformedToken(message: reason)
-        case .BadSignature(let reason):
+        case .BadSignature(let reason, _):
             self = .badSignature(message: reason)
-        case .Io(let reason):
+        case .Io(let reason, _):
             self = .io(message: reason)
-        case .InvalidOption(let reason, let field, let rule):
+        case .InvalidOption(let reason, _, let field, let rule):
             self = .invalidOption(field: field, rule: rule, message: reason)
-        case .RefreshTooSoon(let reason, let waitSecs):
+        case .RefreshTooSoon(let reason, _, let waitSecs):
             self = .refreshTooSoon(waitSeconds: waitSecs, message: reason)
-        case .AppleRejected(let reason, let status, let appleMessage, let details, let findings):
+        case .AppleRejected(let reason, _, let status, let appleMessage, let details, let findings):
             self = .appleRejected(
                 status: Int(status), appleMessage: appleMessage, details: details, findings: findings, message: reason)
-        case .QuotaExceeded(let reason, let retryAfterSecs):
+        case .QuotaExceeded(let reason, _, let retryAfterSecs):
             self = .quotaExceeded(retryAfterSeconds: retryAfterSecs, message: reason)
-        case .Network(let reason, let attempts):
+        case .Network(let reason, _, let attempts):
             self = .network(attempts: Int(attempts), message: reason)
-        case .MalformedResponse(let reason):
-            self = .malformedResponse(message: reason)
+        case .MalformedResponse(let reason, _, let status):
+            self = .malformedResponse(status: Int(status), message: reason)
         }
     }
 }

@@ -1,9 +1,10 @@
 import DevTokenUniFFI
 import Foundation
 
-/// A cached, self-renewing token following the service's reuse rule: long-lived tokens until a
-/// margin before `exp`, APNs/DeviceCheck tokens renewed after 40 minutes (never within 20), App
-/// Store Server / External Purchase Server tokens new for every call unless
+/// A cached, self-renewing token following the service's reuse rule (the core's rule table):
+/// long-lived tokens until a margin before `exp`, APNs/DeviceCheck tokens until their renewal age
+/// (``coreDefaults()``), never sooner than Apple's floor for a new provider token, App Store
+/// Server / External Purchase Server tokens new for every call unless
 /// `ProviderOptions.reusePerRequestTokens` is set. Thread-safe; reading a fresh token never locks.
 ///
 ///     let apns = try TokenProvider(signer: signer, service: .apns, claims: Claims(issuer: "DEF123GHIJ"))
@@ -16,7 +17,7 @@ public final class TokenProvider: Sendable {
     public init(
         signer: Signer, service: Service, claims: Claims, options: ProviderOptions? = nil, clock: ManualClock? = nil
     ) throws(DevTokenError) {
-        let claims = claims.native
+        let claims = try claims.native()
         native = try translatingErrors {
             try DevTokenUniFFI.TokenProvider(
                 signer: signer.native, service: service, claims: claims, options: options, clock: clock)
@@ -28,7 +29,7 @@ public final class TokenProvider: Sendable {
         try translatingErrors { try native.token() }
     }
 
-    /// Signs a new token now, after Apple refused one (the APNs 20-minute floor still holds).
+    /// Signs a new token now, after Apple refused one (the rule table's floor for APNs still holds).
     public func forceRefresh() throws(DevTokenError) -> String {
         try translatingErrors { try native.forceRefresh() }
     }
@@ -61,11 +62,12 @@ public final class MapsTokenProvider: Sendable {
         signer: Signer, claims: Claims, network: NetworkOptions? = nil, marginFraction: Double? = nil,
         minMargin: Duration? = nil, clock: ManualClock? = nil
     ) throws(DevTokenError) {
-        let claims = claims.native
+        let claims = try claims.native()
+        let minMarginSecs = try wholeSeconds(minMargin, as: .minMargin)
         native = try translatingErrors {
             try DevTokenUniFFI.MapsTokenProvider(
                 signer: signer.native, claims: claims, network: network, marginFraction: marginFraction,
-                minMarginSecs: minMargin.map(wholeSeconds), clock: clock)
+                minMarginSecs: minMarginSecs, clock: clock)
         }
     }
 
@@ -96,9 +98,9 @@ public final class MapsTokenProvider: Sendable {
 }
 
 /// An OAuth access token for Apple School Manager, Apple Business Manager or Apple Ads: a signed
-/// client assertion (Apple Ads: client secret), renewed long before its 180 days, exchanged with a
-/// `POST` to Apple's token endpoint; the access token is cached and exchanged again a margin
-/// before `expires_in`, one exchange per renewal however many tasks ask. The network calls block;
+/// client assertion (Apple Ads: client secret), renewed long before the rule table's limit,
+/// exchanged with a `POST` to Apple's token endpoint; the access token is cached and exchanged
+/// again a margin before `expires_in`, one exchange per renewal however many tasks ask. The network calls block;
 /// from async code use the `async` overload, which runs them off Swift's cooperative pool.
 ///
 ///     let signer = try Signer(contentsOf: URL(filePath: "private-key.pem"), keyId: "d7f3a1c2-5b6e-4f80-9a1b-2c3d4e5f6a7b")
@@ -120,10 +122,11 @@ public final class OAuthTokenProvider: Sendable {
         signer: Signer, service: Service, clientId: String, teamId: String? = nil, network: NetworkOptions? = nil,
         marginFraction: Double? = nil, minMargin: Duration? = nil, clock: ManualClock? = nil
     ) throws(DevTokenError) {
+        let minMarginSecs = try wholeSeconds(minMargin, as: .minMargin)
         native = try translatingErrors {
             try DevTokenUniFFI.OAuthTokenProvider(
                 signer: signer.native, service: service, clientId: clientId, teamId: teamId, network: network,
-                marginFraction: marginFraction, minMarginSecs: minMargin.map(wholeSeconds), clock: clock)
+                marginFraction: marginFraction, minMarginSecs: minMarginSecs, clock: clock)
         }
         self.service = service
         self.clientId = clientId

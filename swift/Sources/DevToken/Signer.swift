@@ -14,14 +14,15 @@ public final class Signer: Sendable, CustomStringConvertible {
     }
 
     /// Parses a PEM in any pasted form (CRLF, literal `\n`, one line, PKCS#8 or SEC1).
-    /// `clockSkew`: how far `iat` is back-dated (`nil`: the core's default, ``coreDefaults()``).
+    /// `clockSkew`: how far `iat` is back-dated, in whole seconds (`nil`: the core's default,
+    /// ``coreDefaults()``).
     /// `backend`: `.stockP256` selects p256's own signer, for comparison; both sign the same bytes.
     public convenience init(
         pem: String, keyId: String, clockSkew: Duration? = nil, backend: SigningBackend? = nil
     ) throws(DevTokenError) {
+        let skew = try wholeSeconds(clockSkew, as: .clockSkew)
         let native = try translatingErrors {
-            try DevTokenUniFFI.Signer.fromPem(
-                pem: pem, keyId: keyId, clockSkewSecs: clockSkew.map(wholeSeconds), backend: backend)
+            try DevTokenUniFFI.Signer.fromPem(pem: pem, keyId: keyId, clockSkewSecs: skew, backend: backend)
         }
         self.init(native: native)
     }
@@ -30,18 +31,19 @@ public final class Signer: Sendable, CustomStringConvertible {
     public convenience init(
         contentsOf url: URL, keyId: String? = nil, clockSkew: Duration? = nil, backend: SigningBackend? = nil
     ) throws(DevTokenError) {
+        let skew = try wholeSeconds(clockSkew, as: .clockSkew)
         let native = try translatingErrors {
             try DevTokenUniFFI.Signer.fromFile(
-                path: url.path(percentEncoded: false), keyId: keyId, clockSkewSecs: clockSkew.map(wholeSeconds),
-                backend: backend)
+                path: url.path(percentEncoded: false), keyId: keyId, clockSkewSecs: skew, backend: backend)
         }
         self.init(native: native)
     }
 
     /// A signer over a fresh random key, for tests and local use.
     public static func generate(keyId: String, clockSkew: Duration? = nil) throws(DevTokenError) -> Signer {
+        let skew = try wholeSeconds(clockSkew, as: .clockSkew)
         let native = try translatingErrors {
-            try DevTokenUniFFI.Signer.generate(keyId: keyId, clockSkewSecs: clockSkew.map(wholeSeconds))
+            try DevTokenUniFFI.Signer.generate(keyId: keyId, clockSkewSecs: skew)
         }
         return Signer(native: native)
     }
@@ -58,7 +60,7 @@ public final class Signer: Sendable, CustomStringConvertible {
     /// Validates `claims` against `service`'s rules and signs a token at the system clock's time,
     /// or at `now` when given: the same key, claims and time give the same token (RFC 6979).
     public func signToken(_ service: Service, claims: Claims, at now: Date? = nil) throws(DevTokenError) -> String {
-        let claims = claims.native
+        let claims = try claims.native()
         return try translatingErrors {
             if let now {
                 try native.signTokenAt(service: service, claims: claims, now: unixSeconds(now))

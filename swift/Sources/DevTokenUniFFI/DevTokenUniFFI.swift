@@ -1644,7 +1644,7 @@ public protocol TokenProviderProtocol: AnyObject, Sendable {
     func expiresAt()  -> Int64?
     
     /**
-     * Signs a new token now (the APNs 20-minute floor still holds).
+     * Signs a new token now (the rule table's floor for APNs still holds).
      */
     func forceRefresh() throws  -> String
     
@@ -1773,7 +1773,7 @@ open func expiresAt() -> Int64?  {
 }
     
     /**
-     * Signs a new token now (the APNs 20-minute floor still holds).
+     * Signs a new token now (the rule table's floor for APNs still holds).
      */
 open func forceRefresh()throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
@@ -2069,7 +2069,7 @@ public func FfiConverterTypeClaims_lower(_ value: Claims) -> RustBuffer {
 
 
 /**
- * The core's defaults, for callers and for tests that check an omitted option takes them.
+ * The core's defaults (`devtoken::core_defaults()`), durations in this face's units.
  */
 public struct CoreDefaults: Equatable, Hashable {
     /**
@@ -2085,9 +2085,17 @@ public struct CoreDefaults: Equatable, Hashable {
      */
     public var providerMinMarginSecs: Int64
     /**
+     * `TokenProvider`: whether App Store Server / External Purchase Server tokens are reused.
+     */
+    public var providerReusePerRequestTokens: Bool
+    /**
      * `TokenProvider` for APNs: renew this long after signing (the rule table's value).
      */
-    public var apnsRenewAfterSecs: Int64
+    public var apnsRenewAfterSecs: Int64?
+    /**
+     * `TokenProvider` for DeviceCheck: renew this long after signing (the rule table's value).
+     */
+    public var deviceCheckRenewAfterSecs: Int64?
     /**
      * `MapsTokenProvider`: exchange again when less than this fraction is left.
      */
@@ -2105,9 +2113,17 @@ public struct CoreDefaults: Equatable, Hashable {
      */
     public var readTimeoutMs: Int64
     /**
+     * Network: the User-Agent header.
+     */
+    public var userAgent: String
+    /**
      * Network: retries after a 5xx answer or a connection failure.
      */
     public var maxRetries: Int64
+    /**
+     * Network: the overall deadline of one call, retries and waits included, in milliseconds.
+     */
+    public var deadlineMs: Int64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2122,8 +2138,14 @@ public struct CoreDefaults: Equatable, Hashable {
          * `TokenProvider`: ... but with at least this many seconds left.
          */providerMinMarginSecs: Int64, 
         /**
+         * `TokenProvider`: whether App Store Server / External Purchase Server tokens are reused.
+         */providerReusePerRequestTokens: Bool, 
+        /**
          * `TokenProvider` for APNs: renew this long after signing (the rule table's value).
-         */apnsRenewAfterSecs: Int64, 
+         */apnsRenewAfterSecs: Int64?, 
+        /**
+         * `TokenProvider` for DeviceCheck: renew this long after signing (the rule table's value).
+         */deviceCheckRenewAfterSecs: Int64?, 
         /**
          * `MapsTokenProvider`: exchange again when less than this fraction is left.
          */mapsMarginFraction: Double, 
@@ -2137,17 +2159,27 @@ public struct CoreDefaults: Equatable, Hashable {
          * Network: time allowed for the answer, in milliseconds.
          */readTimeoutMs: Int64, 
         /**
+         * Network: the User-Agent header.
+         */userAgent: String, 
+        /**
          * Network: retries after a 5xx answer or a connection failure.
-         */maxRetries: Int64) {
+         */maxRetries: Int64, 
+        /**
+         * Network: the overall deadline of one call, retries and waits included, in milliseconds.
+         */deadlineMs: Int64) {
         self.clockSkewSecs = clockSkewSecs
         self.providerMarginFraction = providerMarginFraction
         self.providerMinMarginSecs = providerMinMarginSecs
+        self.providerReusePerRequestTokens = providerReusePerRequestTokens
         self.apnsRenewAfterSecs = apnsRenewAfterSecs
+        self.deviceCheckRenewAfterSecs = deviceCheckRenewAfterSecs
         self.mapsMarginFraction = mapsMarginFraction
         self.mapsMinMarginSecs = mapsMinMarginSecs
         self.connectTimeoutMs = connectTimeoutMs
         self.readTimeoutMs = readTimeoutMs
+        self.userAgent = userAgent
         self.maxRetries = maxRetries
+        self.deadlineMs = deadlineMs
     }
 
     
@@ -2169,12 +2201,16 @@ public struct FfiConverterTypeCoreDefaults: FfiConverterRustBuffer {
                 clockSkewSecs: FfiConverterInt64.read(from: &buf), 
                 providerMarginFraction: FfiConverterDouble.read(from: &buf), 
                 providerMinMarginSecs: FfiConverterInt64.read(from: &buf), 
-                apnsRenewAfterSecs: FfiConverterInt64.read(from: &buf), 
+                providerReusePerRequestTokens: FfiConverterBool.read(from: &buf), 
+                apnsRenewAfterSecs: FfiConverterOptionInt64.read(from: &buf), 
+                deviceCheckRenewAfterSecs: FfiConverterOptionInt64.read(from: &buf), 
                 mapsMarginFraction: FfiConverterDouble.read(from: &buf), 
                 mapsMinMarginSecs: FfiConverterInt64.read(from: &buf), 
                 connectTimeoutMs: FfiConverterInt64.read(from: &buf), 
                 readTimeoutMs: FfiConverterInt64.read(from: &buf), 
-                maxRetries: FfiConverterInt64.read(from: &buf)
+                userAgent: FfiConverterString.read(from: &buf), 
+                maxRetries: FfiConverterInt64.read(from: &buf), 
+                deadlineMs: FfiConverterInt64.read(from: &buf)
         )
     }
 
@@ -2182,12 +2218,16 @@ public struct FfiConverterTypeCoreDefaults: FfiConverterRustBuffer {
         FfiConverterInt64.write(value.clockSkewSecs, into: &buf)
         FfiConverterDouble.write(value.providerMarginFraction, into: &buf)
         FfiConverterInt64.write(value.providerMinMarginSecs, into: &buf)
-        FfiConverterInt64.write(value.apnsRenewAfterSecs, into: &buf)
+        FfiConverterBool.write(value.providerReusePerRequestTokens, into: &buf)
+        FfiConverterOptionInt64.write(value.apnsRenewAfterSecs, into: &buf)
+        FfiConverterOptionInt64.write(value.deviceCheckRenewAfterSecs, into: &buf)
         FfiConverterDouble.write(value.mapsMarginFraction, into: &buf)
         FfiConverterInt64.write(value.mapsMinMarginSecs, into: &buf)
         FfiConverterInt64.write(value.connectTimeoutMs, into: &buf)
         FfiConverterInt64.write(value.readTimeoutMs, into: &buf)
+        FfiConverterString.write(value.userAgent, into: &buf)
         FfiConverterInt64.write(value.maxRetries, into: &buf)
+        FfiConverterInt64.write(value.deadlineMs, into: &buf)
     }
 }
 
@@ -2300,6 +2340,10 @@ public struct EffectiveMapsOptions: Equatable, Hashable {
      * Retries after a 5xx answer or a connection failure.
      */
     public var maxRetries: Int64
+    /**
+     * The overall deadline of one call, retries and waits included, in milliseconds.
+     */
+    public var deadlineMs: Int64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2318,12 +2362,16 @@ public struct EffectiveMapsOptions: Equatable, Hashable {
          */readTimeoutMs: Int64, 
         /**
          * Retries after a 5xx answer or a connection failure.
-         */maxRetries: Int64) {
+         */maxRetries: Int64, 
+        /**
+         * The overall deadline of one call, retries and waits included, in milliseconds.
+         */deadlineMs: Int64) {
         self.marginFraction = marginFraction
         self.minMarginSecs = minMarginSecs
         self.connectTimeoutMs = connectTimeoutMs
         self.readTimeoutMs = readTimeoutMs
         self.maxRetries = maxRetries
+        self.deadlineMs = deadlineMs
     }
 
     
@@ -2346,7 +2394,8 @@ public struct FfiConverterTypeEffectiveMapsOptions: FfiConverterRustBuffer {
                 minMarginSecs: FfiConverterInt64.read(from: &buf), 
                 connectTimeoutMs: FfiConverterInt64.read(from: &buf), 
                 readTimeoutMs: FfiConverterInt64.read(from: &buf), 
-                maxRetries: FfiConverterInt64.read(from: &buf)
+                maxRetries: FfiConverterInt64.read(from: &buf), 
+                deadlineMs: FfiConverterInt64.read(from: &buf)
         )
     }
 
@@ -2356,6 +2405,7 @@ public struct FfiConverterTypeEffectiveMapsOptions: FfiConverterRustBuffer {
         FfiConverterInt64.write(value.connectTimeoutMs, into: &buf)
         FfiConverterInt64.write(value.readTimeoutMs, into: &buf)
         FfiConverterInt64.write(value.maxRetries, into: &buf)
+        FfiConverterInt64.write(value.deadlineMs, into: &buf)
     }
 }
 
@@ -2681,6 +2731,10 @@ public struct NetworkOptions: Equatable, Hashable {
      * Retries after a 5xx answer or a connection failure.
      */
     public var maxRetries: Int64?
+    /**
+     * The overall deadline of one call, retries and waits included, in milliseconds.
+     */
+    public var deadlineMs: Int64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2702,13 +2756,17 @@ public struct NetworkOptions: Equatable, Hashable {
          */extraCaPem: String? = nil, 
         /**
          * Retries after a 5xx answer or a connection failure.
-         */maxRetries: Int64? = nil) {
+         */maxRetries: Int64? = nil, 
+        /**
+         * The overall deadline of one call, retries and waits included, in milliseconds.
+         */deadlineMs: Int64? = nil) {
         self.baseUrl = baseUrl
         self.connectTimeoutMs = connectTimeoutMs
         self.readTimeoutMs = readTimeoutMs
         self.userAgent = userAgent
         self.extraCaPem = extraCaPem
         self.maxRetries = maxRetries
+        self.deadlineMs = deadlineMs
     }
 
     
@@ -2732,7 +2790,8 @@ public struct FfiConverterTypeNetworkOptions: FfiConverterRustBuffer {
                 readTimeoutMs: FfiConverterOptionInt64.read(from: &buf), 
                 userAgent: FfiConverterOptionString.read(from: &buf), 
                 extraCaPem: FfiConverterOptionString.read(from: &buf), 
-                maxRetries: FfiConverterOptionInt64.read(from: &buf)
+                maxRetries: FfiConverterOptionInt64.read(from: &buf), 
+                deadlineMs: FfiConverterOptionInt64.read(from: &buf)
         )
     }
 
@@ -2743,6 +2802,7 @@ public struct FfiConverterTypeNetworkOptions: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.userAgent, into: &buf)
         FfiConverterOptionString.write(value.extraCaPem, into: &buf)
         FfiConverterOptionInt64.write(value.maxRetries, into: &buf)
+        FfiConverterOptionInt64.write(value.deadlineMs, into: &buf)
     }
 }
 
@@ -3261,6 +3321,223 @@ public func FfiConverterTypeProviderOptions_lower(_ value: ProviderOptions) -> R
 
 
 /**
+ * A duration a face takes in its own type where the core counts whole seconds.
+ */
+
+public enum DurationInput: Equatable, Hashable {
+    
+    /**
+     * `Claims.ttl` (refused as an invalid `exp`).
+     */
+    case ttl
+    /**
+     * A signer's clock skew (`clock_skew_secs`).
+     */
+    case clockSkew
+    /**
+     * A provider's smallest renewal margin (`min_margin_secs`).
+     */
+    case minMargin
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension DurationInput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDurationInput: FfiConverterRustBuffer {
+    typealias SwiftType = DurationInput
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DurationInput {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .ttl
+        
+        case 2: return .clockSkew
+        
+        case 3: return .minMargin
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: DurationInput, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .ttl:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .clockSkew:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .minMargin:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDurationInput_lift(_ buf: RustBuffer) throws -> DurationInput {
+    return try FfiConverterTypeDurationInput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDurationInput_lower(_ value: DurationInput) -> RustBuffer {
+    return FfiConverterTypeDurationInput.lower(value)
+}
+
+
+
+/**
+ * The kind of a devtoken error: one exception class (or enum case) per kind in each face.
+ */
+
+public enum ErrorKind: Equatable, Hashable {
+    
+    case invalidKey
+    case invalidClaim
+    case malformedToken
+    case badSignature
+    case invalidOption
+    case refreshTooSoon
+    case appleRejected
+    case quotaExceeded
+    case network
+    case malformedResponse
+    case io
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ErrorKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
+    typealias SwiftType = ErrorKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ErrorKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .invalidKey
+        
+        case 2: return .invalidClaim
+        
+        case 3: return .malformedToken
+        
+        case 4: return .badSignature
+        
+        case 5: return .invalidOption
+        
+        case 6: return .refreshTooSoon
+        
+        case 7: return .appleRejected
+        
+        case 8: return .quotaExceeded
+        
+        case 9: return .network
+        
+        case 10: return .malformedResponse
+        
+        case 11: return .io
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ErrorKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .invalidKey:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .invalidClaim:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .malformedToken:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .badSignature:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .invalidOption:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .refreshTooSoon:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .appleRejected:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .quotaExceeded:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .network:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .malformedResponse:
+            writeInt(&buf, Int32(10))
+        
+        
+        case .io:
+            writeInt(&buf, Int32(11))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErrorKind_lift(_ buf: RustBuffer) throws -> ErrorKind {
+    return try FfiConverterTypeErrorKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErrorKind_lower(_ value: ErrorKind) -> RustBuffer {
+    return FfiConverterTypeErrorKind.lower(value)
+}
+
+
+
+/**
  * How serious a finding is.
  */
 
@@ -3566,8 +3843,9 @@ public func FfiConverterTypeSigningBackend_lower(_ value: SigningBackend) -> Rus
 
 /**
  * Every devtoken failure. `reason` is the core's full sentence (named so that it does not
- * clash with the `message` of Kotlin and Swift errors); `field` and `rule` are the core's
- * stable codes (see `tests/vectors/errors.json`).
+ * clash with the `message` of Kotlin and Swift errors); `kind`, `field` and `rule` are the
+ * core's stable codes (see `tests/vectors/errors.json`), so the Kotlin and Swift layers read
+ * them instead of restating them.
  */
 public 
 enum TokenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
@@ -3577,12 +3855,15 @@ enum TokenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * The key is not a usable P-256 key; `rule` says why (`encrypted`, `wrong_curve`, ...).
      */
-    case InvalidKey(reason: String, field: String, rule: String
+    case InvalidKey(reason: String, kind: String, 
+        /**
+         * Always `key`.
+         */field: String, rule: String
     )
     /**
      * A claim or header field breaks a rule of the service.
      */
-    case InvalidClaim(reason: String, 
+    case InvalidClaim(reason: String, kind: String, 
         /**
          * The JWT member at fault (`iss`, `exp`, `kid`, ...).
          */field: String, 
@@ -3593,22 +3874,22 @@ enum TokenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * The text is not a compact JWS.
      */
-    case MalformedToken(reason: String
+    case MalformedToken(reason: String, kind: String
     )
     /**
      * The signature is not a valid ES256 signature by the given key.
      */
-    case BadSignature(reason: String
+    case BadSignature(reason: String, kind: String
     )
     /**
      * A file could not be read.
      */
-    case Io(reason: String
+    case Io(reason: String, kind: String
     )
     /**
      * An option (clock skew, margins, network settings) or a provider template is not usable.
      */
-    case InvalidOption(reason: String, 
+    case InvalidOption(reason: String, kind: String, 
         /**
          * The option at fault (`clock_skew_secs`, `margin_fraction`, ...).
          */field: String, 
@@ -3619,7 +3900,7 @@ enum TokenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * A forced refresh would replace a provider token sooner than Apple allows.
      */
-    case RefreshTooSoon(reason: String, 
+    case RefreshTooSoon(reason: String, kind: String, 
         /**
          * Seconds until a refresh is allowed.
          */waitSecs: Int64
@@ -3627,7 +3908,7 @@ enum TokenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * Apple refused the token (HTTP 401/403).
      */
-    case AppleRejected(reason: String, 
+    case AppleRejected(reason: String, kind: String, 
         /**
          * The HTTP status.
          */status: Int32, 
@@ -3644,7 +3925,7 @@ enum TokenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * Apple answered 429: the daily quota is used up. Not retried.
      */
-    case QuotaExceeded(reason: String, 
+    case QuotaExceeded(reason: String, kind: String, 
         /**
          * The Retry-After header in seconds, when Apple sent one.
          */retryAfterSecs: Int64?
@@ -3652,7 +3933,7 @@ enum TokenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * The server could not be reached, or kept answering 5xx, after every retry.
      */
-    case Network(reason: String, 
+    case Network(reason: String, kind: String, 
         /**
          * How many requests were made.
          */attempts: Int32
@@ -3660,7 +3941,10 @@ enum TokenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * A 2xx answer whose body is not what Apple documents.
      */
-    case MalformedResponse(reason: String
+    case MalformedResponse(reason: String, kind: String, 
+        /**
+         * The HTTP status.
+         */status: Int32
     )
 
     
@@ -3693,34 +3977,42 @@ public struct FfiConverterTypeTokenError: FfiConverterRustBuffer {
         
         case 1: return .InvalidKey(
             reason: try FfiConverterString.read(from: &buf), 
+            kind: try FfiConverterString.read(from: &buf), 
             field: try FfiConverterString.read(from: &buf), 
             rule: try FfiConverterString.read(from: &buf)
             )
         case 2: return .InvalidClaim(
             reason: try FfiConverterString.read(from: &buf), 
+            kind: try FfiConverterString.read(from: &buf), 
             field: try FfiConverterString.read(from: &buf), 
             rule: try FfiConverterString.read(from: &buf)
             )
         case 3: return .MalformedToken(
-            reason: try FfiConverterString.read(from: &buf)
+            reason: try FfiConverterString.read(from: &buf), 
+            kind: try FfiConverterString.read(from: &buf)
             )
         case 4: return .BadSignature(
-            reason: try FfiConverterString.read(from: &buf)
+            reason: try FfiConverterString.read(from: &buf), 
+            kind: try FfiConverterString.read(from: &buf)
             )
         case 5: return .Io(
-            reason: try FfiConverterString.read(from: &buf)
+            reason: try FfiConverterString.read(from: &buf), 
+            kind: try FfiConverterString.read(from: &buf)
             )
         case 6: return .InvalidOption(
             reason: try FfiConverterString.read(from: &buf), 
+            kind: try FfiConverterString.read(from: &buf), 
             field: try FfiConverterString.read(from: &buf), 
             rule: try FfiConverterString.read(from: &buf)
             )
         case 7: return .RefreshTooSoon(
             reason: try FfiConverterString.read(from: &buf), 
+            kind: try FfiConverterString.read(from: &buf), 
             waitSecs: try FfiConverterInt64.read(from: &buf)
             )
         case 8: return .AppleRejected(
             reason: try FfiConverterString.read(from: &buf), 
+            kind: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterInt32.read(from: &buf), 
             appleMessage: try FfiConverterString.read(from: &buf), 
             details: try FfiConverterSequenceString.read(from: &buf), 
@@ -3728,14 +4020,18 @@ public struct FfiConverterTypeTokenError: FfiConverterRustBuffer {
             )
         case 9: return .QuotaExceeded(
             reason: try FfiConverterString.read(from: &buf), 
+            kind: try FfiConverterString.read(from: &buf), 
             retryAfterSecs: try FfiConverterOptionInt64.read(from: &buf)
             )
         case 10: return .Network(
             reason: try FfiConverterString.read(from: &buf), 
+            kind: try FfiConverterString.read(from: &buf), 
             attempts: try FfiConverterInt32.read(from: &buf)
             )
         case 11: return .MalformedResponse(
-            reason: try FfiConverterString.read(from: &buf)
+            reason: try FfiConverterString.read(from: &buf), 
+            kind: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterInt32.read(from: &buf)
             )
 
          default: throw UniffiInternalError.unexpectedEnumCase
@@ -3749,72 +4045,84 @@ public struct FfiConverterTypeTokenError: FfiConverterRustBuffer {
 
         
         
-        case let .InvalidKey(reason,field,rule):
+        case let .InvalidKey(reason,kind,field,rule):
             writeInt(&buf, Int32(1))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(field, into: &buf)
             FfiConverterString.write(rule, into: &buf)
             
         
-        case let .InvalidClaim(reason,field,rule):
+        case let .InvalidClaim(reason,kind,field,rule):
             writeInt(&buf, Int32(2))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(field, into: &buf)
             FfiConverterString.write(rule, into: &buf)
             
         
-        case let .MalformedToken(reason):
+        case let .MalformedToken(reason,kind):
             writeInt(&buf, Int32(3))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(kind, into: &buf)
             
         
-        case let .BadSignature(reason):
+        case let .BadSignature(reason,kind):
             writeInt(&buf, Int32(4))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(kind, into: &buf)
             
         
-        case let .Io(reason):
+        case let .Io(reason,kind):
             writeInt(&buf, Int32(5))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(kind, into: &buf)
             
         
-        case let .InvalidOption(reason,field,rule):
+        case let .InvalidOption(reason,kind,field,rule):
             writeInt(&buf, Int32(6))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(field, into: &buf)
             FfiConverterString.write(rule, into: &buf)
             
         
-        case let .RefreshTooSoon(reason,waitSecs):
+        case let .RefreshTooSoon(reason,kind,waitSecs):
             writeInt(&buf, Int32(7))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(kind, into: &buf)
             FfiConverterInt64.write(waitSecs, into: &buf)
             
         
-        case let .AppleRejected(reason,status,appleMessage,details,findings):
+        case let .AppleRejected(reason,kind,status,appleMessage,details,findings):
             writeInt(&buf, Int32(8))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(kind, into: &buf)
             FfiConverterInt32.write(status, into: &buf)
             FfiConverterString.write(appleMessage, into: &buf)
             FfiConverterSequenceString.write(details, into: &buf)
             FfiConverterSequenceTypeFinding.write(findings, into: &buf)
             
         
-        case let .QuotaExceeded(reason,retryAfterSecs):
+        case let .QuotaExceeded(reason,kind,retryAfterSecs):
             writeInt(&buf, Int32(9))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(kind, into: &buf)
             FfiConverterOptionInt64.write(retryAfterSecs, into: &buf)
             
         
-        case let .Network(reason,attempts):
+        case let .Network(reason,kind,attempts):
             writeInt(&buf, Int32(10))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(kind, into: &buf)
             FfiConverterInt32.write(attempts, into: &buf)
             
         
-        case let .MalformedResponse(reason):
+        case let .MalformedResponse(reason,kind,status):
             writeInt(&buf, Int32(11))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterInt32.write(status, into: &buf)
             
         }
     }
@@ -4157,6 +4465,17 @@ public func decodeToken(token: String)throws  -> DecodedToken  {
 })
 }
 /**
+ * The core's stable code of `kind` (`invalid_claim`), as `TokenError`'s `kind` carries it.
+ */
+public func errorKindCode(kind: ErrorKind) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_func_error_kind_code(
+        FfiConverterTypeErrorKind_lower(kind),uniffiCallStatus
+    )
+})
+}
+/**
  * A fresh P-256 private key as PKCS#8 PEM, for local testing.
  */
 public func generatePrivateKeyPem()throws  -> String  {
@@ -4190,6 +4509,19 @@ public func inspectTokenAt(token: String, service: Service?, publicKeyPem: Strin
         FfiConverterOptionTypeService.lower(service),
         FfiConverterOptionString.lower(publicKeyPem),
         FfiConverterInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+/**
+ * The warnings for a signed token of `service` that Apple's pages allow but Apple has refused
+ * in the field (`devtoken::field::lifetime_warning`): what the CLI prints after signing.
+ */
+public func lifetimeWarnings(token: String, service: Service)throws  -> [Finding]  {
+    return try  FfiConverterSequenceTypeFinding.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_func_lifetime_warnings(
+        FfiConverterString.lower(token),
+        FfiConverterTypeService_lower(service),uniffiCallStatus
     )
 })
 }
@@ -4234,6 +4566,21 @@ public func verifyToken(token: String, publicKeyPem: String)throws  -> DecodedTo
     uniffi_devtoken_fn_func_verify_token(
         FfiConverterString.lower(token),
         FfiConverterString.lower(publicKeyPem),uniffiCallStatus
+    )
+})
+}
+/**
+ * The whole seconds of the duration `seconds + nanos · 10⁻⁹`, or the core's error for `input`
+ * (rule `whole_seconds` for a fraction of a second): what the Swift layer's `Duration`s go
+ * through.
+ */
+public func wholeSeconds(input: DurationInput, seconds: Int64, nanos: Int64)throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_func_whole_seconds(
+        FfiConverterTypeDurationInput_lower(input),
+        FfiConverterInt64.lower(seconds),
+        FfiConverterInt64.lower(nanos),uniffiCallStatus
     )
 })
 }
@@ -4291,6 +4638,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_func_decode_token() != 17322) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_devtoken_checksum_func_error_kind_code() != 5984) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_devtoken_checksum_func_generate_private_key_pem() != 34098) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4298,6 +4648,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_func_inspect_token_at() != 35890) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_func_lifetime_warnings() != 12069) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_func_service_name() != 63915) {
@@ -4310,6 +4663,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_func_verify_token() != 3525) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_func_whole_seconds() != 5836) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_func_probe() != 40983) {
@@ -4360,7 +4716,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_method_tokenprovider_expires_at() != 27345) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_tokenprovider_force_refresh() != 63225) {
+    if (uniffi_devtoken_checksum_method_tokenprovider_force_refresh() != 62886) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() != 21075) {

@@ -31,5 +31,26 @@ import Testing
         #expect(maps.options.connectTimeoutMs == defaults.connectTimeoutMs)
         #expect(maps.options.readTimeoutMs == defaults.readTimeoutMs)
         #expect(maps.options.maxRetries == defaults.maxRetries)
+        #expect(maps.options.deadlineMs == defaults.deadlineMs)
+        let given = try MapsTokenProvider(
+            signer: Signer.generate(keyId: "ABC123DEFG"), claims: Claims(issuer: "DEF123GHIJ"),
+            network: NetworkOptions(deadlineMs: 2500))
+        #expect(given.options.deadlineMs == 2500)
+        let late = #expect(throws: DevTokenError.self) {
+            try MapsTokenProvider(
+                signer: Signer.generate(keyId: "ABC123DEFG"), claims: Claims(issuer: "DEF123GHIJ"),
+                network: NetworkOptions(deadlineMs: -1))
+        }
+        #expect(late?.field == "deadline")
+        #expect(late?.rule == "range")
+    }
+
+    @Test func defaultsOfEveryFace() {
+        // The fields Python's core_defaults() reports too, from the same core record.
+        #expect(defaults.providerReusePerRequestTokens == false)
+        #expect((defaults.apnsRenewAfterSecs ?? 0) > 0)
+        #expect((defaults.deviceCheckRenewAfterSecs ?? 0) > 0)
+        #expect(defaults.userAgent.hasPrefix("devtoken/"))
+        #expect(defaults.deadlineMs > 0)
     }
 }

@@ -69,6 +69,21 @@ import Testing
                 minMargin: vector.options?.minMarginSecs.map { .seconds($0) }, clock: ManualClock(now: 1_700_000_000))
         case "probe":
             _ = try probe(service!, token: vector.token!, network: network(vector.network))
+        case "duration":
+            let given = Duration.seconds(vector.seconds!) + Duration.nanoseconds(vector.nanos!)
+            switch vector.input {
+            case "ttl":
+                _ = try Fixtures.vectorSigner().signToken(
+                    .appleMusic, claims: Claims(issuer: "DEF123GHIJ", ttl: given), at: Self.now)
+            case "clock_skew":
+                _ = try Signer(pem: key.pem, keyId: key.keyId, clockSkew: given)
+            case "min_margin":
+                _ = try MapsTokenProvider(
+                    signer: Fixtures.vectorSigner(), claims: Claims(issuer: "DEF123GHIJ"), minMargin: given,
+                    clock: ManualClock(now: 1_700_000_000))
+            default:
+                Issue.record("unknown duration input \(String(describing: vector.input))")
+            }
         default:
             Issue.record("unknown op \(vector.op)")
         }

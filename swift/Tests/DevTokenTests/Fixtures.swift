@@ -128,6 +128,9 @@ struct ErrorVectors: Decodable, Sendable {
         let network: Network?
         let clientId: String?
         let teamId: String?
+        let input: String?
+        let seconds: Int64?
+        let nanos: Int64?
         let expect: Expect
 
         var description: String { name }

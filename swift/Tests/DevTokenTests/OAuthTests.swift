@@ -249,6 +249,10 @@ struct OAuthTests {
             try await Self.provider(.schoolManager, at: apple, clock: clock).accessToken()
         }
         #expect(malformed?.kind == "malformed_response")
+        guard case .malformedResponse(status: 200, _) = malformed else {
+            Issue.record("expected malformedResponse with the HTTP status, got \(String(describing: malformed))")
+            return
+        }
         // One 500, then the retry (request 8) gets the token.
         #expect(try await Self.provider(.appleAds, at: apple, clock: clock).accessToken() == "oauth-8")
     }

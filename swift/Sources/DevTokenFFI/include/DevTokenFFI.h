@@ -515,6 +515,11 @@ RustBuffer uniffi_devtoken_fn_func_core_defaults(RustCallStatus *_Nonnull out_st
 RustBuffer uniffi_devtoken_fn_func_decode_token(RustBuffer token, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_ERROR_KIND_CODE
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_ERROR_KIND_CODE
+RustBuffer uniffi_devtoken_fn_func_error_kind_code(RustBuffer kind, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_GENERATE_PRIVATE_KEY_PEM
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_GENERATE_PRIVATE_KEY_PEM
 RustBuffer uniffi_devtoken_fn_func_generate_private_key_pem(RustCallStatus *_Nonnull out_status
@@ -529,6 +534,11 @@ RustBuffer uniffi_devtoken_fn_func_inspect_token(RustBuffer token, RustBuffer se
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_INSPECT_TOKEN_AT
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_INSPECT_TOKEN_AT
 RustBuffer uniffi_devtoken_fn_func_inspect_token_at(RustBuffer token, RustBuffer service, RustBuffer public_key_pem, int64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_LIFETIME_WARNINGS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_LIFETIME_WARNINGS
+RustBuffer uniffi_devtoken_fn_func_lifetime_warnings(RustBuffer token, RustBuffer service, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_SERVICE_NAME
@@ -550,6 +560,11 @@ RustBuffer uniffi_devtoken_fn_func_service_names(RustCallStatus *_Nonnull out_st
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_VERIFY_TOKEN
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_VERIFY_TOKEN
 RustBuffer uniffi_devtoken_fn_func_verify_token(RustBuffer token, RustBuffer public_key_pem, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_WHOLE_SECONDS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_WHOLE_SECONDS
+int64_t uniffi_devtoken_fn_func_whole_seconds(RustBuffer input, int64_t seconds, int64_t nanos, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_PROBE
@@ -840,6 +855,12 @@ uint16_t uniffi_devtoken_checksum_func_decode_token(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_ERROR_KIND_CODE
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_ERROR_KIND_CODE
+uint16_t uniffi_devtoken_checksum_func_error_kind_code(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_GENERATE_PRIVATE_KEY_PEM
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_GENERATE_PRIVATE_KEY_PEM
 uint16_t uniffi_devtoken_checksum_func_generate_private_key_pem(void
@@ -855,6 +876,12 @@ uint16_t uniffi_devtoken_checksum_func_inspect_token(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_INSPECT_TOKEN_AT
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_INSPECT_TOKEN_AT
 uint16_t uniffi_devtoken_checksum_func_inspect_token_at(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_LIFETIME_WARNINGS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_LIFETIME_WARNINGS
+uint16_t uniffi_devtoken_checksum_func_lifetime_warnings(void
     
 );
 #endif
@@ -879,6 +906,12 @@ uint16_t uniffi_devtoken_checksum_func_service_names(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_VERIFY_TOKEN
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_VERIFY_TOKEN
 uint16_t uniffi_devtoken_checksum_func_verify_token(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_WHOLE_SECONDS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_WHOLE_SECONDS
+uint16_t uniffi_devtoken_checksum_func_whole_seconds(void
     
 );
 #endif

@@ -26,7 +26,7 @@ typealias ProviderOptions = dev.devtoken.ffi.ProviderOptions
 /** A clock that moves only when told to, for tests of [TokenProvider]. */
 typealias ManualClock = dev.devtoken.ffi.ManualClock
 
-/** How HTTP requests to Apple are made: base URL, timeouts, user agent, extra CA, retries. */
+/** How HTTP requests to Apple are made: base URL, timeouts, user agent, extra CA, retries, deadline. */
 typealias NetworkOptions = dev.devtoken.ffi.NetworkOptions
 
 /** What a service's test endpoint said of a token. */
@@ -65,7 +65,7 @@ typealias PromotionalOfferV1Signature = dev.devtoken.ffi.PromotionalOfferV1Signa
 /**
  * Base class of every devtoken error. [message] is the core's full sentence; [kind], [field] and
  * [rule] are the core's stable codes (`tests/vectors/errors.json` lists them), the same in every
- * language.
+ * language, read from the core's error (never restated here).
  */
 sealed class DevTokenException(
     message: String,
@@ -78,62 +78,71 @@ sealed class DevTokenException(
 ) : RuntimeException(message)
 
 /** The key is not a usable P-256 key; [rule] says why (`encrypted`, `wrong_curve`, ...). */
-class InvalidKeyException(message: String, field: String, rule: String) :
-    DevTokenException(message, "invalid_key", field, rule)
+class InvalidKeyException internal constructor(error: TokenException.InvalidKey) :
+    DevTokenException(error.reason, error.kind, error.field, error.rule)
 
 /** A claim or header field breaks a rule of the service. */
-class InvalidClaimsException(message: String, field: String, rule: String) :
-    DevTokenException(message, "invalid_claim", field, rule)
+class InvalidClaimsException internal constructor(error: TokenException.InvalidClaim) :
+    DevTokenException(error.reason, error.kind, error.field, error.rule)
 
 /** The text is not a compact JWS. */
-class MalformedTokenException(message: String) : DevTokenException(message, "malformed_token")
+class MalformedTokenException internal constructor(error: TokenException.MalformedToken) :
+    DevTokenException(error.reason, error.kind)
 
 /** The signature is not a valid ES256 signature by the given key. */
-class SignatureException(message: String) : DevTokenException(message, "bad_signature")
+class SignatureException internal constructor(error: TokenException.BadSignature) :
+    DevTokenException(error.reason, error.kind)
 
 /** A key file could not be read. */
-class KeyFileException(message: String) : DevTokenException(message, "io")
+class KeyFileException internal constructor(error: TokenException.Io) : DevTokenException(error.reason, error.kind)
 
 /** An option (clock skew, margins, network settings) or a provider's claims template is not usable. */
-class InvalidOptionException(message: String, field: String, rule: String) :
-    DevTokenException(message, "invalid_option", field, rule)
+class InvalidOptionException internal constructor(error: TokenException.InvalidOption) :
+    DevTokenException(error.reason, error.kind, error.field, error.rule)
 
 /** Apple refused the token (HTTP 401/403); [findings] explain what is wrong with it. */
-class AppleRejectedException(
-    message: String,
+class AppleRejectedException internal constructor(error: TokenException.AppleRejected) :
+    DevTokenException(error.reason, error.kind) {
     /** The HTTP status. */
-    val status: Int,
+    val status: Int = error.status
+
     /** Apple's error message (or the raw body when it is not an ErrorResponse). */
-    val appleMessage: String,
+    val appleMessage: String = error.appleMessage
+
     /** Apple's error details. */
-    val details: List<String>,
+    val details: List<String> = error.details
+
     /** What [inspectToken] finds wrong with the token that was sent. */
-    val findings: List<Finding>,
-) : DevTokenException(message, "apple_rejected")
+    val findings: List<Finding> = error.findings
+}
 
 /** Apple answered 429: the daily quota is used up. Not retried. */
-class QuotaExceededException(
-    message: String,
+class QuotaExceededException internal constructor(error: TokenException.QuotaExceeded) :
+    DevTokenException(error.reason, error.kind) {
     /** The Retry-After header in seconds, when Apple sent one. */
-    val retryAfterSecs: Long?,
-) : DevTokenException(message, "quota_exceeded")
+    val retryAfterSecs: Long? = error.retryAfterSecs
+}
 
 /** The server could not be reached, or kept answering 5xx, after every retry. */
-class NetworkException(
-    message: String,
+class NetworkException internal constructor(error: TokenException.Network) :
+    DevTokenException(error.reason, error.kind) {
     /** How many requests were made. */
-    val attempts: Int,
-) : DevTokenException(message, "network")
+    val attempts: Int = error.attempts
+}
 
 /** A 2xx answer whose body is not what Apple documents. */
-class MalformedResponseException(message: String) : DevTokenException(message, "malformed_response")
+class MalformedResponseException internal constructor(error: TokenException.MalformedResponse) :
+    DevTokenException(error.reason, error.kind) {
+    /** The HTTP status. */
+    val status: Int = error.status
+}
 
 /** A forced refresh would replace a provider token sooner than Apple allows. */
-class RefreshTooSoonException(
-    message: String,
+class RefreshTooSoonException internal constructor(error: TokenException.RefreshTooSoon) :
+    DevTokenException(error.reason, error.kind) {
     /** Seconds until a refresh is allowed. */
-    val waitSecs: Long,
-) : DevTokenException(message, "refresh_too_soon")
+    val waitSecs: Long = error.waitSecs
+}
 
 /**
  * Runs [block], turning the generated error type into the [DevTokenException] tree. The `when` is
@@ -144,18 +153,17 @@ internal inline fun <T> translatingErrors(block: () -> T): T =
         block()
     } catch (error: TokenException) {
         throw when (error) {
-            is TokenException.InvalidKey -> InvalidKeyException(error.reason, error.field, error.rule)
-            is TokenException.InvalidClaim -> InvalidClaimsException(error.reason, error.field, error.rule)
-            is TokenException.MalformedToken -> MalformedTokenException(error.reason)
-            is TokenException.BadSignature -> SignatureException(error.reason)
-            is TokenException.Io -> KeyFileException(error.reason)
-            is TokenException.InvalidOption -> InvalidOptionException(error.reason, error.field, error.rule)
-            is TokenException.RefreshTooSoon -> RefreshTooSoonException(error.reason, error.waitSecs)
-            is TokenException.AppleRejected ->
-                AppleRejectedException(error.reason, error.status, error.appleMessage, error.details, error.findings)
-            is TokenException.QuotaExceeded -> QuotaExceededException(error.reason, error.retryAfterSecs)
-            is TokenException.Network -> NetworkException(error.reason, error.attempts)
-            is TokenException.MalformedResponse -> MalformedResponseException(error.reason)
+            is TokenException.InvalidKey -> InvalidKeyException(error)
+            is TokenException.InvalidClaim -> InvalidClaimsException(error)
+            is TokenException.MalformedToken -> MalformedTokenException(error)
+            is TokenException.BadSignature -> SignatureException(error)
+            is TokenException.Io -> KeyFileException(error)
+            is TokenException.InvalidOption -> InvalidOptionException(error)
+            is TokenException.RefreshTooSoon -> RefreshTooSoonException(error)
+            is TokenException.AppleRejected -> AppleRejectedException(error)
+            is TokenException.QuotaExceeded -> QuotaExceededException(error)
+            is TokenException.Network -> NetworkException(error)
+            is TokenException.MalformedResponse -> MalformedResponseException(error)
         }
     }
 
@@ -271,10 +279,11 @@ class Signer private constructor(internal val native: dev.devtoken.ffi.Signer) :
 }
 
 /**
- * A cached, self-renewing token following the service's reuse rule: long-lived tokens until a
- * margin before `exp`, APNs/DeviceCheck tokens for 40 minutes (never renewed within 20), App Store
- * Server / External Purchase Server tokens new for every call unless
- * [ProviderOptions.reusePerRequestTokens] is set. Thread-safe; reads of a fresh token never lock.
+ * A cached, self-renewing token following the service's reuse rule (the core's rule table):
+ * long-lived tokens until a margin before `exp`, APNs/DeviceCheck tokens until their renewal age
+ * ([coreDefaults]), never sooner than Apple's floor for a new provider token, App Store Server /
+ * External Purchase Server tokens new for every call unless [ProviderOptions.reusePerRequestTokens]
+ * is set. Thread-safe; reads of a fresh token never lock.
  *
  * ```kotlin
  * val apns = TokenProvider(signer, Service.APNS, Claims(issuer = "DEF123GHIJ"))
@@ -299,7 +308,7 @@ class TokenProvider
         /** This provider's id for [LeanCalls]. */
         internal val leanCallId: Long = native.leanCallId().toLong()
 
-        /** Signs a new token now, after Apple refused one (the APNs 20-minute floor still holds). */
+        /** Signs a new token now, after Apple refused one (the rule table's floor for APNs still holds). */
         fun forceRefresh(): String = translatingErrors { native.forceRefresh() }
 
         /** When the current token expires (UNIX seconds), if one has been signed. */
@@ -376,9 +385,9 @@ class MapsTokenProvider
 
 /**
  * An OAuth access token for Apple School Manager, Apple Business Manager or Apple Ads: a signed
- * client assertion (Apple Ads: client secret), renewed long before its 180 days, exchanged with a
- * `POST` to Apple's token endpoint; the access token is cached and exchanged again a margin
- * before `expires_in`, one exchange per renewal however many threads ask. [clientId] is
+ * client assertion (Apple Ads: client secret), renewed long before the rule table's limit,
+ * exchanged with a `POST` to Apple's token endpoint; the access token is cached and exchanged
+ * again a margin before `expires_in`, one exchange per renewal however many threads ask. [clientId] is
  * `SCHOOLAPI.<uuid>`, `BUSINESSAPI.<uuid>` or `SEARCHADS.<uuid>`; [teamId] is Apple Ads' `iss`
  * (School and Business Manager take none). The signer's key id is the portal's UUID. Options left
  * null take the core's defaults ([coreDefaults]). Thread-safe.
@@ -493,6 +502,13 @@ fun inspectToken(
 
 /** A fresh P-256 private key as PKCS#8 PEM, for local testing. */
 fun generatePrivateKeyPem(): String = translatingErrors { dev.devtoken.ffi.generatePrivateKeyPem() }
+
+/**
+ * The warnings for a signed [token] of [service] that Apple's pages allow but Apple has refused in
+ * the field (the core's `devtoken::field`): what the CLI prints after signing. Empty when there are none.
+ */
+fun lifetimeWarnings(token: String, service: Service): List<Finding> =
+    translatingErrors { dev.devtoken.ffi.lifetimeWarnings(token, service) }
 
 /** The command-line names of every service, in rule-table order. */
 fun serviceNames(): List<String> = dev.devtoken.ffi.serviceNames()

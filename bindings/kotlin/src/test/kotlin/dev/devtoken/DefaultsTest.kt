@@ -2,7 +2,9 @@ package dev.devtoken
 
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
 
 /** Options left out take the core's defaults, read from the core (never retyped in Kotlin). */
 class DefaultsTest {
@@ -39,7 +41,25 @@ class DefaultsTest {
                 assertEquals(defaults.connectTimeoutMs, it.options.connectTimeoutMs)
                 assertEquals(defaults.readTimeoutMs, it.options.readTimeoutMs)
                 assertEquals(defaults.maxRetries, it.options.maxRetries)
+                assertEquals(defaults.deadlineMs, it.options.deadlineMs)
             }
+            MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), NetworkOptions(deadlineMs = 2500)).use {
+                assertEquals(2500L, it.options.deadlineMs)
+            }
+            val late = assertThrows<InvalidOptionException> {
+                MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), NetworkOptions(deadlineMs = -1))
+            }
+            assertEquals("deadline" to "range", late.field to late.rule)
         }
+    }
+
+    @Test
+    fun defaultsOfEveryFace() {
+        // The fields Python's core_defaults() reports too, from the same core record.
+        assertEquals(false, defaults.providerReusePerRequestTokens)
+        assertTrue(defaults.apnsRenewAfterSecs!! > 0)
+        assertTrue(defaults.deviceCheckRenewAfterSecs!! > 0)
+        assertTrue(defaults.userAgent.startsWith("devtoken/"))
+        assertTrue(defaults.deadlineMs > 0)
     }
 }

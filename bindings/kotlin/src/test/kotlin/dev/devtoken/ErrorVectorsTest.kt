@@ -91,6 +91,18 @@ class ErrorVectorsTest {
                 }
             }
             "probe" -> probe(service(), case["token"] as String, network(case))
+            "duration" -> {
+                // Kotlin takes whole Long seconds only; this is the core call the Swift layer's
+                // Durations (and Python's timedeltas, in pyo3) go through.
+                val input =
+                    when (case["input"]) {
+                        "ttl" -> dev.devtoken.ffi.DurationInput.TTL
+                        "clock_skew" -> dev.devtoken.ffi.DurationInput.CLOCK_SKEW
+                        "min_margin" -> dev.devtoken.ffi.DurationInput.MIN_MARGIN
+                        else -> error("unknown duration input ${case["input"]}")
+                    }
+                translatingErrors { dev.devtoken.ffi.wholeSeconds(input, case.long("seconds")!!, case.long("nanos")!!) }
+            }
             else -> error("unknown op ${case["op"]}")
         }
     }

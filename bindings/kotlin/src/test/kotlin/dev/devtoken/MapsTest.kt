@@ -87,7 +87,10 @@ class MapsTest {
         assertEquals(3, network.attempts)
 
         apple.script.add(AppleStandIn.Answer(200, "not json"))
-        assertThrows<MalformedResponseException> { MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), options).accessToken() }
+        val malformed =
+            assertThrows<MalformedResponseException> { MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), options).accessToken() }
+        assertEquals(200, malformed.status)
+        assertEquals("malformed_response", malformed.kind)
 
         val stranger = MapsTokenProvider(Signer.generate("ABC123DEFG"), Claims(issuer = "DEF123GHIJ"), options)
         val rejected = assertThrows<AppleRejectedException> { stranger.accessToken() }

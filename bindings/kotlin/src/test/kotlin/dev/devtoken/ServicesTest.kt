@@ -177,4 +177,23 @@ class ServicesTest {
         assertTrue(checked.any { it.code == "signature_ok" })
         assertFalse(checked.any { it.level == Level.ERROR })
     }
+
+    @Test
+    fun lifetimeWarningsAreTheCoresFieldWarning() {
+        Signer.generate("ABC123DEFG").use { signer ->
+            val music = { days: Long ->
+                signer.signToken(Service.APPLE_MUSIC, Claims(issuer = TEAM, issuedAt = NOW, ttl = days * 86_400), now = NOW)
+            }
+            assertEquals(emptyList<Finding>(), lifetimeWarnings(music(180), Service.APPLE_MUSIC))
+            val warnings = lifetimeWarnings(music(182), Service.APPLE_MUSIC)
+            assertEquals(listOf(Level.WARNING to "lifetime_over_field_limit"), warnings.map { it.level to it.code })
+            // The same finding inspectToken reports for that token.
+            assertTrue(warnings[0] in inspectToken(music(182), Service.APPLE_MUSIC, now = NOW))
+            assertThrows<MalformedTokenException> { lifetimeWarnings("not-a-token", Service.APPLE_MUSIC) }
+        }
+    }
+
+    private companion object {
+        const val NOW = 1_700_000_000L
+    }
 }

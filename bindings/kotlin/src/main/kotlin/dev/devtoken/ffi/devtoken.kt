@@ -681,11 +681,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_devtoken_checksum_func_decode_token(
     ): Int
+    external fun uniffi_devtoken_checksum_func_error_kind_code(
+    ): Int
     external fun uniffi_devtoken_checksum_func_generate_private_key_pem(
     ): Int
     external fun uniffi_devtoken_checksum_func_inspect_token(
     ): Int
     external fun uniffi_devtoken_checksum_func_inspect_token_at(
+    ): Int
+    external fun uniffi_devtoken_checksum_func_lifetime_warnings(
     ): Int
     external fun uniffi_devtoken_checksum_func_service_name(
     ): Int
@@ -694,6 +698,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_devtoken_checksum_func_service_names(
     ): Int
     external fun uniffi_devtoken_checksum_func_verify_token(
+    ): Int
+    external fun uniffi_devtoken_checksum_func_whole_seconds(
     ): Int
     external fun uniffi_devtoken_checksum_func_probe(
     ): Int
@@ -907,11 +913,15 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_decode_token(`token`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_func_error_kind_code(`kind`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_generate_private_key_pem(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_inspect_token(`token`: RustBuffer.ByValue,`service`: RustBuffer.ByValue,`publicKeyPem`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_inspect_token_at(`token`: RustBuffer.ByValue,`service`: RustBuffer.ByValue,`publicKeyPem`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_func_lifetime_warnings(`token`: RustBuffer.ByValue,`service`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_service_name(`service`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -921,6 +931,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_verify_token(`token`: RustBuffer.ByValue,`publicKeyPem`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_func_whole_seconds(`input`: RustBuffer.ByValue,`seconds`: Long,`nanos`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_devtoken_fn_func_probe(`service`: RustBuffer.ByValue,`token`: RustBuffer.ByValue,`network`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_verify_promotional_offer_v1(`offer`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`signature`: RustBuffer.ByValue,`publicKeyPem`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1053,6 +1065,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_devtoken_checksum_func_decode_token() and 0xFFFF) != 17322) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_devtoken_checksum_func_error_kind_code() and 0xFFFF) != 5984) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_devtoken_checksum_func_generate_private_key_pem() and 0xFFFF) != 34098) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1060,6 +1075,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_func_inspect_token_at() and 0xFFFF) != 35890) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_func_lifetime_warnings() and 0xFFFF) != 12069) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_func_service_name() and 0xFFFF) != 63915) {
@@ -1072,6 +1090,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_func_verify_token() and 0xFFFF) != 3525) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_func_whole_seconds() and 0xFFFF) != 5836) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_func_probe() and 0xFFFF) != 40983) {
@@ -1122,7 +1143,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_devtoken_checksum_method_tokenprovider_expires_at() and 0xFFFF) != 27345) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_force_refresh() and 0xFFFF) != 63225) {
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_force_refresh() and 0xFFFF) != 62886) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() and 0xFFFF) != 21075) {
@@ -3328,7 +3349,7 @@ public interface TokenProviderInterface {
     fun `expiresAt`(): kotlin.Long?
     
     /**
-     * Signs a new token now (the APNs 20-minute floor still holds).
+     * Signs a new token now (the rule table's floor for APNs still holds).
      */
     fun `forceRefresh`(): kotlin.String
     
@@ -3516,7 +3537,7 @@ open class TokenProvider: Disposable, AutoCloseable, TokenProviderInterface
 
     
     /**
-     * Signs a new token now (the APNs 20-minute floor still holds).
+     * Signs a new token now (the rule table's floor for APNs still holds).
      */
     @Throws(TokenException::class)override fun `forceRefresh`(): kotlin.String {
             return FfiConverterString.lift(
@@ -3794,7 +3815,7 @@ public object FfiConverterTypeClaims: FfiConverterRustBuffer<Claims> {
 
 
 /**
- * The core's defaults, for callers and for tests that check an omitted option takes them.
+ * The core's defaults (`devtoken::core_defaults()`), durations in this face's units.
  */
 data class CoreDefaults (
     /**
@@ -3813,9 +3834,19 @@ data class CoreDefaults (
     var `providerMinMarginSecs`: kotlin.Long
     , 
     /**
+     * `TokenProvider`: whether App Store Server / External Purchase Server tokens are reused.
+     */
+    var `providerReusePerRequestTokens`: kotlin.Boolean
+    , 
+    /**
      * `TokenProvider` for APNs: renew this long after signing (the rule table's value).
      */
-    var `apnsRenewAfterSecs`: kotlin.Long
+    var `apnsRenewAfterSecs`: kotlin.Long?
+    , 
+    /**
+     * `TokenProvider` for DeviceCheck: renew this long after signing (the rule table's value).
+     */
+    var `deviceCheckRenewAfterSecs`: kotlin.Long?
     , 
     /**
      * `MapsTokenProvider`: exchange again when less than this fraction is left.
@@ -3838,9 +3869,19 @@ data class CoreDefaults (
     var `readTimeoutMs`: kotlin.Long
     , 
     /**
+     * Network: the User-Agent header.
+     */
+    var `userAgent`: kotlin.String
+    , 
+    /**
      * Network: retries after a 5xx answer or a connection failure.
      */
     var `maxRetries`: kotlin.Long
+    , 
+    /**
+     * Network: the overall deadline of one call, retries and waits included, in milliseconds.
+     */
+    var `deadlineMs`: kotlin.Long
     
 ){
     
@@ -3860,10 +3901,14 @@ public object FfiConverterTypeCoreDefaults: FfiConverterRustBuffer<CoreDefaults>
             FfiConverterLong.read(buf),
             FfiConverterDouble.read(buf),
             FfiConverterLong.read(buf),
-            FfiConverterLong.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
             FfiConverterDouble.read(buf),
             FfiConverterLong.read(buf),
             FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
             FfiConverterLong.read(buf),
             FfiConverterLong.read(buf),
         )
@@ -3873,24 +3918,32 @@ public object FfiConverterTypeCoreDefaults: FfiConverterRustBuffer<CoreDefaults>
             FfiConverterLong.allocationSize(value.`clockSkewSecs`) +
             FfiConverterDouble.allocationSize(value.`providerMarginFraction`) +
             FfiConverterLong.allocationSize(value.`providerMinMarginSecs`) +
-            FfiConverterLong.allocationSize(value.`apnsRenewAfterSecs`) +
+            FfiConverterBoolean.allocationSize(value.`providerReusePerRequestTokens`) +
+            FfiConverterOptionalLong.allocationSize(value.`apnsRenewAfterSecs`) +
+            FfiConverterOptionalLong.allocationSize(value.`deviceCheckRenewAfterSecs`) +
             FfiConverterDouble.allocationSize(value.`mapsMarginFraction`) +
             FfiConverterLong.allocationSize(value.`mapsMinMarginSecs`) +
             FfiConverterLong.allocationSize(value.`connectTimeoutMs`) +
             FfiConverterLong.allocationSize(value.`readTimeoutMs`) +
-            FfiConverterLong.allocationSize(value.`maxRetries`)
+            FfiConverterString.allocationSize(value.`userAgent`) +
+            FfiConverterLong.allocationSize(value.`maxRetries`) +
+            FfiConverterLong.allocationSize(value.`deadlineMs`)
     )
 
     override fun write(value: CoreDefaults, buf: ByteBuffer) {
             FfiConverterLong.write(value.`clockSkewSecs`, buf)
             FfiConverterDouble.write(value.`providerMarginFraction`, buf)
             FfiConverterLong.write(value.`providerMinMarginSecs`, buf)
-            FfiConverterLong.write(value.`apnsRenewAfterSecs`, buf)
+            FfiConverterBoolean.write(value.`providerReusePerRequestTokens`, buf)
+            FfiConverterOptionalLong.write(value.`apnsRenewAfterSecs`, buf)
+            FfiConverterOptionalLong.write(value.`deviceCheckRenewAfterSecs`, buf)
             FfiConverterDouble.write(value.`mapsMarginFraction`, buf)
             FfiConverterLong.write(value.`mapsMinMarginSecs`, buf)
             FfiConverterLong.write(value.`connectTimeoutMs`, buf)
             FfiConverterLong.write(value.`readTimeoutMs`, buf)
+            FfiConverterString.write(value.`userAgent`, buf)
             FfiConverterLong.write(value.`maxRetries`, buf)
+            FfiConverterLong.write(value.`deadlineMs`, buf)
     }
 }
 
@@ -3971,6 +4024,11 @@ data class EffectiveMapsOptions (
      * Retries after a 5xx answer or a connection failure.
      */
     var `maxRetries`: kotlin.Long
+    , 
+    /**
+     * The overall deadline of one call, retries and waits included, in milliseconds.
+     */
+    var `deadlineMs`: kotlin.Long
     
 ){
     
@@ -3992,6 +4050,7 @@ public object FfiConverterTypeEffectiveMapsOptions: FfiConverterRustBuffer<Effec
             FfiConverterLong.read(buf),
             FfiConverterLong.read(buf),
             FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
         )
     }
 
@@ -4000,7 +4059,8 @@ public object FfiConverterTypeEffectiveMapsOptions: FfiConverterRustBuffer<Effec
             FfiConverterLong.allocationSize(value.`minMarginSecs`) +
             FfiConverterLong.allocationSize(value.`connectTimeoutMs`) +
             FfiConverterLong.allocationSize(value.`readTimeoutMs`) +
-            FfiConverterLong.allocationSize(value.`maxRetries`)
+            FfiConverterLong.allocationSize(value.`maxRetries`) +
+            FfiConverterLong.allocationSize(value.`deadlineMs`)
     )
 
     override fun write(value: EffectiveMapsOptions, buf: ByteBuffer) {
@@ -4009,6 +4069,7 @@ public object FfiConverterTypeEffectiveMapsOptions: FfiConverterRustBuffer<Effec
             FfiConverterLong.write(value.`connectTimeoutMs`, buf)
             FfiConverterLong.write(value.`readTimeoutMs`, buf)
             FfiConverterLong.write(value.`maxRetries`, buf)
+            FfiConverterLong.write(value.`deadlineMs`, buf)
     }
 }
 
@@ -4245,6 +4306,11 @@ data class NetworkOptions (
      * Retries after a 5xx answer or a connection failure.
      */
     var `maxRetries`: kotlin.Long? = null 
+    , 
+    /**
+     * The overall deadline of one call, retries and waits included, in milliseconds.
+     */
+    var `deadlineMs`: kotlin.Long? = null 
     
 ){
     
@@ -4267,6 +4333,7 @@ public object FfiConverterTypeNetworkOptions: FfiConverterRustBuffer<NetworkOpti
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
         )
     }
 
@@ -4276,7 +4343,8 @@ public object FfiConverterTypeNetworkOptions: FfiConverterRustBuffer<NetworkOpti
             FfiConverterOptionalLong.allocationSize(value.`readTimeoutMs`) +
             FfiConverterOptionalString.allocationSize(value.`userAgent`) +
             FfiConverterOptionalString.allocationSize(value.`extraCaPem`) +
-            FfiConverterOptionalLong.allocationSize(value.`maxRetries`)
+            FfiConverterOptionalLong.allocationSize(value.`maxRetries`) +
+            FfiConverterOptionalLong.allocationSize(value.`deadlineMs`)
     )
 
     override fun write(value: NetworkOptions, buf: ByteBuffer) {
@@ -4286,6 +4354,7 @@ public object FfiConverterTypeNetworkOptions: FfiConverterRustBuffer<NetworkOpti
             FfiConverterOptionalString.write(value.`userAgent`, buf)
             FfiConverterOptionalString.write(value.`extraCaPem`, buf)
             FfiConverterOptionalLong.write(value.`maxRetries`, buf)
+            FfiConverterOptionalLong.write(value.`deadlineMs`, buf)
     }
 }
 
@@ -4650,6 +4719,99 @@ public object FfiConverterTypeProviderOptions: FfiConverterRustBuffer<ProviderOp
 
 
 /**
+ * A duration a face takes in its own type where the core counts whole seconds.
+ */
+
+enum class DurationInput {
+    
+    /**
+     * `Claims.ttl` (refused as an invalid `exp`).
+     */
+    TTL,
+    /**
+     * A signer's clock skew (`clock_skew_secs`).
+     */
+    CLOCK_SKEW,
+    /**
+     * A provider's smallest renewal margin (`min_margin_secs`).
+     */
+    MIN_MARGIN;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDurationInput: FfiConverterRustBuffer<DurationInput> {
+    override fun read(buf: ByteBuffer) = try {
+        DurationInput.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: DurationInput) = 4UL
+
+    override fun write(value: DurationInput, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * The kind of a devtoken error: one exception class (or enum case) per kind in each face.
+ */
+
+enum class ErrorKind {
+    
+    INVALID_KEY,
+    INVALID_CLAIM,
+    MALFORMED_TOKEN,
+    BAD_SIGNATURE,
+    INVALID_OPTION,
+    REFRESH_TOO_SOON,
+    APPLE_REJECTED,
+    QUOTA_EXCEEDED,
+    NETWORK,
+    MALFORMED_RESPONSE,
+    IO;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeErrorKind: FfiConverterRustBuffer<ErrorKind> {
+    override fun read(buf: ByteBuffer) = try {
+        ErrorKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ErrorKind) = 4UL
+
+    override fun write(value: ErrorKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * How serious a finding is.
  */
 
@@ -4783,8 +4945,9 @@ public object FfiConverterTypeSigningBackend: FfiConverterRustBuffer<SigningBack
 
 /**
  * Every devtoken failure. `reason` is the core's full sentence (named so that it does not
- * clash with the `message` of Kotlin and Swift errors); `field` and `rule` are the core's
- * stable codes (see `tests/vectors/errors.json`).
+ * clash with the `message` of Kotlin and Swift errors); `kind`, `field` and `rule` are the
+ * core's stable codes (see `tests/vectors/errors.json`), so the Kotlin and Swift layers read
+ * them instead of restating them.
  */
 sealed class TokenException: kotlin.Exception() {
     
@@ -4795,12 +4958,17 @@ sealed class TokenException: kotlin.Exception() {
         
         val `reason`: kotlin.String, 
         
+        val `kind`: kotlin.String, 
+        
+        /**
+         * Always `key`.
+         */
         val `field`: kotlin.String, 
         
         val `rule`: kotlin.String
         ) : TokenException() {
         override val message
-            get() = "reason=${ `reason` }, field=${ `field` }, rule=${ `rule` }"
+            get() = "reason=${ `reason` }, kind=${ `kind` }, field=${ `field` }, rule=${ `rule` }"
     }
     
     /**
@@ -4809,6 +4977,8 @@ sealed class TokenException: kotlin.Exception() {
     class InvalidClaim(
         
         val `reason`: kotlin.String, 
+        
+        val `kind`: kotlin.String, 
         
         /**
          * The JWT member at fault (`iss`, `exp`, `kid`, ...).
@@ -4821,7 +4991,7 @@ sealed class TokenException: kotlin.Exception() {
         val `rule`: kotlin.String
         ) : TokenException() {
         override val message
-            get() = "reason=${ `reason` }, field=${ `field` }, rule=${ `rule` }"
+            get() = "reason=${ `reason` }, kind=${ `kind` }, field=${ `field` }, rule=${ `rule` }"
     }
     
     /**
@@ -4829,10 +4999,12 @@ sealed class TokenException: kotlin.Exception() {
      */
     class MalformedToken(
         
-        val `reason`: kotlin.String
+        val `reason`: kotlin.String, 
+        
+        val `kind`: kotlin.String
         ) : TokenException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = "reason=${ `reason` }, kind=${ `kind` }"
     }
     
     /**
@@ -4840,10 +5012,12 @@ sealed class TokenException: kotlin.Exception() {
      */
     class BadSignature(
         
-        val `reason`: kotlin.String
+        val `reason`: kotlin.String, 
+        
+        val `kind`: kotlin.String
         ) : TokenException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = "reason=${ `reason` }, kind=${ `kind` }"
     }
     
     /**
@@ -4851,10 +5025,12 @@ sealed class TokenException: kotlin.Exception() {
      */
     class Io(
         
-        val `reason`: kotlin.String
+        val `reason`: kotlin.String, 
+        
+        val `kind`: kotlin.String
         ) : TokenException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = "reason=${ `reason` }, kind=${ `kind` }"
     }
     
     /**
@@ -4863,6 +5039,8 @@ sealed class TokenException: kotlin.Exception() {
     class InvalidOption(
         
         val `reason`: kotlin.String, 
+        
+        val `kind`: kotlin.String, 
         
         /**
          * The option at fault (`clock_skew_secs`, `margin_fraction`, ...).
@@ -4875,7 +5053,7 @@ sealed class TokenException: kotlin.Exception() {
         val `rule`: kotlin.String
         ) : TokenException() {
         override val message
-            get() = "reason=${ `reason` }, field=${ `field` }, rule=${ `rule` }"
+            get() = "reason=${ `reason` }, kind=${ `kind` }, field=${ `field` }, rule=${ `rule` }"
     }
     
     /**
@@ -4885,13 +5063,15 @@ sealed class TokenException: kotlin.Exception() {
         
         val `reason`: kotlin.String, 
         
+        val `kind`: kotlin.String, 
+        
         /**
          * Seconds until a refresh is allowed.
          */
         val `waitSecs`: kotlin.Long
         ) : TokenException() {
         override val message
-            get() = "reason=${ `reason` }, waitSecs=${ `waitSecs` }"
+            get() = "reason=${ `reason` }, kind=${ `kind` }, waitSecs=${ `waitSecs` }"
     }
     
     /**
@@ -4900,6 +5080,8 @@ sealed class TokenException: kotlin.Exception() {
     class AppleRejected(
         
         val `reason`: kotlin.String, 
+        
+        val `kind`: kotlin.String, 
         
         /**
          * The HTTP status.
@@ -4922,7 +5104,7 @@ sealed class TokenException: kotlin.Exception() {
         val `findings`: List<Finding>
         ) : TokenException() {
         override val message
-            get() = "reason=${ `reason` }, status=${ `status` }, appleMessage=${ `appleMessage` }, details=${ `details` }, findings=${ `findings` }"
+            get() = "reason=${ `reason` }, kind=${ `kind` }, status=${ `status` }, appleMessage=${ `appleMessage` }, details=${ `details` }, findings=${ `findings` }"
     }
     
     /**
@@ -4932,13 +5114,15 @@ sealed class TokenException: kotlin.Exception() {
         
         val `reason`: kotlin.String, 
         
+        val `kind`: kotlin.String, 
+        
         /**
          * The Retry-After header in seconds, when Apple sent one.
          */
         val `retryAfterSecs`: kotlin.Long?
         ) : TokenException() {
         override val message
-            get() = "reason=${ `reason` }, retryAfterSecs=${ `retryAfterSecs` }"
+            get() = "reason=${ `reason` }, kind=${ `kind` }, retryAfterSecs=${ `retryAfterSecs` }"
     }
     
     /**
@@ -4948,13 +5132,15 @@ sealed class TokenException: kotlin.Exception() {
         
         val `reason`: kotlin.String, 
         
+        val `kind`: kotlin.String, 
+        
         /**
          * How many requests were made.
          */
         val `attempts`: kotlin.Int
         ) : TokenException() {
         override val message
-            get() = "reason=${ `reason` }, attempts=${ `attempts` }"
+            get() = "reason=${ `reason` }, kind=${ `kind` }, attempts=${ `attempts` }"
     }
     
     /**
@@ -4962,10 +5148,17 @@ sealed class TokenException: kotlin.Exception() {
      */
     class MalformedResponse(
         
-        val `reason`: kotlin.String
+        val `reason`: kotlin.String, 
+        
+        val `kind`: kotlin.String, 
+        
+        /**
+         * The HTTP status.
+         */
+        val `status`: kotlin.Int
         ) : TokenException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = "reason=${ `reason` }, kind=${ `kind` }, status=${ `status` }"
     }
     
 
@@ -4991,31 +5184,39 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
                 )
             2 -> TokenException.InvalidClaim(
+                FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
             3 -> TokenException.MalformedToken(
                 FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
                 )
             4 -> TokenException.BadSignature(
                 FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
                 )
             5 -> TokenException.Io(
+                FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
             6 -> TokenException.InvalidOption(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
                 )
             7 -> TokenException.RefreshTooSoon(
+                FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterLong.read(buf),
                 )
             8 -> TokenException.AppleRejected(
+                FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterInt.read(buf),
                 FfiConverterString.read(buf),
@@ -5024,14 +5225,18 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 )
             9 -> TokenException.QuotaExceeded(
                 FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
                 FfiConverterOptionalLong.read(buf),
                 )
             10 -> TokenException.Network(
+                FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterInt.read(buf),
                 )
             11 -> TokenException.MalformedResponse(
                 FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterInt.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
         }
@@ -5043,6 +5248,7 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`kind`)
                 + FfiConverterString.allocationSize(value.`field`)
                 + FfiConverterString.allocationSize(value.`rule`)
             )
@@ -5050,6 +5256,7 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`kind`)
                 + FfiConverterString.allocationSize(value.`field`)
                 + FfiConverterString.allocationSize(value.`rule`)
             )
@@ -5057,21 +5264,25 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`kind`)
             )
             is TokenException.BadSignature -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`kind`)
             )
             is TokenException.Io -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`kind`)
             )
             is TokenException.InvalidOption -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`kind`)
                 + FfiConverterString.allocationSize(value.`field`)
                 + FfiConverterString.allocationSize(value.`rule`)
             )
@@ -5079,12 +5290,14 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`kind`)
                 + FfiConverterLong.allocationSize(value.`waitSecs`)
             )
             is TokenException.AppleRejected -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`kind`)
                 + FfiConverterInt.allocationSize(value.`status`)
                 + FfiConverterString.allocationSize(value.`appleMessage`)
                 + FfiConverterSequenceString.allocationSize(value.`details`)
@@ -5094,18 +5307,22 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`kind`)
                 + FfiConverterOptionalLong.allocationSize(value.`retryAfterSecs`)
             )
             is TokenException.Network -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`kind`)
                 + FfiConverterInt.allocationSize(value.`attempts`)
             )
             is TokenException.MalformedResponse -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterInt.allocationSize(value.`status`)
             )
         }
     }
@@ -5115,6 +5332,7 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
             is TokenException.InvalidKey -> {
                 buf.putInt(1)
                 FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`field`, buf)
                 FfiConverterString.write(value.`rule`, buf)
                 Unit
@@ -5122,6 +5340,7 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
             is TokenException.InvalidClaim -> {
                 buf.putInt(2)
                 FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`field`, buf)
                 FfiConverterString.write(value.`rule`, buf)
                 Unit
@@ -5129,21 +5348,25 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
             is TokenException.MalformedToken -> {
                 buf.putInt(3)
                 FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`kind`, buf)
                 Unit
             }
             is TokenException.BadSignature -> {
                 buf.putInt(4)
                 FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`kind`, buf)
                 Unit
             }
             is TokenException.Io -> {
                 buf.putInt(5)
                 FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`kind`, buf)
                 Unit
             }
             is TokenException.InvalidOption -> {
                 buf.putInt(6)
                 FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`field`, buf)
                 FfiConverterString.write(value.`rule`, buf)
                 Unit
@@ -5151,12 +5374,14 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
             is TokenException.RefreshTooSoon -> {
                 buf.putInt(7)
                 FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`kind`, buf)
                 FfiConverterLong.write(value.`waitSecs`, buf)
                 Unit
             }
             is TokenException.AppleRejected -> {
                 buf.putInt(8)
                 FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`kind`, buf)
                 FfiConverterInt.write(value.`status`, buf)
                 FfiConverterString.write(value.`appleMessage`, buf)
                 FfiConverterSequenceString.write(value.`details`, buf)
@@ -5166,18 +5391,22 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
             is TokenException.QuotaExceeded -> {
                 buf.putInt(9)
                 FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`kind`, buf)
                 FfiConverterOptionalLong.write(value.`retryAfterSecs`, buf)
                 Unit
             }
             is TokenException.Network -> {
                 buf.putInt(10)
                 FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`kind`, buf)
                 FfiConverterInt.write(value.`attempts`, buf)
                 Unit
             }
             is TokenException.MalformedResponse -> {
                 buf.putInt(11)
                 FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterInt.write(value.`status`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -5598,6 +5827,20 @@ public object FfiConverterSequenceTypeService: FfiConverterRustBuffer<List<Servi
     
 
         /**
+         * The core's stable code of `kind` (`invalid_claim`), as `TokenError`'s `kind` carries it.
+         */ fun `errorKindCode`(`kind`: ErrorKind): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_func_error_kind_code(
+    
+        
+        FfiConverterTypeErrorKind.lower(`kind`),_status)
+}
+    )
+    }
+    
+
+        /**
          * A fresh P-256 private key as PKCS#8 PEM, for local testing.
          */
     @Throws(TokenException::class) fun `generatePrivateKeyPem`(): kotlin.String {
@@ -5641,6 +5884,23 @@ public object FfiConverterSequenceTypeService: FfiConverterRustBuffer<List<Servi
         FfiConverterOptionalTypeService.lower(`service`),
         FfiConverterOptionalString.lower(`publicKeyPem`),
         FfiConverterLong.lower(`now`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The warnings for a signed token of `service` that Apple's pages allow but Apple has refused
+         * in the field (`devtoken::field::lifetime_warning`): what the CLI prints after signing.
+         */
+    @Throws(TokenException::class) fun `lifetimeWarnings`(`token`: kotlin.String, `service`: Service): List<Finding> {
+            return FfiConverterSequenceTypeFinding.lift(
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_func_lifetime_warnings(
+    
+        
+        FfiConverterString.lower(`token`),
+        FfiConverterTypeService.lower(`service`),_status)
 }
     )
     }
@@ -5698,6 +5958,25 @@ public object FfiConverterSequenceTypeService: FfiConverterRustBuffer<List<Servi
         
         FfiConverterString.lower(`token`),
         FfiConverterString.lower(`publicKeyPem`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The whole seconds of the duration `seconds + nanos · 10⁻⁹`, or the core's error for `input`
+         * (rule `whole_seconds` for a fraction of a second): what the Swift layer's `Duration`s go
+         * through.
+         */
+    @Throws(TokenException::class) fun `wholeSeconds`(`input`: DurationInput, `seconds`: kotlin.Long, `nanos`: kotlin.Long): kotlin.Long {
+            return FfiConverterLong.lift(
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_func_whole_seconds(
+    
+        
+        FfiConverterTypeDurationInput.lower(`input`),
+        FfiConverterLong.lower(`seconds`),
+        FfiConverterLong.lower(`nanos`),_status)
 }
     )
     }
