@@ -11,13 +11,13 @@ Each fenced block's language decides how it is checked, so a doc and its check c
     sh, text, console  shell sessions and output: shown, not run (the CLI's own tests cover them)
 
 A block in any other language, or with none, is an error: nothing goes unchecked by accident.
-Examples run in a scratch directory holding the demo key (`src/token/demo.rs`) under the file names the
-docs use (`AuthKey_ABC123DEFG.p8`, `private-key.pem`, `SubscriptionKey_ABC123DEFG.p8`), with the
-placeholders the docs leave to the reader (`issuer_id`, `client_id`, `request`, ...) defined by a
-prelude per language (PRELUDES below). Calls that would reach Apple go to the loopback stand-in
+Examples run in a scratch directory holding the demo key (`src/token/demo.rs`) under the file names
+the docs use (`AuthKey_ABC123DEFG.p8`, `private-key.pem`, `SubscriptionKey_ABC123DEFG.p8`), with
+the placeholders the docs leave to the reader (`issuer_id`, `client_id`, `request`, ...) defined by
+a prelude per language (PRELUDES below). Calls that would reach Apple go to the loopback stand-in
 (tests/independent/apple_stand_in.py): the constructors of the Maps and OAuth providers get the
-stand-in's base URL added (REDIRECTS below; each must match some example, so none goes stale),
-and Python's `requests` is a stand-in that records the request instead of sending it.
+stand-in's base URL added (REDIRECTS below; each must match some example, so none goes stale), and
+Python's `requests` is a stand-in that records the request instead of sending it.
 
     python3 tests/doc_examples.py list
     python3 tests/doc_examples.py python                 # with the interpreter running this script
