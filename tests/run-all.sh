@@ -2,8 +2,10 @@
 # Runs every devtoken test: formatting and lints, the Rust suites (unit, integration, property,
 # known-answer vectors, CLI), the independent checks in Python (PyJWT + cryptography), the Python
 # wheel's suite, the staleness check of the generated uniffi bindings, the Kotlin/JVM suite and,
-# when a Swift toolchain is present, the Swift package. Needs Rust, Python 3 (venv), Java 17+ and
-# Maven; Python tools go into target/ venvs. Crates and Maven artifacts come from the registries
+# when a Swift toolchain is present, the Swift package; then the release artifacts
+# (release/build.sh: wheels, jar, CLI and Swift bundle for Linux x86-64 and aarch64) are built once
+# and tested as shipped (release/check.sh, aarch64 under qemu). Needs Rust, Python 3 (venv), Java
+# 17+ and Maven (release/setup.sh installs the release tools); Python tools go into target/ venvs. Crates and Maven artifacts come from the registries
 # when they answer, else from ../shared/vendor (tests/sources.sh). A step that cannot run here says
 # why on one line; none is dropped silently.
 set -euo pipefail
@@ -47,10 +49,20 @@ fi
 step "vectors checked by PyJWT + cryptography (independent of devtoken)"
 "$venv/bin/python" -m pytest -q tests/independent
 
-step "Python wheel: maturin build --release (abi3, LTO)"
-rm -rf target/wheels
-"$venv/bin/maturin" build --release -m python/Cargo.toml -o target/wheels
-wheel=$(ls target/wheels/devtoken-*.whl)
+# The release artifacts, built once: the x86-64 wheel tested below is the one in dist/.
+if [[ $(uname -sm) == "Linux x86_64" ]] && command -v apt-get >/dev/null; then
+  step "release artifacts: bash release/build.sh (Linux x86-64 and aarch64, glibc 2.17, into dist/)"
+  release_start=$SECONDS
+  bash release/build.sh
+  echo "release/build.sh took $((SECONDS - release_start)) s"
+  wheel=$(ls dist/devtoken-*-manylinux*_x86_64.whl)
+else
+  cannot "release artifacts: release/build.sh needs Linux x86-64 with Debian's packages (here: $(uname -sm)); testing a development wheel instead"
+  step "Python wheel: maturin build --release (abi3, LTO)"
+  rm -rf target/wheels
+  "$venv/bin/maturin" build --release -m python/Cargo.toml -o target/wheels
+  wheel=$(ls target/wheels/devtoken-*.whl)
+fi
 
 step "Python wheel in a fresh virtual environment"
 fresh=target/wheel-venv
@@ -62,9 +74,9 @@ python3 -m venv "$fresh"
 
 step "Python tests (pytest), types (mypy --strict), lint (ruff)"
 (cd python/tests && "$OLDPWD/$fresh/bin/python" -m pytest -q .)
-(cd / && MYPYPATH="$OLDPWD/tests/independent" "$OLDPWD/$fresh/bin/python" -m mypy --strict "$OLDPWD/python/tests" "$OLDPWD/python/examples" "$OLDPWD/python/benchmarks" "$OLDPWD/python/fuzz")
-"$venv/bin/ruff" check --config python/pyproject.toml python tests/independent
-"$venv/bin/ruff" format --check --config python/pyproject.toml python tests/independent
+(cd / && MYPYPATH="$OLDPWD/tests/independent" "$OLDPWD/$fresh/bin/python" -m mypy --strict "$OLDPWD/python/tests" "$OLDPWD/python/examples" "$OLDPWD/python/benchmarks" "$OLDPWD/python/fuzz" "$OLDPWD/release")
+"$venv/bin/ruff" check --config python/pyproject.toml python tests/independent release
+"$venv/bin/ruff" format --check --config python/pyproject.toml python tests/independent release
 "$fresh/bin/python" python/examples/typed_usage.py >/dev/null
 
 step "uniffi bindings: generated Kotlin and Swift are current"
@@ -80,6 +92,8 @@ elif [[ ! -f Package.swift ]]; then
   cannot "Swift package: there is no Package.swift yet"
 else
   step "Swift package: build the Rust static library, swift build, swift test"
+  # libdevtoken.a from this checkout, not a prebuilt bundle (Package.swift).
+  export DEVTOKEN_SWIFT_FFI=source
   bash swift/build-rust.sh
   swift build
   swift test
@@ -101,6 +115,13 @@ else
   # Every executable: DevTokenSmoke, run here, and DevTokenBenchmark, only built (it is run by hand).
   swift build -c release --static-swift-stdlib
   "$(swift build -c release --static-swift-stdlib --show-bin-path)/DevTokenSmoke"
+fi
+
+if [[ -d dist ]] && [[ -n ${release_start:-} ]]; then
+  step "release artifacts as shipped: bash release/check.sh"
+  check_start=$SECONDS
+  bash release/check.sh
+  echo "release/check.sh took $((SECONDS - check_start)) s"
 fi
 
 printf '\nall tests passed\n'
