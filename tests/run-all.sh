@@ -3,10 +3,12 @@
 # known-answer vectors, CLI), the independent checks in Python (PyJWT + cryptography), the Python
 # wheel's suite, every code example of the docs (tests/doc_examples.py), the staleness check of
 # the generated uniffi bindings, the Kotlin/JVM suite and, when a Swift toolchain is present, the
-# Swift package. Needs Rust, Python 3 (venv), Java 17+ and Maven; Python tools go into target/
-# venvs. Crates and Maven artifacts come from the registries when they answer, else from
-# ../shared/vendor (tests/sources.sh). A step that cannot run here says why on one line; none is
-# dropped silently.
+# Swift package. With DEVTOKEN_RELEASE=1 the release artifacts (release/build.sh: wheels, jar, CLI
+# and Swift bundle for Linux x86-64 and aarch64) are also built once and tested as shipped
+# (release/check.sh, aarch64 under qemu). Needs Rust, Python 3 (venv), Java 17+ and Maven
+# (release/setup.sh installs the release tools); Python tools go into target/ venvs. Crates and
+# Maven artifacts come from the registries when they answer, else from ../shared/vendor
+# (tests/sources.sh). A step that cannot run here says why on one line; none is dropped silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,10 +61,26 @@ fi
 step "vectors checked by PyJWT + cryptography (independent of devtoken)"
 "$venv/bin/python" -m pytest -q tests/independent
 
-step "Python wheel: maturin build --release (abi3, LTO)"
-rm -rf target/wheels
-"$venv/bin/maturin" build --release -m python/Cargo.toml -o target/wheels
-wheel=$(ls target/wheels/devtoken-*.whl)
+# The release artifacts, built once: the x86-64 wheel tested below is the one in dist/.
+if [[ ${DEVTOKEN_RELEASE:-} != 1 ]]; then
+  cannot "release artifacts (release/build.sh and release/check.sh, about 25 more minutes on 2 cores): set DEVTOKEN_RELEASE=1 to build and test them; testing a development wheel instead"
+  step "Python wheel: maturin build --release (abi3, LTO)"
+  rm -rf target/wheels
+  "$venv/bin/maturin" build --release -m python/Cargo.toml -o target/wheels
+  wheel=$(ls target/wheels/devtoken-*.whl)
+elif [[ $(uname -sm) == "Linux x86_64" ]] && command -v apt-get >/dev/null; then
+  step "release artifacts: bash release/build.sh (Linux x86-64 and aarch64, glibc 2.17, into dist/)"
+  release_start=$SECONDS
+  bash release/build.sh
+  echo "release/build.sh took $((SECONDS - release_start)) s"
+  wheel=$(ls dist/devtoken-*-manylinux*_x86_64.whl)
+else
+  cannot "release artifacts: release/build.sh needs Linux x86-64 with Debian's packages (here: $(uname -sm)); testing a development wheel instead"
+  step "Python wheel: maturin build --release (abi3, LTO)"
+  rm -rf target/wheels
+  "$venv/bin/maturin" build --release -m python/Cargo.toml -o target/wheels
+  wheel=$(ls target/wheels/devtoken-*.whl)
+fi
 
 step "Python wheel in a fresh virtual environment"
 fresh=target/wheel-venv
@@ -74,9 +92,9 @@ python3 -m venv "$fresh"
 
 step "Python tests (pytest), types (mypy --strict), lint (ruff)"
 (cd python/tests && "$OLDPWD/$fresh/bin/python" -m pytest -q .)
-(cd / && MYPYPATH="$OLDPWD/tests/independent" "$OLDPWD/$fresh/bin/python" -m mypy --strict "$OLDPWD/python/tests" "$OLDPWD/python/examples" "$OLDPWD/python/benchmarks" "$OLDPWD/python/fuzz" "$OLDPWD/tests/doc_examples.py")
-"$venv/bin/ruff" check --config python/pyproject.toml python tests/independent tests/doc_examples.py
-"$venv/bin/ruff" format --check --config python/pyproject.toml python tests/independent tests/doc_examples.py
+(cd / && MYPYPATH="$OLDPWD/tests/independent" "$OLDPWD/$fresh/bin/python" -m mypy --strict "$OLDPWD/python/tests" "$OLDPWD/python/examples" "$OLDPWD/python/benchmarks" "$OLDPWD/python/fuzz" "$OLDPWD/tests/doc_examples.py" "$OLDPWD/release")
+"$venv/bin/ruff" check --config python/pyproject.toml python tests/independent tests/doc_examples.py release
+"$venv/bin/ruff" format --check --config python/pyproject.toml python tests/independent tests/doc_examples.py release
 "$fresh/bin/python" python/examples/typed_usage.py >/dev/null
 
 step "the docs' Python examples, run with the installed wheel against the loopback stand-in (tests/doc_examples.py)"
@@ -95,6 +113,8 @@ elif [[ ! -f Package.swift ]]; then
   cannot "Swift package: there is no Package.swift yet"
 else
   step "Swift package: build the Rust static library, swift build, swift test"
+  # libdevtoken.a from this checkout, not a prebuilt bundle (Package.swift).
+  export DEVTOKEN_SWIFT_FFI=source
   bash swift/build-rust.sh
   swift build
   swift test
@@ -119,6 +139,13 @@ else
   # Every executable: DevTokenSmoke, run here, and DevTokenBenchmark, only built (it is run by hand).
   swift build -c release --static-swift-stdlib
   "$(swift build -c release --static-swift-stdlib --show-bin-path)/DevTokenSmoke"
+fi
+
+if [[ -d dist ]] && [[ -n ${release_start:-} ]]; then
+  step "release artifacts as shipped: bash release/check.sh"
+  check_start=$SECONDS
+  bash release/check.sh
+  echo "release/check.sh took $((SECONDS - check_start)) s"
 fi
 
 printf '\nall tests passed\n'
