@@ -3,8 +3,8 @@
 # known-answer vectors, CLI), the independent checks in Python (PyJWT + cryptography), the Python
 # wheel's suite, every code example of the docs (tests/doc_examples.py), the staleness check of
 # the generated uniffi bindings, the Kotlin/JVM suite and, when a Swift toolchain is present, the
-# Swift package. With DEVTOKEN_RELEASE=1 the release artifacts (release/build.sh: wheels, jar, CLI
-# and Swift bundle for Linux x86-64 and aarch64) are also built once and tested as shipped
+# Swift package. Unless DEVTOKEN_RELEASE=0, the release artifacts (release/build.sh: wheels, jar,
+# CLI and Swift bundle for Linux x86-64 and aarch64) are also built once and tested as shipped
 # (release/check.sh, aarch64 under qemu). Needs Rust, Python 3 (venv), Java 17+ and Maven
 # (release/setup.sh installs the release tools); Python tools go into target/ venvs. Crates and
 # Maven artifacts come from the registries when they answer, else from ../shared/vendor
@@ -62,8 +62,8 @@ step "vectors checked by PyJWT + cryptography (independent of devtoken)"
 "$venv/bin/python" -m pytest -q tests/independent
 
 # The release artifacts, built once: the x86-64 wheel tested below is the one in dist/.
-if [[ ${DEVTOKEN_RELEASE:-} != 1 ]]; then
-  cannot "release artifacts (release/build.sh and release/check.sh, about 25 more minutes on 2 cores): set DEVTOKEN_RELEASE=1 to build and test them; testing a development wheel instead"
+if [[ ${DEVTOKEN_RELEASE:-1} != 1 ]]; then
+  cannot "release artifacts (release/build.sh and release/check.sh): DEVTOKEN_RELEASE=0 leaves them out; testing a development wheel instead"
   step "Python wheel: maturin build --release (abi3, LTO)"
   rm -rf target/wheels
   "$venv/bin/maturin" build --release -m python/Cargo.toml -o target/wheels
