@@ -38,6 +38,10 @@ import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from apple_stand_in import AppleStandIn
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ["README.md", "swift/README.md", "python/README.md"]
@@ -137,12 +141,18 @@ def demo_key_pem() -> str:
 KEY_FILE_NAMES = ["AuthKey_ABC123DEFG.p8", "private-key.pem", "SubscriptionKey_ABC123DEFG.p8"]
 
 
-def key_folder() -> Path:
-    """A scratch directory with the demo key under every file name the docs use."""
-    folder = Path(tempfile.mkdtemp(prefix="devtoken-doc-examples-"))
+def write_keys(folder: Path) -> Path:
+    """`folder` with the demo key under every file name the docs use."""
+    pem = demo_key_pem()
+    folder.mkdir(parents=True, exist_ok=True)
     for name in KEY_FILE_NAMES:
-        (folder / name).write_text(demo_key_pem(), encoding="utf-8")
+        (folder / name).write_text(pem, encoding="utf-8")
     return folder
+
+
+def key_folder() -> Path:
+    """A scratch directory holding the demo key under every file name the docs use."""
+    return write_keys(Path(tempfile.mkdtemp(prefix="devtoken-doc-examples-")))
 
 
 # The placeholders the docs leave to the reader, per language. The OAuth ids are UUID-shaped, as
@@ -273,11 +283,18 @@ class RecordingRequests:
         self.calls.append((url, dict(headers or {})))
 
 
-def run_python() -> None:
+def start_stand_in() -> AppleStandIn:
+    """The loopback stand-in for Apple (tests/independent/apple_stand_in.py), accepting the
+    demo key, serving on a thread of its own. Imported here: it needs `cryptography`, which the
+    Rust and Kotlin modes (run by the system Python) do without."""
     sys.path.insert(0, str(ROOT / "tests" / "independent"))
     from apple_stand_in import AppleStandIn, demo_public_key_pem  # noqa: PLC0415
 
-    stand_in = AppleStandIn(demo_public_key_pem()).start()
+    return AppleStandIn(demo_public_key_pem()).start()
+
+
+def run_python() -> None:
+    stand_in = start_stand_in()
     folder = key_folder()
     os.chdir(folder)
     os.environ["APPLE_KEY"] = demo_key_pem().replace("\n", "\\n")  # the pasted form
@@ -389,10 +406,7 @@ def write_kotlin(out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     text = "\n".join(header) + "\n" + PRELUDES["kotlin"] + "\n" + "\n".join(functions + main) + "\n"
     out.write_text(text, encoding="utf-8")
-    keys = out.parent / "keys"
-    keys.mkdir(exist_ok=True)
-    for name in KEY_FILE_NAMES:
-        (keys / name).write_text(demo_key_pem(), encoding="utf-8")
+    keys = write_keys(out.parent / "keys")
     print(f"wrote {out} ({len(functions)} Kotlin examples) and {keys}")
 
 
@@ -491,10 +505,7 @@ def run_swift(out: Path, run: bool) -> None:
             text=True,
         ).stdout.strip()
     )
-    sys.path.insert(0, str(ROOT / "tests" / "independent"))
-    from apple_stand_in import AppleStandIn, demo_public_key_pem  # noqa: PLC0415
-
-    stand_in = AppleStandIn(demo_public_key_pem()).start()
+    stand_in = start_stand_in()
     env = dict(os.environ, DOC_EXAMPLES_STAND_IN=stand_in.base_url)
     subprocess.run([str(binary / "DocExamples")], cwd=key_folder(), env=env, check=True)
     stand_in.shutdown()

@@ -636,10 +636,14 @@ fn check_service_rules(
     // lifetime
     match rules.lifetime {
         Lifetime::NoExpiry { max_age_secs } => {
-            if let ReusePolicy::ProviderToken {
-                min_interval_secs, ..
-            } = rules.reuse
-            {
+            // The APNs window: no new token within min_interval_secs of the last (429).
+            let min_interval_secs = match rules.reuse {
+                ReusePolicy::ProviderToken {
+                    min_interval_secs, ..
+                } => Some(min_interval_secs),
+                _ => None,
+            };
+            if let Some(min_interval_secs) = min_interval_secs {
                 let (least, most) = (min_interval_secs / 60, max_age_secs / 60);
                 report.info(
                     "provider_token_reuse",
@@ -658,15 +662,11 @@ fn check_service_rules(
             }
             if let Some(iat) = iat {
                 let age = now - iat;
-                let renew_window = match rules.reuse {
-                    ReusePolicy::ProviderToken {
-                        min_interval_secs, ..
-                    } => min_interval_secs as i64,
-                    _ => 0,
-                };
+                let renew_window = min_interval_secs.unwrap_or(0) as i64;
                 let max_age = max_age_secs as i64;
-                if check::age(rules, age).is_err() {
-                    report.problem(check::age(rules, age));
+                let checked = check::age(rules, age);
+                if checked.is_err() {
+                    report.problem(checked);
                 } else if age >= max_age - renew_window {
                     report.warning(
                         "token_old",
