@@ -93,8 +93,11 @@ pub mod modinv {
 pub mod fuzzing;
 
 pub use claims::Claims;
+pub use crypto::external::{normalize_signature, ExternalSigner, ExternalSignerError};
 pub use defaults::{core_defaults, CoreDefaults};
-pub use error::{Error, ErrorKind, ErrorParts, KeyProblem, OptionRule, Result, Rule};
+pub use error::{
+    Error, ErrorKind, ErrorParts, KeyProblem, OptionRule, Result, Rule, SignerCause, SignerProblem,
+};
 #[cfg(feature = "http")]
 pub use http::{probe, HttpOptions, ProbeVerdict};
 pub use inspect::{inspect_token, inspect_token_at, lifetime_warnings, Finding, Level};

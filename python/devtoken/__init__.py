@@ -23,6 +23,7 @@ import enum
 from ._devtoken import (
     AppleRejectedError,
     Claims,
+    ExternalSignerError,
     Finding,
     InvalidClaimsError,
     InvalidKeyError,
@@ -56,6 +57,7 @@ from ._devtoken import (
 __all__ = [
     "AppleRejectedError",
     "Claims",
+    "ExternalSignerError",
     "Finding",
     "InvalidClaimsError",
     "InvalidKeyError",

@@ -90,6 +90,12 @@ class MalformedResponseError(TokenError):
 class SignatureError(TokenError):
     """The signature is not a valid ES256 signature by the given key."""
 
+class ExternalSignerError(TokenError):
+    """An external signer (PKCS#11, a KMS, a callback) failed, timed out or answered something
+    that is not a signature by its declared key; ``rule`` says which (``failed``, ``timeout``,
+    ``busy``, ``signature_shape``, ``wrong_key``, ...). A callback's own exception is the
+    ``__cause__``."""
+
 @final
 class Claims:
     """The payload of a token. Times are UNIX seconds (int) or timezone-aware datetimes; ``ttl``

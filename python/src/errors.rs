@@ -75,6 +75,12 @@ create_exception!(
 );
 create_exception!(
     devtoken,
+    ExternalSignerError,
+    TokenError,
+    "An external signer (PKCS#11, KMS, callback) failed, timed out or answered a bad signature; `.rule` says which; a callback's own exception is `__cause__`."
+);
+create_exception!(
+    devtoken,
     SignatureError,
     TokenError,
     "The signature is not a valid ES256 signature by the given key."
@@ -128,6 +134,7 @@ fn exception_class(py: Python<'_>, kind: ErrorKind) -> Bound<'_, PyType> {
         ErrorKind::Network => py.get_type::<NetworkError>(),
         ErrorKind::MalformedResponse => py.get_type::<MalformedResponseError>(),
         ErrorKind::Io => py.get_type::<PyOSError>(),
+        ErrorKind::ExternalSigner => py.get_type::<ExternalSignerError>(),
     }
 }
 
@@ -153,6 +160,7 @@ fn build_exception(py: Python<'_>, parts: ErrorParts) -> PyResult<Bound<'_, PyAn
         findings,
         retry_after_secs,
         attempts,
+        cause,
     } = parts;
     let exception = exception_class(py, kind).call1((message,))?;
     exception.setattr("kind", kind.code())?;
@@ -176,6 +184,12 @@ fn build_exception(py: Python<'_>, parts: ErrorParts) -> PyResult<Bound<'_, PyAn
         ErrorKind::QuotaExceeded => exception.setattr("retry_after", retry_after_secs)?,
         ErrorKind::Network => exception.setattr("attempts", attempts)?,
         ErrorKind::MalformedResponse => exception.setattr("status", status)?,
+        ErrorKind::ExternalSigner => {
+            // A Python callback's own exception, kept by the face as a `PyErr`.
+            if let Some(original) = cause.as_ref().and_then(|c| c.downcast_ref::<PyErr>()) {
+                exception.setattr("__cause__", original.value(py))?;
+            }
+        }
     }
     Ok(exception)
 }

@@ -28,9 +28,9 @@ mod storekit;
 use pyo3::prelude::*;
 
 use errors::{
-    AppleRejectedError, InvalidClaimsError, InvalidKeyError, InvalidOptionError,
-    MalformedResponseError, MalformedTokenError, NetworkError, QuotaExceededError,
-    RefreshTooSoonError, SignatureError, TokenError,
+    AppleRejectedError, ExternalSignerError, InvalidClaimsError, InvalidKeyError,
+    InvalidOptionError, MalformedResponseError, MalformedTokenError, NetworkError,
+    QuotaExceededError, RefreshTooSoonError, SignatureError, TokenError,
 };
 
 #[pymodule]
@@ -43,6 +43,7 @@ fn _devtoken(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InvalidClaimsError", py.get_type::<InvalidClaimsError>())?;
     m.add("MalformedTokenError", py.get_type::<MalformedTokenError>())?;
     m.add("SignatureError", py.get_type::<SignatureError>())?;
+    m.add("ExternalSignerError", py.get_type::<ExternalSignerError>())?;
     m.add("InvalidOptionError", py.get_type::<InvalidOptionError>())?;
     m.add("RefreshTooSoonError", py.get_type::<RefreshTooSoonError>())?;
     m.add("AppleRejectedError", py.get_type::<AppleRejectedError>())?;

@@ -146,6 +146,21 @@ pub enum Error {
         message: String,
     },
 
+    /// An external signer (an HSM over PKCS#11, a cloud KMS, a callback) failed, timed out or
+    /// answered something that is not a signature by the key it declared.
+    #[error("external signer ({signer}): {message}")]
+    ExternalSigner {
+        /// Which signer: `PKCS#11 token 'devtoken', key 'AuthKey_ABC123DEFG'`, `callback`, ...
+        signer: String,
+        /// What went wrong, as a stable code.
+        problem: SignerProblem,
+        /// What happened and what to do (never key material or the signature bytes).
+        message: String,
+        /// The error the signer raised, when it raised one (a Python exception, a Kotlin
+        /// throwable, ...), for the binding to chain; opaque to the core.
+        cause: Option<SignerCause>,
+    },
+
     /// A file could not be read.
     #[error("cannot read {path}: {message}")]
     Io {
@@ -206,6 +221,8 @@ pub struct ErrorParts {
     pub retry_after_secs: Option<u64>,
     /// [`ErrorKind::Network`]: how many requests were made.
     pub attempts: Option<u32>,
+    /// [`ErrorKind::ExternalSigner`]: the error the signer raised, for the binding to chain.
+    pub cause: Option<SignerCause>,
 }
 
 /// The kind of an [`Error`], as every binding exposes it: one exception class (or enum case) per
@@ -234,11 +251,13 @@ pub enum ErrorKind {
     MalformedResponse,
     /// [`Error::Io`].
     Io,
+    /// [`Error::ExternalSigner`].
+    ExternalSigner,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 11] = [
+    pub const ALL: [ErrorKind; 12] = [
         ErrorKind::InvalidKey,
         ErrorKind::InvalidClaim,
         ErrorKind::MalformedToken,
@@ -250,6 +269,7 @@ impl ErrorKind {
         ErrorKind::Network,
         ErrorKind::MalformedResponse,
         ErrorKind::Io,
+        ErrorKind::ExternalSigner,
     ];
 
     /// The stable snake_case code of the kind, as `tests/vectors/errors.json` names it.
@@ -270,6 +290,7 @@ impl ErrorKind {
             ErrorKind::Network => "network",
             ErrorKind::MalformedResponse => "malformed_response",
             ErrorKind::Io => "io",
+            ErrorKind::ExternalSigner => "external_signer",
         }
     }
 }
@@ -304,6 +325,7 @@ impl Error {
             Error::Network { .. } => ErrorKind::Network,
             Error::MalformedResponse { .. } => ErrorKind::MalformedResponse,
             Error::Io { .. } => ErrorKind::Io,
+            Error::ExternalSigner { .. } => ErrorKind::ExternalSigner,
         }
     }
 
@@ -316,6 +338,7 @@ impl Error {
                 Some(field)
             }
             Error::InvalidOption { option, .. } => Some(option),
+            Error::ExternalSigner { .. } => Some("signer"),
             _ => None,
         }
     }
@@ -329,6 +352,7 @@ impl Error {
             Error::InvalidClaim { rule, .. } => Some(rule.code()),
             Error::UnsupportedClaim { .. } => Some("unsupported_claim"),
             Error::InvalidOption { rule, .. } => Some(rule.code()),
+            Error::ExternalSigner { problem, .. } => Some(problem.code()),
             _ => None,
         }
     }
@@ -359,6 +383,7 @@ impl Error {
             findings: Vec::new(),
             retry_after_secs: None,
             attempts: None,
+            cause: None,
         };
         match self {
             Error::RefreshTooSoon { wait_secs, .. } => parts.wait_secs = Some(wait_secs),
@@ -379,6 +404,7 @@ impl Error {
             } => parts.retry_after_secs = retry_after_secs,
             Error::Network { attempts, .. } => parts.attempts = Some(attempts),
             Error::MalformedResponse { status, .. } => parts.status = Some(status),
+            Error::ExternalSigner { cause, .. } => parts.cause = cause,
             _ => {}
         }
         parts
@@ -413,6 +439,20 @@ impl Error {
         }
     }
 
+    pub(crate) fn external(
+        signer: &str,
+        problem: SignerProblem,
+        message: impl Into<String>,
+        cause: Option<SignerCause>,
+    ) -> Self {
+        Error::ExternalSigner {
+            signer: crate::base::text::shorten(signer, 200),
+            problem,
+            message: clean(message.into()),
+            cause,
+        }
+    }
+
     pub(crate) fn malformed(reason: impl Into<String>) -> Self {
         Error::MalformedToken {
             reason: clean(reason.into()),
@@ -440,6 +480,96 @@ fn clean(message: String) -> String {
         message
     }
 }
+
+/// What went wrong with an external signer ([`Error::ExternalSigner`]), as a stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignerProblem {
+    /// The signer reported a failure (an exception in a callback, a PKCS#11 error, ...).
+    Failed,
+    /// The signer did not answer within its timeout; the token was not signed.
+    Timeout,
+    /// Earlier calls to the signer are still hanging past their timeout; devtoken does not pile
+    /// up more until they end.
+    Busy,
+    /// The answer is neither a 64-byte r||s nor a DER ECDSA signature with r and s in range.
+    SignatureShape,
+    /// The answer is a well-formed signature, but not by the declared public key (the signer
+    /// uses another key, or the declared key is the wrong one).
+    WrongKey,
+    /// The declared key is not a P-256 (secp256r1) EC key.
+    WrongCurve,
+    /// The signer could not be reached or loaded (a PKCS#11 module that does not load, ...).
+    Unavailable,
+    /// The PIN (or other credential) was refused, or could not be read.
+    PinIncorrect,
+    /// No token (slot) with the given label or number is present.
+    TokenNotPresent,
+    /// No key with the given label or id is on the token.
+    KeyNotFound,
+    /// The signer's settings are not usable (a `pkcs11:` URI without an object, ...).
+    Config,
+}
+
+impl SignerProblem {
+    /// The stable snake_case code, which is the error's `rule`.
+    ///
+    /// ```
+    /// assert_eq!(devtoken::SignerProblem::WrongKey.code(), "wrong_key");
+    /// ```
+    pub fn code(self) -> &'static str {
+        match self {
+            SignerProblem::Failed => "failed",
+            SignerProblem::Timeout => "timeout",
+            SignerProblem::Busy => "busy",
+            SignerProblem::SignatureShape => "signature_shape",
+            SignerProblem::WrongKey => "wrong_key",
+            SignerProblem::WrongCurve => "wrong_curve",
+            SignerProblem::Unavailable => "unavailable",
+            SignerProblem::PinIncorrect => "pin_incorrect",
+            SignerProblem::TokenNotPresent => "token_not_present",
+            SignerProblem::KeyNotFound => "key_not_found",
+            SignerProblem::Config => "config",
+        }
+    }
+}
+
+impl fmt::Display for SignerProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// The error an external signer raised, carried opaquely so a binding can chain it (Python's
+/// `__cause__`). Two causes are equal when they are the same object.
+#[derive(Clone)]
+pub struct SignerCause(pub std::sync::Arc<dyn std::any::Any + Send + Sync>);
+
+impl SignerCause {
+    /// Wraps any error value.
+    pub fn new(cause: impl std::any::Any + Send + Sync) -> Self {
+        SignerCause(std::sync::Arc::new(cause))
+    }
+
+    /// The cause as `T`, when it is one.
+    pub fn downcast_ref<T: std::any::Any>(&self) -> Option<&T> {
+        self.0.downcast_ref::<T>()
+    }
+}
+
+impl fmt::Debug for SignerCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SignerCause(..)")
+    }
+}
+
+impl PartialEq for SignerCause {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SignerCause {}
 
 /// The rule an [`Error::InvalidOption`] breaks, as a stable code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -51,6 +51,15 @@ pub const MAX_RETRY_AFTER_SECS: u64 = 3600;
 /// documents 1800 s).
 pub const MAX_ACCESS_TOKEN_LIFETIME_SECS: i64 = 86_400;
 
+/// The default bound on one call to an external signer (an HSM or KMS round trip is usually
+/// well under a second).
+pub const DEFAULT_EXTERNAL_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest accepted bound on one call to an external signer, in milliseconds.
+pub const MAX_EXTERNAL_TIMEOUT_MILLIS: u64 = 120_000;
+/// How many calls to an external signer may still hang past their timeout before new ones are
+/// refused at once.
+pub const MAX_HANGING_EXTERNAL_CALLS: usize = 4;
+
 /// Checks that `value` lies in `min..=max`, naming `option` and the unit when it does not.
 pub(crate) fn check_range<T: PartialOrd + std::fmt::Display>(
     option: &'static str,

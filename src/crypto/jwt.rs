@@ -42,13 +42,13 @@ pub(crate) struct TokenParts<'a> {
     pub padded: bool,
 }
 
-/// Signs `header` and `payload` with ES256 and returns the compact token.
+/// Signs `header` and `payload` with ES256 and returns the compact token; `sign` computes the
+/// signature of the signing input (an in-memory key, or an external signer's checked answer).
 pub(crate) fn encode_and_sign(
     header: &Map<String, Value>,
     payload: &Map<String, Value>,
-    key: &PrivateKey,
-    backend: SigningBackend,
-) -> String {
+    sign: impl FnOnce(&[u8]) -> Result<Signature>,
+) -> Result<String> {
     // Serializing a map of strings and integers cannot fail.
     let header_json = serde_json::to_vec(header).unwrap_or_default();
     let payload_json = serde_json::to_vec(payload).unwrap_or_default();
@@ -57,16 +57,25 @@ pub(crate) fn encode_and_sign(
     URL_SAFE_NO_PAD.encode_string(&header_json, &mut token);
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(&payload_json, &mut token);
-    // RFC 6979 deterministic ECDSA over SHA-256, constant time; both backends give the same bytes.
-    let signature: Signature = match backend {
-        SigningBackend::FixedBaseComb => {
-            crate::crypto::hazmat::fast_sign::sign_fast(key.signing_key(), token.as_bytes())
-        }
-        SigningBackend::StockP256 => key.signing_key().sign(token.as_bytes()),
-    };
+    let signature = sign(token.as_bytes())?;
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(signature.to_bytes(), &mut token);
-    token
+    Ok(token)
+}
+
+/// Signs `message` with an in-memory key: RFC 6979 deterministic ECDSA over SHA-256, constant
+/// time; both backends give the same bytes.
+pub(crate) fn sign_in_memory(
+    key: &PrivateKey,
+    backend: SigningBackend,
+    message: &[u8],
+) -> Signature {
+    match backend {
+        SigningBackend::FixedBaseComb => {
+            crate::crypto::hazmat::fast_sign::sign_fast(key.signing_key(), message)
+        }
+        SigningBackend::StockP256 => key.signing_key().sign(message),
+    }
 }
 
 fn decode_part(part: &str, name: &str) -> Result<(Vec<u8>, bool)> {

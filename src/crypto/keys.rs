@@ -298,6 +298,18 @@ impl PublicKey {
         }
     }
 
+    /// Parses a SEC1 point (`04 || x || y`, or compressed): what PKCS#11's `CKA_EC_POINT` and
+    /// many KMS APIs give.
+    pub fn from_sec1_bytes(bytes: &[u8]) -> Result<Self> {
+        VerifyingKey::from_sec1_bytes(bytes)
+            .map(|verifying_key| PublicKey { verifying_key })
+            .map_err(|_| {
+                Error::key(KeyProblem::BadPublicKey {
+                    detail: format!("{} bytes that are not a SEC1 P-256 point", bytes.len()),
+                })
+            })
+    }
+
     /// Reads a public or private key file, PEM or DER.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
         Self::from_bytes(&read_secret_file(path.as_ref())?)

@@ -1,8 +1,10 @@
 //! The crypto layer: P-256 keys as people paste them ([`keys`]) and the compact JWS
-//! ([`jwt`]: encoding, ES256 signing and verification). The constant-time internals sit behind
+//! ([`jwt`]: encoding, ES256 signing and verification), and keys held elsewhere ([`external`]:
+//! HSMs, KMSs, callbacks). The constant-time internals sit behind
 //! [`hazmat`]. It imports the layers below: [`crate::base`], [`crate::rules`],
 //! [`crate::contract`].
 
+pub mod external;
 pub mod hazmat;
 pub mod jwt;
 pub mod keys;

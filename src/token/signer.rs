@@ -2,10 +2,15 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use p256::ecdsa::Signature;
 
 use crate::contract::error::{Error, Result, Rule};
-use crate::crypto::jwt::encode_and_sign;
+use crate::crypto::external::{ExternalKey, ExternalSigner};
 pub use crate::crypto::jwt::SigningBackend;
+use crate::crypto::jwt::{encode_and_sign, sign_in_memory};
 use crate::crypto::keys::{PrivateKey, PublicKey};
 use crate::rules::service::Service;
 use crate::token::claims::{build_token_json, check_key_id, Claims};
@@ -27,18 +32,29 @@ pub use crate::contract::options::DEFAULT_CLOCK_SKEW_SECS;
 /// ```
 #[derive(Clone)]
 pub struct Signer {
-    key: PrivateKey,
+    key: KeySource,
     key_id: String,
     clock_skew_secs: u64,
     backend: SigningBackend,
 }
 
+/// Where signatures come from: a parsed key, or a key held elsewhere.
+#[derive(Clone)]
+enum KeySource {
+    InMemory(PrivateKey),
+    External(ExternalKey),
+}
+
 impl fmt::Debug for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Signer")
+        let mut debug = f.debug_struct("Signer");
+        debug
             .field("key_id", &self.key_id)
-            .field("clock_skew_secs", &self.clock_skew_secs)
-            .finish_non_exhaustive()
+            .field("clock_skew_secs", &self.clock_skew_secs);
+        if let KeySource::External(external) = &self.key {
+            debug.field("external", &external.name());
+        }
+        debug.finish_non_exhaustive()
     }
 }
 
@@ -46,6 +62,20 @@ impl Signer {
     /// A signer for `key` under the `key_id` Apple shows for it: 10 characters, or a UUID for
     /// Apple School and Business Manager and Apple Ads keys (checked per service when signing).
     pub fn new(key: PrivateKey, key_id: &str) -> Result<Self> {
+        Self::with_source(KeySource::InMemory(key), key_id)
+    }
+
+    /// A signer whose key is held elsewhere (an HSM, a KMS, a callback): every token is checked
+    /// exactly as with an in-memory key, and every signature is verified against
+    /// `external.public_key()` before the token is returned. Signatures come with the signer's
+    /// own (usually random) nonces, so tokens are not byte-identical from run to run; each call
+    /// waits at most [`DEFAULT_EXTERNAL_TIMEOUT`](crate::crypto::external::DEFAULT_EXTERNAL_TIMEOUT)
+    /// (see [`with_external_timeout`](Self::with_external_timeout)). See [`ExternalSigner`].
+    pub fn from_external(external: Arc<dyn ExternalSigner>, key_id: &str) -> Result<Self> {
+        Self::with_source(KeySource::External(ExternalKey::new(external)), key_id)
+    }
+
+    fn with_source(key: KeySource, key_id: &str) -> Result<Self> {
         check_key_id(key_id)?;
         Ok(Signer {
             key,
@@ -120,6 +150,44 @@ impl Signer {
         Ok(self)
     }
 
+    /// Sets how long one call to an external signer may take (1 ms to
+    /// [`MAX_EXTERNAL_TIMEOUT_MILLIS`](crate::contract::options::MAX_EXTERNAL_TIMEOUT_MILLIS));
+    /// else [`Error::InvalidOption`] for `external_timeout` with rule `range`, and with rule
+    /// `not_applicable` for a signer with an in-memory key.
+    pub fn with_external_timeout(mut self, timeout: Duration) -> Result<Self> {
+        let millis = crate::contract::options::check_range(
+            "external_timeout",
+            u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+            1,
+            crate::contract::options::MAX_EXTERNAL_TIMEOUT_MILLIS,
+            " ms",
+        )?;
+        match &mut self.key {
+            KeySource::External(external) => {
+                *external = external.clone().with_timeout(Duration::from_millis(millis));
+                Ok(self)
+            }
+            KeySource::InMemory(_) => Err(Error::option(
+                "external_timeout",
+                crate::contract::error::OptionRule::NotApplicable,
+                "external_timeout applies to external signers only; this signer holds its key",
+            )),
+        }
+    }
+
+    /// The bound on one external signature, or `None` for an in-memory key.
+    pub fn external_timeout(&self) -> Option<Duration> {
+        match &self.key {
+            KeySource::External(external) => Some(external.timeout()),
+            KeySource::InMemory(_) => None,
+        }
+    }
+
+    /// Whether the key is held by an external signer (whose tokens are not deterministic).
+    pub fn is_external(&self) -> bool {
+        matches!(self.key, KeySource::External(_))
+    }
+
     /// Chooses how signatures are computed (the tokens are the same either way).
     pub fn with_backend(mut self, backend: SigningBackend) -> Self {
         self.backend = backend;
@@ -141,14 +209,21 @@ impl Signer {
         self.clock_skew_secs
     }
 
-    /// The private key (crate-internal: the StoreKit signers use it).
-    pub(crate) fn private_key(&self) -> &PrivateKey {
-        &self.key
+    /// Signs `message` (SHA-256, ECDSA P-256) with the key, wherever it is held (crate-internal:
+    /// the JWS and StoreKit signers use it).
+    pub(crate) fn sign_message(&self, message: &[u8]) -> Result<Signature> {
+        match &self.key {
+            KeySource::InMemory(key) => Ok(sign_in_memory(key, self.backend, message)),
+            KeySource::External(external) => external.sign(message),
+        }
     }
 
     /// The public half of the key, to verify tokens or give to others.
     pub fn public_key(&self) -> PublicKey {
-        self.key.public_key()
+        match &self.key {
+            KeySource::InMemory(key) => key.public_key(),
+            KeySource::External(external) => external.public_key(),
+        }
     }
 
     /// Validates `claims` against `service`'s rules and signs a token, at the system clock's time.
@@ -166,12 +241,9 @@ impl Signer {
             now,
             self.clock_skew_secs,
         )?;
-        Ok(encode_and_sign(
-            &json.header,
-            &json.payload,
-            &self.key,
-            self.backend,
-        ))
+        encode_and_sign(&json.header, &json.payload, |message| {
+            self.sign_message(message)
+        })
     }
 }
 

@@ -16,14 +16,13 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{DerSignature, Signature};
 use serde_json::{Map, Value};
 
 use crate::base::clock::unix_now;
 pub use crate::base::clock::unix_now_millis;
 use crate::contract::error::{Error, Result, Rule};
-use crate::crypto::jwt::{encode_and_sign, SigningBackend};
+use crate::crypto::jwt::encode_and_sign;
 use crate::crypto::keys::PublicKey;
 use crate::rules::identifiers;
 use crate::token::signer::Signer;
@@ -436,12 +435,12 @@ fn jws_claims(
 }
 
 impl Signer {
-    fn sign_storekit_jws(&self, claims: &Map<String, Value>) -> String {
+    fn sign_storekit_jws(&self, claims: &Map<String, Value>) -> Result<String> {
         let mut header = Map::new();
         header.insert("alg".into(), "ES256".into());
         header.insert("kid".into(), self.key_id().into());
         header.insert("typ".into(), "JWT".into());
-        encode_and_sign(&header, claims, self.private_key(), self.backend())
+        encode_and_sign(&header, claims, |message| self.sign_message(message))
     }
 
     /// Signs a promotional offer V2 (compact JWS) at the system clock's time.
@@ -467,7 +466,7 @@ impl Signer {
             check_non_empty("transactionId", transaction_id)?;
             claims.insert("transactionId".into(), transaction_id.as_str().into());
         }
-        Ok(self.sign_storekit_jws(&claims))
+        self.sign_storekit_jws(&claims)
     }
 
     /// Signs an introductory-offer eligibility (compact JWS) at the system clock's time.
@@ -499,7 +498,7 @@ impl Signer {
             "transactionId".into(),
             eligibility.transaction_id.as_str().into(),
         );
-        Ok(self.sign_storekit_jws(&claims))
+        self.sign_storekit_jws(&claims)
     }
 
     /// Signs an Advanced Commerce in-app request (compact JWS) at the system clock's time.
@@ -549,7 +548,7 @@ impl Signer {
             }
         }
         claims.insert("request".into(), STANDARD.encode(&request.request).into());
-        Ok(self.sign_storekit_jws(&claims))
+        self.sign_storekit_jws(&claims)
     }
 
     /// Signs a promotional offer V1: a DER ECDSA signature (standard base64) over the
@@ -565,13 +564,7 @@ impl Signer {
             None => unix_now_millis(),
         };
         let payload = v1_payload(offer, self.key_id(), &nonce, timestamp)?;
-        let signature: Signature = match self.backend() {
-            SigningBackend::FixedBaseComb => crate::crypto::hazmat::fast_sign::sign_fast(
-                self.private_key().signing_key(),
-                payload.as_bytes(),
-            ),
-            SigningBackend::StockP256 => self.private_key().signing_key().sign(payload.as_bytes()),
-        };
+        let signature: Signature = self.sign_message(payload.as_bytes())?;
         let der: DerSignature = signature.to_der();
         Ok(PromotionalOfferV1Signature {
             signature: STANDARD.encode(der.as_bytes()),

@@ -87,6 +87,16 @@ pub enum TokenError {
         /// How many requests were made.
         attempts: i32,
     },
+    /// An external signer failed, timed out or answered a bad signature; `rule` says which.
+    #[error("{reason}")]
+    ExternalSigner {
+        reason: String,
+        kind: String,
+        /// Always `signer`.
+        field: String,
+        /// The problem's code (`failed`, `timeout`, `busy`, `signature_shape`, `wrong_key`, ...).
+        rule: String,
+    },
     /// A 2xx answer whose body is not what Apple documents.
     #[error("{reason}")]
     MalformedResponse {
@@ -111,6 +121,7 @@ impl From<devtoken_core::Error> for TokenError {
             findings,
             retry_after_secs,
             attempts,
+            cause: _,
         } = error.into_parts();
         let kind_code = kind.code().to_string();
         let field = field.unwrap_or_default().to_string();
@@ -173,6 +184,12 @@ impl From<devtoken_core::Error> for TokenError {
             ErrorKind::Io => TokenError::Io {
                 reason,
                 kind: kind_code,
+            },
+            ErrorKind::ExternalSigner => TokenError::ExternalSigner {
+                reason,
+                kind: kind_code,
+                field,
+                rule,
             },
         }
     }

@@ -268,6 +268,7 @@ pub enum ErrorKind {
     Network,
     MalformedResponse,
     Io,
+    ExternalSigner,
 }
 
 /// The core's stable code of `kind` (`invalid_claim`), as `TokenError`'s `kind` carries it.

@@ -36,6 +36,9 @@ public enum DevTokenError: Error, LocalizedError, CustomStringConvertible, Senda
     case malformedResponse(status: Int, message: String)
     /// A key file could not be read.
     case io(message: String)
+    /// An external signer (PKCS#11, a KMS, a closure) failed, timed out or answered something that
+    /// is not a signature by its declared key; `rule` says which (`failed`, `timeout`, `wrong_key`, ...).
+    case externalSigner(field: String, rule: String, message: String)
     /// The binding itself failed (a uniffi internal error); not a core kind, and a bug if seen.
     case internalFailure(message: String)
 
@@ -59,6 +62,7 @@ public enum DevTokenError: Error, LocalizedError, CustomStringConvertible, Senda
         case .network: .network
         case .malformedResponse: .malformedResponse
         case .io: .io
+        case .externalSigner: .externalSigner
         case .internalFailure: nil
         }
     }
@@ -66,7 +70,9 @@ public enum DevTokenError: Error, LocalizedError, CustomStringConvertible, Senda
     /// The JWT member (`exp`), option (`margin_fraction`) or `key` at fault, when there is one.
     public var field: String? {
         switch self {
-        case .invalidKey(let field, _, _), .invalidClaim(let field, _, _), .invalidOption(let field, _, _): field
+        case .invalidKey(let field, _, _), .invalidClaim(let field, _, _), .invalidOption(let field, _, _),
+            .externalSigner(let field, _, _):
+            field
         default: nil
         }
     }
@@ -74,7 +80,9 @@ public enum DevTokenError: Error, LocalizedError, CustomStringConvertible, Senda
     /// The rule's code (`max_lifetime`, `range`, `encrypted`, ...), when there is one.
     public var rule: String? {
         switch self {
-        case .invalidKey(_, let rule, _), .invalidClaim(_, let rule, _), .invalidOption(_, let rule, _): rule
+        case .invalidKey(_, let rule, _), .invalidClaim(_, let rule, _), .invalidOption(_, let rule, _),
+            .externalSigner(_, let rule, _):
+            rule
         default: nil
         }
     }
@@ -86,7 +94,7 @@ public enum DevTokenError: Error, LocalizedError, CustomStringConvertible, Senda
             .invalidOption(_, _, let message), .malformedToken(let message), .badSignature(let message),
             .refreshTooSoon(_, let message), .appleRejected(_, _, _, _, let message),
             .quotaExceeded(_, let message), .network(_, let message), .malformedResponse(_, let message),
-            .io(let message), .internalFailure(let message):
+            .io(let message), .externalSigner(_, _, let message), .internalFailure(let message):
             message
         }
     }
@@ -122,6 +130,8 @@ public enum DevTokenError: Error, LocalizedError, CustomStringConvertible, Senda
             self = .network(attempts: Int(attempts), message: reason)
         case .MalformedResponse(let reason, _, let status):
             self = .malformedResponse(status: Int(status), message: reason)
+        case .ExternalSigner(let reason, _, let field, let rule):
+            self = .externalSigner(field: field, rule: rule, message: reason)
         }
     }
 }

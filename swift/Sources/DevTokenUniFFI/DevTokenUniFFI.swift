@@ -3422,6 +3422,7 @@ public enum ErrorKind: Equatable, Hashable {
     case network
     case malformedResponse
     case io
+    case externalSigner
 
 
 
@@ -3464,6 +3465,8 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         case 10: return .malformedResponse
         
         case 11: return .io
+        
+        case 12: return .externalSigner
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -3515,6 +3518,10 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         
         case .io:
             writeInt(&buf, Int32(11))
+        
+        
+        case .externalSigner:
+            writeInt(&buf, Int32(12))
         
         }
     }
@@ -3939,6 +3946,17 @@ enum TokenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */attempts: Int32
     )
     /**
+     * An external signer failed, timed out or answered a bad signature; `rule` says which.
+     */
+    case ExternalSigner(reason: String, kind: String, 
+        /**
+         * Always `signer`.
+         */field: String, 
+        /**
+         * The problem's code (`failed`, `timeout`, `busy`, `signature_shape`, `wrong_key`, ...).
+         */rule: String
+    )
+    /**
      * A 2xx answer whose body is not what Apple documents.
      */
     case MalformedResponse(reason: String, kind: String, 
@@ -4028,7 +4046,13 @@ public struct FfiConverterTypeTokenError: FfiConverterRustBuffer {
             kind: try FfiConverterString.read(from: &buf), 
             attempts: try FfiConverterInt32.read(from: &buf)
             )
-        case 11: return .MalformedResponse(
+        case 11: return .ExternalSigner(
+            reason: try FfiConverterString.read(from: &buf), 
+            kind: try FfiConverterString.read(from: &buf), 
+            field: try FfiConverterString.read(from: &buf), 
+            rule: try FfiConverterString.read(from: &buf)
+            )
+        case 12: return .MalformedResponse(
             reason: try FfiConverterString.read(from: &buf), 
             kind: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterInt32.read(from: &buf)
@@ -4118,8 +4142,16 @@ public struct FfiConverterTypeTokenError: FfiConverterRustBuffer {
             FfiConverterInt32.write(attempts, into: &buf)
             
         
-        case let .MalformedResponse(reason,kind,status):
+        case let .ExternalSigner(reason,kind,field,rule):
             writeInt(&buf, Int32(11))
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(kind, into: &buf)
+            FfiConverterString.write(field, into: &buf)
+            FfiConverterString.write(rule, into: &buf)
+            
+        
+        case let .MalformedResponse(reason,kind,status):
+            writeInt(&buf, Int32(12))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterString.write(kind, into: &buf)
             FfiConverterInt32.write(status, into: &buf)

@@ -137,6 +137,13 @@ class MalformedResponseException internal constructor(error: TokenException.Malf
     val status: Int = error.status
 }
 
+/**
+ * An external signer (PKCS#11, a KMS, a callback) failed, timed out or answered something that is
+ * not a signature by its declared key; [rule] says which (`failed`, `timeout`, `wrong_key`, ...).
+ */
+class ExternalSignerException internal constructor(error: TokenException.ExternalSigner) :
+    DevTokenException(error.reason, error.kind, error.field, error.rule)
+
 /** A forced refresh would replace a provider token sooner than Apple allows. */
 class RefreshTooSoonException internal constructor(error: TokenException.RefreshTooSoon) :
     DevTokenException(error.reason, error.kind) {
@@ -164,6 +171,7 @@ internal inline fun <T> translatingErrors(block: () -> T): T =
             is TokenException.QuotaExceeded -> QuotaExceededException(error)
             is TokenException.Network -> NetworkException(error)
             is TokenException.MalformedResponse -> MalformedResponseException(error)
+            is TokenException.ExternalSigner -> ExternalSignerException(error)
         }
     }
 

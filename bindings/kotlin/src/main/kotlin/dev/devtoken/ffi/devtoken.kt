@@ -4781,7 +4781,8 @@ enum class ErrorKind {
     QUOTA_EXCEEDED,
     NETWORK,
     MALFORMED_RESPONSE,
-    IO;
+    IO,
+    EXTERNAL_SIGNER;
 
     
 
@@ -5144,6 +5145,29 @@ sealed class TokenException: kotlin.Exception() {
     }
     
     /**
+     * An external signer failed, timed out or answered a bad signature; `rule` says which.
+     */
+    class ExternalSigner(
+        
+        val `reason`: kotlin.String, 
+        
+        val `kind`: kotlin.String, 
+        
+        /**
+         * Always `signer`.
+         */
+        val `field`: kotlin.String, 
+        
+        /**
+         * The problem's code (`failed`, `timeout`, `busy`, `signature_shape`, `wrong_key`, ...).
+         */
+        val `rule`: kotlin.String
+        ) : TokenException() {
+        override val message
+            get() = "reason=${ `reason` }, kind=${ `kind` }, field=${ `field` }, rule=${ `rule` }"
+    }
+    
+    /**
      * A 2xx answer whose body is not what Apple documents.
      */
     class MalformedResponse(
@@ -5233,7 +5257,13 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 FfiConverterString.read(buf),
                 FfiConverterInt.read(buf),
                 )
-            11 -> TokenException.MalformedResponse(
+            11 -> TokenException.ExternalSigner(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            12 -> TokenException.MalformedResponse(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterInt.read(buf),
@@ -5316,6 +5346,14 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 + FfiConverterString.allocationSize(value.`reason`)
                 + FfiConverterString.allocationSize(value.`kind`)
                 + FfiConverterInt.allocationSize(value.`attempts`)
+            )
+            is TokenException.ExternalSigner -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`field`)
+                + FfiConverterString.allocationSize(value.`rule`)
             )
             is TokenException.MalformedResponse -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -5402,8 +5440,16 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 FfiConverterInt.write(value.`attempts`, buf)
                 Unit
             }
-            is TokenException.MalformedResponse -> {
+            is TokenException.ExternalSigner -> {
                 buf.putInt(11)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`kind`, buf)
+                FfiConverterString.write(value.`field`, buf)
+                FfiConverterString.write(value.`rule`, buf)
+                Unit
+            }
+            is TokenException.MalformedResponse -> {
+                buf.putInt(12)
                 FfiConverterString.write(value.`reason`, buf)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterInt.write(value.`status`, buf)
