@@ -85,3 +85,26 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_digest_form_decides_as_p256_prehash_verify() {
+    use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+    let key = p256::ecdsa::SigningKey::from_slice(&[0x42; 32]).unwrap();
+    let other = p256::ecdsa::SigningKey::from_slice(&[0x43; 32]).unwrap();
+    for i in 0u8..32 {
+        let digest = [i; 32];
+        let signature: p256::ecdsa::Signature = key.sign_prehash(&digest).unwrap();
+        for (verifier, d) in [(&key, digest), (&other, digest), (&key, [i ^ 1; 32])] {
+            let expected = verifier
+                .verifying_key()
+                .verify_prehash(&d, &signature)
+                .is_ok();
+            let got = devtoken::hazmat::fast_verify::verify_digest_fast(
+                verifier.verifying_key(),
+                &d,
+                &signature,
+            );
+            assert_eq!(got, expected, "digest {i}");
+        }
+    }
+}

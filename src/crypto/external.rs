@@ -16,7 +16,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-use p256::ecdsa::signature::hazmat::PrehashVerifier;
 use p256::ecdsa::Signature;
 use sha2::{Digest, Sha256};
 
@@ -156,12 +155,12 @@ impl ExternalKey {
         let answer = self.call(digest)?;
         let signature = normalize_signature(&answer)
             .map_err(|reason| self.error(SignerProblem::SignatureShape, reason))?;
-        if self
-            .public_key
-            .verifying_key()
-            .verify_prehash(&digest, &signature)
-            .is_err()
-        {
+        let verifying_key = self.public_key.verifying_key();
+        if !crate::crypto::hazmat::fast_verify::verify_digest_fast(
+            verifying_key,
+            &digest,
+            &signature,
+        ) {
             return Err(self.error(
                 SignerProblem::WrongKey,
                 "the signer's answer is a well-formed ECDSA signature, but not by the declared public key: \

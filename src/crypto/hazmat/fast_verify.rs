@@ -48,7 +48,13 @@ const P_MINUS_N: [u8; 32] = [
 /// `VerifyingKey::verify` does (no low-S requirement). Variable-time: for public inputs only.
 #[must_use]
 pub fn verify_fast(key: &VerifyingKey, msg: &[u8], signature: &Signature) -> bool {
-    let digest: FieldBytes = Sha256::digest(msg);
+    verify_digest_fast(key, &Sha256::digest(msg).into(), signature)
+}
+
+/// Like [`verify_fast`] for a SHA-256 digest already computed (an external signer's check).
+#[must_use]
+pub fn verify_digest_fast(key: &VerifyingKey, digest: &[u8; 32], signature: &Signature) -> bool {
+    let digest: FieldBytes = (*digest).into();
     let z = <Scalar as Reduce<FieldBytes>>::reduce(&digest);
     let (r, s) = signature.split_scalars();
     let (r, s): (Scalar, Scalar) = (*r, *s);
