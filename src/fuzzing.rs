@@ -200,6 +200,7 @@ pub fn claims(data: &[u8]) {
         min_margin_secs: input.u64(),
         renew_after_secs: (input.u8() % 2 == 1).then(|| input.u64()),
         reuse_per_request_tokens: input.u8() % 2 == 1,
+        aligned: [None, Some(false), Some(true)][usize::from(input.u8() % 3)],
     };
     let clock = Arc::new(ManualClock::new(now));
     if let Ok(provider) = TokenProvider::with_clock(

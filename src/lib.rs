@@ -108,8 +108,8 @@ pub use maps::{AccessToken, MapsOptions, MapsTokenProvider};
 #[cfg(feature = "http")]
 pub use oauth::{OAuthOptions, OAuthTokenProvider};
 pub use options::DurationInput;
-pub use provider::{ProviderOptions, TokenProvider};
-pub use service::{Lifetime, ReusePolicy, Service, ServiceRules};
+pub use provider::{aligned_issued_at, alignment_period, ProviderOptions, TokenProvider};
+pub use service::{Alignment, Lifetime, ReusePolicy, Service, ServiceRules};
 pub use signer::{unix_now, Signer, SigningBackend, DEFAULT_CLOCK_SKEW_SECS};
 pub use storekit::{
     verify_promotional_offer_v1, AdvancedCommerceRequest, IntroOfferEligibility, PromotionalOffer,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use devtoken::clock::{Clock, ManualClock};
+use devtoken::clock::ManualClock;
 use devtoken::options::MAX_CLOCK_SKEW_SECS;
 use devtoken::{
     inspect_token_at, Claims, Error, Level, PrivateKey, ProviderOptions, Service, Signer,
@@ -97,11 +97,12 @@ fn the_apns_floor_holds_at_every_allowed_clock_skew() {
         for skew in 0..=MAX_CLOCK_SKEW_SECS {
             let signer = signer().with_clock_skew(skew as i64).unwrap();
             for renew_after_secs in [None, Some(20 * 60)] {
-                let clock = Arc::new(ManualClock::new(T0));
                 let options = ProviderOptions {
                     renew_after_secs,
+                    aligned: Some(false),
                     ..Default::default()
                 };
+                let clock = Arc::new(ManualClock::new(T0));
                 let provider = TokenProvider::with_clock(
                     signer.clone(),
                     service,
@@ -122,7 +123,6 @@ fn the_apns_floor_holds_at_every_allowed_clock_skew() {
                 // And never handed out once Apple would call it expired (60 min after iat).
                 clock.set(T0 - skew as i64 + 3600);
                 assert_ne!(provider.token().unwrap(), first, "{service}, skew {skew}");
-                let _ = clock.now();
             }
         }
     }
@@ -134,6 +134,55 @@ fn the_apns_floor_holds_at_every_allowed_clock_skew() {
         (error.field(), error.rule()),
         (Some("clock_skew_secs"), Some("range"))
     );
+}
+
+/// Aligned provider tokens (the default for APNs and DeviceCheck): consecutive tokens' `iat` lie
+/// exactly one period apart whatever the clock skew, so Apple never sees a replacement within
+/// its 20-minute floor, and no token is handed out past its hour.
+#[test]
+fn aligned_provider_tokens_are_a_period_apart_at_every_allowed_clock_skew() {
+    let iat = |token: &str| {
+        devtoken::decode_token(token).unwrap().claims["iat"]
+            .as_i64()
+            .unwrap()
+    };
+    for service in [Service::Apns, Service::DeviceCheck] {
+        for skew in (0..=MAX_CLOCK_SKEW_SECS).step_by(7) {
+            let signer = signer().with_clock_skew(skew as i64).unwrap();
+            for renew_after_secs in [None, Some(20 * 60)] {
+                let options = ProviderOptions {
+                    renew_after_secs,
+                    ..Default::default()
+                };
+                let clock = Arc::new(ManualClock::new(T0));
+                let provider = TokenProvider::with_clock(
+                    signer.clone(),
+                    service,
+                    Claims::new(TEAM),
+                    options,
+                    clock.clone(),
+                )
+                .unwrap();
+                let period = provider.alignment_period_secs().unwrap() as i64;
+                assert_eq!(period, renew_after_secs.unwrap_or(40 * 60) as i64);
+                let first = provider.token().unwrap();
+                let boundary = T0.div_euclid(period) * period + period;
+                assert_eq!(iat(&first), boundary - period - skew as i64);
+                clock.set(boundary - 1);
+                assert_eq!(provider.token().unwrap(), first, "{service}, skew {skew}");
+                clock.set(boundary);
+                let second = provider.token().unwrap();
+                assert_eq!(iat(&second) - iat(&first), period, "{service}, skew {skew}");
+                assert!(boundary - iat(&first) < 3600);
+                // A forced refresh right after a renewal still meets the floor.
+                assert!(matches!(
+                    provider.force_refresh(),
+                    Err(Error::RefreshTooSoon { .. })
+                ));
+                assert_eq!(provider.signature_count(), 2);
+            }
+        }
+    }
 }
 
 #[test]

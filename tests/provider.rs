@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Barrier};
 
+use devtoken::alignment_period;
 use devtoken::clock::{Clock, ManualClock};
 use devtoken::{Claims, Error, PrivateKey, ProviderOptions, Service, Signer, TokenProvider};
 
@@ -105,9 +106,10 @@ fn app_store_server_tokens_are_new_per_call_unless_reuse_is_asked_for() {
 }
 
 #[test]
-fn apns_renews_after_40_minutes_and_never_within_20() {
+fn unaligned_apns_renews_after_40_minutes_and_never_within_20() {
     for service in [Service::Apns, Service::DeviceCheck] {
-        let (apns, clock) = provider(service, Claims::new(TEAM), ProviderOptions::default());
+        let unaligned = ProviderOptions::default().with_aligned(Some(false));
+        let (apns, clock) = provider(service, Claims::new(TEAM), unaligned);
         let first = apns.token().unwrap();
         assert_eq!(apns.expires_at(), Some(T0 - 60 + 3600));
         clock.advance(40 * 60 - 1);
@@ -324,4 +326,110 @@ fn without_a_valid_token_every_caller_waits_for_one_signature() {
             "an APNs token less than an hour old"
         );
     }
+}
+
+/// A fleet without coordination: processes that start at different times within a period sign
+/// byte-identical tokens (deterministic key, same grid `iat`), and renew at the same instant.
+#[test]
+fn aligned_providers_in_different_processes_hand_out_the_same_token() {
+    let cases = [
+        (Service::Apns, Claims::new(TEAM), None),
+        (Service::DeviceCheck, Claims::new(TEAM), None),
+        (Service::AppleMusic, Claims::new(TEAM), Some(true)),
+        (Service::AppStoreConnect, Claims::new(ISSUER), Some(true)),
+        (Service::Maps, Claims::new(TEAM), Some(true)),
+    ];
+    // One key, as every process of a fleet loads it.
+    let key = signer();
+    let process = |service, claims: Claims, options: ProviderOptions, now: i64| {
+        let clock = Arc::new(ManualClock::new(now));
+        let signer = Signer::clone(&key);
+        (
+            TokenProvider::with_clock(signer, service, claims, options, clock.clone()).unwrap(),
+            clock,
+        )
+    };
+    for (service, claims, aligned) in cases {
+        let options = ProviderOptions::default().with_aligned(aligned);
+        let period = alignment_period(service, &options).unwrap().unwrap() as i64;
+        let start = T0.div_euclid(period) * period;
+        let (early, early_clock) = process(service, claims.clone(), options.clone(), start + 1);
+        let (late, late_clock) = process(service, claims.clone(), options, start + period - 1);
+        assert_eq!(early.alignment_period_secs(), Some(period as u64));
+        let token = early.token().unwrap();
+        assert_eq!(late.token().unwrap(), token, "{service}");
+        // Both renew at the next grid point, to the same new token.
+        early_clock.set(start + period);
+        late_clock.set(start + period + 3);
+        let next = early.token().unwrap();
+        assert_ne!(next, token, "{service}");
+        assert_eq!(late.token().unwrap(), next, "{service}");
+    }
+}
+
+#[test]
+fn alignment_follows_the_rule_table() {
+    let signer = signer();
+    let build = |service, claims: Claims, aligned| {
+        TokenProvider::with_clock(
+            signer.clone(),
+            service,
+            claims,
+            ProviderOptions::default().with_aligned(aligned),
+            Arc::new(ManualClock::new(T0)),
+        )
+    };
+    let bundle = Claims::new(ISSUER).bundle_id("com.example.app");
+    // Off unless asked, except for provider tokens.
+    assert_eq!(
+        build(Service::AppleMusic, Claims::new(TEAM), None)
+            .unwrap()
+            .alignment_period_secs(),
+        None
+    );
+    assert_eq!(
+        build(Service::Apns, Claims::new(TEAM), None)
+            .unwrap()
+            .alignment_period_secs(),
+        Some(2400)
+    );
+    assert_eq!(
+        build(Service::Apns, Claims::new(TEAM), Some(false))
+            .unwrap()
+            .alignment_period_secs(),
+        None
+    );
+    // Tokens that must be unique are never aligned, and asking says why.
+    for (service, claims) in [
+        (Service::AppStoreServer, bundle.clone()),
+        (Service::ExternalPurchaseServer, bundle),
+    ] {
+        assert_eq!(
+            build(service, claims.clone(), None)
+                .unwrap()
+                .alignment_period_secs(),
+            None
+        );
+        let error = build(service, claims, Some(true)).unwrap_err();
+        assert_eq!(
+            (error.field(), error.rule()),
+            (Some("aligned"), Some("not_applicable"))
+        );
+        assert!(
+            error.to_string().contains("new token for each request"),
+            "{error}"
+        );
+    }
+    // A grid that would hand out a token past its margin is refused, naming the fix.
+    let error = build(
+        Service::AppStoreConnect,
+        Claims::new(ISSUER).ttl(300),
+        Some(true),
+    )
+    .unwrap_err();
+    assert_eq!(
+        (error.field(), error.rule()),
+        (Some("aligned"), Some("conflict"))
+    );
+    assert!(error.to_string().contains("lengthen ttl"), "{error}");
 }

@@ -278,6 +278,13 @@ struct SignArgs {
     /// Seconds to back-date `iat` when --issued-at is not given (default: the core's, 60).
     #[arg(long, allow_hyphen_values = true)]
     clock_skew: Option<i64>,
+    /// Put `iat` on the grid a fleet shares, so every run within a period prints the same token
+    /// (the default for apns and device-check; asked for elsewhere, where the service allows it).
+    #[arg(long, conflicts_with_all = ["no_align", "issued_at"])]
+    align: bool,
+    /// Sign with `iat` = now (back-dated by --clock-skew) instead of the shared grid.
+    #[arg(long)]
+    no_align: bool,
 }
 
 fn parse_service(name: &str) -> Result<Service, String> {
@@ -464,9 +471,23 @@ fn sign_with(args: SignArgs) -> Result<String, Failure> {
     if let Some(secs) = args.clock_skew {
         signer = signer.with_clock_skew(secs)?;
     }
+    let aligned = match (args.align, args.no_align || args.issued_at.is_some()) {
+        (true, _) => Some(true),
+        (false, true) => Some(false),
+        (false, false) => None,
+    };
+    let options = devtoken::ProviderOptions::default().with_aligned(aligned);
+    let issued_at = match devtoken::alignment_period(args.service, &options)? {
+        Some(period) => Some(devtoken::aligned_issued_at(
+            devtoken::unix_now(),
+            period,
+            signer.clock_skew_secs(),
+        )),
+        None => args.issued_at,
+    };
     let claims = Claims {
         issuer: args.issuer,
-        issued_at: args.issued_at,
+        issued_at,
         expires_at: args.expires_at,
         ttl: args.ttl,
         origins: args.origins,

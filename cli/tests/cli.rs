@@ -497,3 +497,66 @@ fn stdin_beyond_64_kib_is_refused() {
         );
     }
 }
+
+/// `devtoken sign` for APNs in a shell script: every run within a 40-minute period prints the
+/// same token (one `iat` on the shared grid, RFC 6979), so `curl` loops stop tripping Apple's 429;
+/// `--no-align` signs at now. Three runs cannot straddle two grid points 40 minutes apart, so two
+/// neighbours agree whatever the timing.
+#[test]
+fn apns_sign_runs_within_a_period_print_the_same_token() {
+    let sign = |extra: &[&str]| {
+        let mut args = vec![
+            "sign",
+            "--demo",
+            "--service",
+            "apns",
+            "--issuer",
+            "DEF123GHIJ",
+        ];
+        args.extend_from_slice(extra);
+        let output = devtoken(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output).trim().to_string()
+    };
+    let iat = |token: &str| {
+        devtoken::decode_token(token).unwrap().claims["iat"]
+            .as_i64()
+            .unwrap()
+    };
+    let runs = [sign(&[]), sign(&[]), sign(&[])];
+    assert!(
+        runs[0] == runs[1] || runs[1] == runs[2],
+        "no two neighbouring runs agree"
+    );
+    for token in &runs {
+        assert_eq!(
+            (iat(token) + 60).rem_euclid(2400),
+            0,
+            "iat on the 40-minute grid, back-dated 60 s"
+        );
+    }
+    let now = devtoken::unix_now();
+    let unaligned = iat(&sign(&["--no-align"]));
+    assert!(
+        (now - 60..=now - 60 + 600).contains(&unaligned),
+        "iat {unaligned}, now {now}"
+    );
+    // Asking for alignment where tokens must be unique names the reason.
+    let refused = devtoken(&[
+        "sign",
+        "--demo",
+        "--service",
+        "app-store-server",
+        "--issuer",
+        "57246542-96fe-1a63-e053-0824d011072a",
+        "--bundle-id",
+        "com.example.app",
+        "--align",
+    ]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("new token for each request"),
+        "{}",
+        stderr(&refused)
+    );
+}

@@ -3,9 +3,20 @@
 //!
 //! - Long-lived tokens (Apple Music, Maps, App Store Connect, ...) are reused until less than a
 //!   margin of their lifetime is left (default 25 %, at least 60 s).
-//! - APNs and DeviceCheck provider tokens (no `exp`) are renewed after 40 minutes by default,
+//! - APNs and DeviceCheck provider tokens (no `exp`) are renewed every 40 minutes by default,
 //!   never sooner than 20 minutes after the previous one (Apple answers 429
 //!   TooManyProviderTokenUpdates) and never later than an hour (403 ExpiredProviderToken).
+//!   Their `iat` is aligned by default: it is the start of the current 40-minute period of UNIX
+//!   time, back-dated by the clock skew ([`aligned_issued_at`]), so every process of a fleet
+//!   signs the same claims and, with an in-memory key (RFC 6979), the same token, renewed at the
+//!   same instants: Apple sees one token per period however many processes start or restart.
+//!   Consecutive tokens' `iat` lie one period apart; a token is never older than the period plus
+//!   the skew. Processes whose clocks differ by d seconds use the old and the new token side by
+//!   side for at most d seconds around a grid point; both are valid. An external signer (HSM,
+//!   KMS) uses random nonces: the fleet then shares one `iat` per period, with several
+//!   signatures. Other reusable services align on request ([`ProviderOptions::aligned`]) on the
+//!   grid of the rule table ([`Alignment`]); tokens that must be unique (App Store Server API,
+//!   OAuth client assertions) never are.
 //! - App Store Server and External Purchase Server API tokens are signed fresh for every call,
 //!   as Apple instructs ("Generate a new signed JWT for each new request"), unless the caller
 //!   opts in to reuse with [`ProviderOptions::reuse_per_request_tokens`], which is outside
@@ -30,7 +41,7 @@ use crate::base::clock::{Clock, SystemClock};
 use crate::contract::error::{Error, OptionRule, Result};
 use crate::crypto::jwt::decode_token;
 use crate::provider::cache::{Cached, Margin, RenewingCache};
-use crate::rules::service::{Lifetime, ReusePolicy, Service};
+use crate::rules::service::{Alignment, Lifetime, ReusePolicy, Service};
 use crate::token::claims::build_token_json;
 use crate::token::claims::Claims;
 use crate::token::signer::Signer;
@@ -49,6 +60,11 @@ pub struct ProviderOptions {
     /// instead of signing one per call. Apple's instruction is a new token for each request; set
     /// this only if you accept departing from it.
     pub reuse_per_request_tokens: bool,
+    /// Put `iat` on the grid every process shares ([`Alignment`]), so a fleet signs one token per
+    /// period: `None` follows the rule table (on for APNs and DeviceCheck, off elsewhere);
+    /// `Some(true)` for a service whose tokens must be unique is an [`Error::InvalidOption`]
+    /// (`aligned`, rule `not_applicable`).
+    pub aligned: Option<bool>,
 }
 
 impl Default for ProviderOptions {
@@ -58,6 +74,7 @@ impl Default for ProviderOptions {
             min_margin_secs: 60,
             renew_after_secs: None,
             reuse_per_request_tokens: false,
+            aligned: None,
         }
     }
 }
@@ -94,7 +111,53 @@ impl ProviderOptions {
             },
             reuse_per_request_tokens: reuse_per_request_tokens
                 .unwrap_or(defaults.reuse_per_request_tokens),
+            aligned: defaults.aligned,
         })
+    }
+
+    /// The same options with [`aligned`](Self::aligned) set (`None`: the rule table's choice).
+    pub fn with_aligned(mut self, aligned: Option<bool>) -> Self {
+        self.aligned = aligned;
+        self
+    }
+}
+
+/// The `iat` a fleet shares at `now`: the start of the current period of `period_secs` on the
+/// UNIX-time grid, back-dated by `clock_skew_secs`. Processes whose clocks agree within the
+/// skew sign the same claims, and with a deterministic key the same token.
+///
+/// ```
+/// assert_eq!(devtoken::aligned_issued_at(1_700_000_000, 2400, 60), 1_699_999_200 - 60);
+/// ```
+pub fn aligned_issued_at(now: i64, period_secs: u64, clock_skew_secs: u64) -> i64 {
+    grid_start(now, period_secs as i64).saturating_sub(clock_skew_secs as i64)
+}
+
+/// The start of the grid period `now` lies in (`period` ≥ 1).
+fn grid_start(now: i64, period: i64) -> i64 {
+    now.div_euclid(period.max(1)).saturating_mul(period.max(1))
+}
+
+/// The grid period a provider for `service` aligns on with `options`, or `None` when it does
+/// not align; the [`Error::InvalidOption`] when alignment was asked for a service whose tokens
+/// must be unique.
+pub fn alignment_period(service: Service, options: &ProviderOptions) -> Result<Option<u64>> {
+    let rules = service.rules();
+    match (rules.alignment, options.aligned) {
+        (_, Some(false)) => Ok(None),
+        (Alignment::Never { reason }, Some(true)) => Err(Error::option(
+            "aligned",
+            OptionRule::NotApplicable,
+            format!("{service} tokens are never aligned: {reason}"),
+        )),
+        (Alignment::Never { .. }, None) | (Alignment::OnRequest { .. }, None) => Ok(None),
+        (Alignment::OnRequest { period_secs }, Some(true)) => Ok(Some(period_secs)),
+        (Alignment::ByDefault, _) => Ok(match rules.reuse {
+            ReusePolicy::ProviderToken {
+                renew_after_secs, ..
+            } => Some(options.renew_after_secs.unwrap_or(renew_after_secs)),
+            ReusePolicy::UntilMargin | ReusePolicy::PerRequest => None,
+        }),
     }
 }
 
@@ -141,14 +204,14 @@ enum Renewal {
 /// use devtoken::clock::ManualClock;
 ///
 /// let signer = Signer::new(PrivateKey::generate()?, "ABC123DEFG")?;
-/// let clock = Arc::new(ManualClock::new(1_700_000_000));
+/// let clock = Arc::new(ManualClock::new(1_699_999_200));  // a point of the 40-minute grid
 /// let apns = TokenProvider::with_clock(signer, Service::Apns, Claims::new("DEF123GHIJ"),
 ///                                      Default::default(), clock.clone())?;
 /// let first = apns.token()?;
-/// clock.advance(30 * 60);
-/// assert_eq!(apns.token()?, first);      // reused for 40 minutes
-/// clock.advance(11 * 60);
-/// assert_ne!(apns.token()?, first);      // renewed
+/// clock.advance(39 * 60);
+/// assert_eq!(apns.token()?, first);      // reused until the next grid point, 40 minutes on
+/// clock.advance(60);
+/// assert_ne!(apns.token()?, first);      // renewed: every process of the fleet does the same
 /// # Ok::<(), devtoken::Error>(())
 /// ```
 #[derive(Debug)]
@@ -161,6 +224,8 @@ pub struct TokenProvider {
     clock: Arc<dyn Clock>,
     cache: RenewingCache<TokenInfo>,
     signatures: AtomicU64,
+    /// The period of the shared `iat` grid, when aligned.
+    grid: Option<i64>,
 }
 
 impl TokenProvider {
@@ -222,13 +287,23 @@ impl TokenProvider {
                 }
             }
         };
-        build_token_json(
+        let json = build_token_json(
             rules,
             &template,
             signer.key_id(),
             clock.now(),
             signer.clock_skew_secs(),
         )?;
+        let grid = alignment_period(service, &options)?.map(|period| period as i64);
+        if let Some(period) = grid {
+            check_grid(
+                service,
+                &renewal,
+                &json.payload,
+                period,
+                signer.clock_skew_secs(),
+            )?;
+        }
         Ok(TokenProvider {
             signer,
             service,
@@ -238,6 +313,7 @@ impl TokenProvider {
             clock,
             cache: RenewingCache::new(),
             signatures: AtomicU64::new(0),
+            grid,
         })
     }
 
@@ -245,10 +321,10 @@ impl TokenProvider {
     pub fn token(&self) -> Result<String> {
         let now = self.clock.now();
         if let Renewal::EveryCall = self.renewal {
-            return Ok(self.cache.replace(self.sign(now)?).token);
+            return Ok(self.cache.replace(self.sign(now, false)?).token);
         }
         self.cache
-            .get(now, |info| info.token.clone(), |_| self.sign(now))
+            .get(now, |info| info.token.clone(), |_| self.sign(now, true))
     }
 
     /// Signs a new token now, for a caller whose token Apple refused (401/403). For provider
@@ -270,8 +346,9 @@ impl TokenProvider {
             }
             _ => Ok(()),
         };
+        // Off the grid: the grid's token at this instant is the one that was refused.
         self.cache
-            .renew_now(now, allow, || self.sign(now))
+            .renew_now(now, allow, || self.sign(now, false))
             .map(|info| info.token)
     }
 
@@ -310,11 +387,25 @@ impl TokenProvider {
         self.service
     }
 
-    /// Signs a token at `now` and works out when to renew it.
-    fn sign(&self, now: i64) -> Result<Cached<TokenInfo>> {
-        let token = self
-            .signer
-            .sign_token_at(self.service, &self.template, now)?;
+    /// The period of the shared `iat` grid this provider aligns on, if it does.
+    pub fn alignment_period_secs(&self) -> Option<u64> {
+        self.grid.map(|period| period as u64)
+    }
+
+    /// Signs a token at `now` (on the grid when aligned and `on_grid`) and works out when to
+    /// renew it.
+    fn sign(&self, now: i64, on_grid: bool) -> Result<Cached<TokenInfo>> {
+        let grid = self.grid.filter(|_| on_grid);
+        let token = match grid {
+            Some(period) => {
+                let iat = aligned_issued_at(now, period as u64, self.signer.clock_skew_secs());
+                let claims = self.template.clone().issued_at(iat);
+                self.signer.sign_token_at(self.service, &claims, now)?
+            }
+            None => self
+                .signer
+                .sign_token_at(self.service, &self.template, now)?,
+        };
         self.signatures.fetch_add(1, Ordering::SeqCst);
         let claims = decode_token(&token)?.claims;
         let iat = claims.get("iat").and_then(Value::as_i64).unwrap_or(now);
@@ -343,6 +434,22 @@ impl TokenProvider {
             }
             (_, None, _) => (now, now),
         };
+        // Aligned: renew at the next grid point, which every process shares; after an
+        // off-grid refresh, at the first grid point the renewal rules allow.
+        let renew_at = match (self.grid, self.renewal) {
+            (Some(period), Renewal::ProviderToken { floor, .. }) => {
+                let next = grid_start(now, period).saturating_add(period);
+                if grid.is_some() {
+                    next
+                } else {
+                    next.max(now.saturating_add(floor))
+                }
+            }
+            (Some(period), Renewal::BeforeExpiry(_)) => {
+                grid_start(now, period).saturating_add(period).min(renew_at)
+            }
+            _ => renew_at,
+        };
         Ok(Cached {
             value: TokenInfo {
                 token,
@@ -352,5 +459,44 @@ impl TokenProvider {
             renew_at,
             valid_until,
         })
+    }
+}
+
+/// Checks that a grid of `period` seconds keeps every lifetime rule of `service`: a token signed
+/// at a grid point must still be valid, margin included, at the next one.
+fn check_grid(
+    service: Service,
+    renewal: &Renewal,
+    payload: &Map<String, Value>,
+    period: i64,
+    skew: u64,
+) -> Result<()> {
+    let skew = skew as i64;
+    let fits = match *renewal {
+        Renewal::ProviderToken { floor, max_age, .. } => {
+            period >= floor && period.saturating_add(skew) < max_age
+        }
+        Renewal::BeforeExpiry(margin) => {
+            let iat = payload.get("iat").and_then(Value::as_i64).unwrap_or(0);
+            let exp = payload.get("exp").and_then(Value::as_i64).unwrap_or(iat);
+            let lifetime = exp.saturating_sub(iat);
+            // Worst case: signed at a grid point, back-dated by the skew.
+            margin.renew_at(lifetime.saturating_sub(skew), lifetime) >= period
+        }
+        Renewal::EveryCall => true,
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(Error::option(
+            "aligned",
+            OptionRule::Conflict,
+            format!(
+                "a {period} s grid does not fit {service} tokens with these settings: a token signed at one grid \
+                 point, back-dated by the {skew} s clock skew, must still be valid (margin included) at the next \
+                 and, for provider tokens, be replaced no sooner than Apple allows; lengthen ttl, shorten the \
+                 margin or turn alignment off"
+            ),
+        ))
     }
 }

@@ -258,6 +258,28 @@ pub enum ReusePolicy {
     },
 }
 
+/// Whether a provider puts `iat` on a fixed grid of renewal periods (UNIX time divided by the
+/// period, back-dated by the clock skew), so that every process whose clock agrees signs the same
+/// claims at the same instants and, with a deterministic key, the same bytes: one token for a
+/// whole fleet, without coordination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alignment {
+    /// Never aligned: each token must be unique; `reason` says why.
+    Never {
+        /// Why (for the error when alignment is asked for).
+        reason: &'static str,
+    },
+    /// Aligned unless turned off, on the grid of the provider-token renewal period
+    /// ([`ReusePolicy::ProviderToken`]'s `renew_after_secs`, or the provider's own).
+    ByDefault,
+    /// Aligned when asked, on a grid of `period_secs`: short enough that a token signed at a
+    /// grid point still has its renewal margin left at the next one, at the default lifetime.
+    OnRequest {
+        /// The grid's period in seconds.
+        period_secs: u64,
+    },
+}
+
 /// A documented endpoint that answers 200 for a valid token (used by `probe`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TestEndpoint {
@@ -304,6 +326,8 @@ pub struct ServiceRules {
     pub lifetime: Lifetime,
     /// When a cached token may be reused.
     pub reuse: ReusePolicy,
+    /// Whether a provider aligns `iat` on a grid shared by every process.
+    pub alignment: Alignment,
     /// The endpoint that tells whether Apple accepts a token, where Apple documents one.
     pub test_endpoint: Option<TestEndpoint>,
     /// The OAuth token endpoint the token is exchanged at, for client assertions.
@@ -429,6 +453,8 @@ const TEAM_TOKEN: ServiceRules = ServiceRules {
     // Apple publishes no limit for several services; devtoken defaults to one hour.
     lifetime: expiring(None, 3600),
     reuse: REUSE_UNTIL_MARGIN,
+    // Half the default hour: a token signed at a grid point has 30 minutes left at the next.
+    alignment: Alignment::OnRequest { period_secs: 1800 },
     test_endpoint: None,
     token_exchange: None,
     source: "",
@@ -444,6 +470,9 @@ const APP_STORE_SERVER_TOKEN: ServiceRules = ServiceRules {
     // At most 60 minutes; Apple's App Store Server Library signs 5-minute tokens per request.
     lifetime: expiring(Some(3600), 300),
     reuse: ReusePolicy::PerRequest,
+    alignment: Alignment::Never {
+        reason: "Apple asks for a new token for each request to this API",
+    },
     source: "Apple docs: appstoreserverapi/generating-json-web-tokens-for-api-requests",
     ..TEAM_TOKEN
 };
@@ -455,6 +484,9 @@ const CLIENT_ASSERTION: ServiceRules = ServiceRules {
     audience: Some("https://account.apple.com/auth/oauth2/v2/token"),
     subject: SubjectRule::SameAsIssuer,
     jwt_id: Presence::Required,
+    alignment: Alignment::Never {
+        reason: "each client assertion carries a unique jti",
+    },
     // The longest Apple allows, less a day: the provider renews it long before, and `inspect`
     // warns 30 days ahead.
     lifetime: expiring(
@@ -476,6 +508,7 @@ static RULES: [ServiceRules; 14] = [
         scope: ScopeRule::SpaceSeparated,
         // No published limit; 30 minutes is the usual web token life.
         lifetime: expiring(None, 1800),
+        alignment: Alignment::OnRequest { period_secs: 900 },
         test_endpoint: Some(TestEndpoint {
             base_url: "https://maps-api.apple.com",
             path: "/v1/token",
@@ -534,6 +567,8 @@ static RULES: [ServiceRules; 14] = [
             max_secs_with_get_only_scope: Some(SIX_MONTHS_SECS),
             default_secs: 15 * 60,
         },
+        // 5 minutes: a 15-minute token signed at a grid point keeps its margin at the next.
+        alignment: Alignment::OnRequest { period_secs: 300 },
         source: "Apple docs: appstoreconnectapi/generating-tokens-for-api-requests",
         ..TEAM_TOKEN
     },
@@ -547,6 +582,7 @@ static RULES: [ServiceRules; 14] = [
         audience: Some("apple-developer-enterprise-v1"),
         scope: ScopeRule::List,
         lifetime: expiring(Some(20 * 60), 15 * 60),
+        alignment: Alignment::OnRequest { period_secs: 300 },
         source: "Apple docs: enterpriseprogramapi/generating-tokens-for-api-requests",
         ..TEAM_TOKEN
     },
@@ -575,6 +611,7 @@ static RULES: [ServiceRules; 14] = [
         cli_name: "apns",
         lifetime: Lifetime::NoExpiry { max_age_secs: 3600 },
         reuse: PROVIDER_TOKEN_REUSE,
+        alignment: Alignment::ByDefault,
         source: "Apple docs: usernotifications/establishing-a-token-based-connection-to-apns",
         ..TEAM_TOKEN
     },
@@ -584,6 +621,7 @@ static RULES: [ServiceRules; 14] = [
         cli_name: "device-check",
         lifetime: Lifetime::NoExpiry { max_age_secs: 3600 },
         reuse: PROVIDER_TOKEN_REUSE,
+        alignment: Alignment::ByDefault,
         source: "Apple docs: Accessing and modifying per-device data",
         ..TEAM_TOKEN
     },
