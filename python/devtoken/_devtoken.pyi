@@ -279,9 +279,11 @@ class TokenProvider:
     ``min_margin`` seconds) is left; APNs/DeviceCheck tokens are renewed after ``renew_after``
     seconds (the rule table's age unless given, ``core_defaults()["apns_renew_after_secs"]``;
     the rule table's floor and limit for provider tokens bound it); App Store Server / External
-    Purchase Server tokens are new for every call unless ``reuse_per_request_tokens`` is set. An
-    option left out (None) takes the core's default (``core_defaults()``); ``options`` reports
-    the options in effect.
+    Purchase Server tokens are new for every call unless ``reuse_per_request_tokens`` is set.
+    ``aligned`` puts ``iat`` on the grid every process shares, so a fleet signs one token per
+    period (None: the rule table's choice, on for APNs/DeviceCheck; True where tokens must be
+    unique raises ``InvalidOptionError``, rule ``not_applicable``). An option left out (None)
+    takes the core's default (``core_defaults()``); ``options`` reports the options in effect.
     """
 
     def __init__(
@@ -294,6 +296,7 @@ class TokenProvider:
         min_margin: _Duration | None = None,
         renew_after: int | None = None,
         reuse_per_request_tokens: bool | None = None,
+        aligned: bool | None = None,
         clock: ManualClock | None = None,
     ) -> None: ...
     def token(self) -> str: ...
@@ -307,6 +310,9 @@ class TokenProvider:
         """The options in effect, under the core's names."""
     @property
     def signature_count(self) -> int: ...
+    @property
+    def alignment_period(self) -> int | None:
+        """The period of the shared ``iat`` grid in seconds, or None when not aligned."""
 
 @final
 class MapsTokenProvider:
@@ -478,6 +484,8 @@ class _ProviderOptions(TypedDict):
     renew_after_secs: int | None
     """None: the rule table's age (``core_defaults()["apns_renew_after_secs"]``)."""
     reuse_per_request_tokens: bool
+    aligned: bool | None
+    """None: the rule table's choice (on for APNs and DeviceCheck)."""
 
 class _MapsOptions(TypedDict):
     margin_fraction: float

@@ -61,6 +61,7 @@ pub(crate) fn provider_options_dict<'py>(
         "reuse_per_request_tokens",
         provider.reuse_per_request_tokens,
     )?;
+    dict.set_item("aligned", provider.aligned)?;
     Ok(dict)
 }
 

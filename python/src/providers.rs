@@ -62,7 +62,7 @@ pub(crate) struct PyTokenProvider {
 #[pymethods]
 impl PyTokenProvider {
     #[new]
-    #[pyo3(signature = (signer, service, claims, *, margin_fraction = None, min_margin = None, renew_after = None, reuse_per_request_tokens = None, clock = None))]
+    #[pyo3(signature = (signer, service, claims, *, margin_fraction = None, min_margin = None, renew_after = None, reuse_per_request_tokens = None, aligned = None, clock = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         signer: &Bound<'_, PySigner>,
@@ -72,6 +72,7 @@ impl PyTokenProvider {
         min_margin: Option<&Bound<'_, PyAny>>,
         renew_after: Option<i64>,
         reuse_per_request_tokens: Option<bool>,
+        aligned: Option<bool>,
         clock: Option<&Bound<'_, PyManualClock>>,
     ) -> DevTokenResult<Self> {
         let service = service_from(service)?;
@@ -81,7 +82,8 @@ impl PyTokenProvider {
             min_margin,
             renew_after,
             reuse_per_request_tokens,
-        )?;
+        )?
+        .with_aligned(aligned);
         let provider = devtoken::TokenProvider::with_clock(
             Arc::clone(&signer.get().inner),
             service,
@@ -131,6 +133,12 @@ impl PyTokenProvider {
     #[getter]
     fn signature_count(&self) -> u64 {
         self.inner.signature_count()
+    }
+
+    /// The period of the shared `iat` grid in seconds, or None when not aligned.
+    #[getter]
+    fn alignment_period(&self) -> Option<u64> {
+        self.inner.alignment_period_secs()
     }
 
     fn __repr__(&self) -> String {

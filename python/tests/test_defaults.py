@@ -74,6 +74,7 @@ def test_token_provider_options_default_to_the_core() -> None:
         "min_margin_secs": DEFAULTS["provider_min_margin_secs"],
         "renew_after_secs": None,  # the rule table's age
         "reuse_per_request_tokens": DEFAULTS["provider_reuse_per_request_tokens"],
+        "aligned": None,  # the rule table's choice
     }
     given = TokenProvider(
         signer,
@@ -83,12 +84,14 @@ def test_token_provider_options_default_to_the_core() -> None:
         min_margin=10,
         renew_after=1500,
         reuse_per_request_tokens=True,
+        aligned=False,
     )
     assert given.options == {
         "margin_fraction": 0.5,
         "min_margin_secs": 10,
         "renew_after_secs": 1500,
         "reuse_per_request_tokens": True,
+        "aligned": False,
     }
 
 
@@ -100,7 +103,8 @@ def test_token_provider_options_default_to_the_core() -> None:
     ],
 )
 def test_provider_tokens_renew_at_the_rule_tables_age(service: Service, renew_after: int) -> None:
-    clock = ManualClock(T0)
+    # A point of the aligned grid, whose period is the rule table's age.
+    clock = ManualClock(T0 // renew_after * renew_after)
     provider = TokenProvider(Signer.generate("ABC123DEFG"), service, Claims(TEAM), clock=clock)
     first = provider.token()
     clock.advance(renew_after - 1)

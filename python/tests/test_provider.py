@@ -19,6 +19,7 @@ from devtoken import (
     Signer,
     TokenProvider,
     core_defaults,
+    generate_private_key_pem,
 )
 
 T0 = 1_700_000_000
@@ -70,8 +71,12 @@ def test_app_store_server_is_per_call_unless_reuse_is_asked_for() -> None:
     assert reused.token() == first
 
 
+# A point of APNs' 40-minute grid: an aligned provider started there renews 40 minutes on.
+GRID_T0 = 1_699_999_200
+
+
 def test_apns_forty_minutes_and_twenty_minute_floor() -> None:
-    clock = ManualClock(T0)
+    clock = ManualClock(GRID_T0)
     apns = TokenProvider(Signer.generate("ABC123DEFG"), Service.APNS, Claims(TEAM), clock=clock)
     first = apns.token()
     clock.advance(DEFAULTS["apns_renew_after_secs"] - 1)
@@ -173,3 +178,33 @@ def test_system_clock_provider_hands_out_valid_tokens() -> None:
     claims = jwt.decode(token, public_key, algorithms=["ES256"])  # type: ignore[arg-type]
     assert claims["scope"] == "server_api"
     assert repr(provider) == "TokenProvider(service='maps')"
+
+
+def test_a_fleet_signs_one_token_per_period() -> None:
+    """Processes that load the same key and start at different times within a period hand out
+    the same bytes (grid ``iat``, RFC 6979) and renew together; no store, no leader."""
+    pem = generate_private_key_pem()
+    period = DEFAULTS["apns_renew_after_secs"]
+    start = T0 // period * period
+    early_clock, late_clock = ManualClock(start + 1), ManualClock(start + period - 1)
+    early, late = (
+        TokenProvider(Signer.from_pem(pem, "ABC123DEFG"), Service.APNS, Claims(TEAM), clock=clock)
+        for clock in (early_clock, late_clock)
+    )
+    assert early.alignment_period == late.alignment_period == period
+    assert early.token() == late.token()
+    early_clock.advance(period)
+    late_clock.advance(2)
+    assert early.token() == late.token()
+    music = TokenProvider(
+        Signer.from_pem(pem, "ABC123DEFG"), Service.APPLE_MUSIC, Claims(TEAM), aligned=True
+    )
+    assert music.alignment_period is not None
+    with pytest.raises(InvalidOptionError, match="new token for each request") as refused:
+        TokenProvider(
+            Signer.from_pem(pem, "ABC123DEFG"),
+            Service.APP_STORE_SERVER,
+            Claims("57246542-96fe-1a63-e053-0824d011072a", bundle_id="com.example.app"),
+            aligned=True,
+        )
+    assert (refused.value.field, refused.value.rule) == ("aligned", "not_applicable")

@@ -24,7 +24,8 @@ import Testing
     /// while the others may keep the old token (stale-while-revalidate: still valid, so handing
     /// it out is correct); once the renewal is over every caller gets the new token.
     @Test func sixteenTasksGetOneSignaturePerRenewal() async throws {
-        let clock = ManualClock(now: 1_700_000_000)
+        // A point of APNs' 40-minute grid, where the aligned provider's periods start.
+        let clock = ManualClock(now: 1_699_999_200)
         let provider = try TokenProvider(
             signer: Fixtures.vectorSigner(), service: .apns, claims: Claims(issuer: "DEF123GHIJ"), clock: clock)
         let first = try await Self.tokens(from: provider)

@@ -7,6 +7,9 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 
 private const val T0 = 1_700_000_000L
+
+/** A point of APNs' 40-minute grid: an aligned provider started there renews 40 minutes on. */
+private const val GRID_T0 = 1_699_999_200L
 private const val TEAM = "DEF123GHIJ"
 private const val ISSUER = "57246542-96fe-1a63-e053-0824d011072a"
 
@@ -52,7 +55,7 @@ class TokenProviderTest {
 
     @Test
     fun apnsFortyMinutesAndTwentyMinuteFloor() {
-        val clock = ManualClock(T0)
+        val clock = ManualClock(GRID_T0)
         val apns = TokenProvider(Signer.generate("ABC123DEFG"), Service.APNS, Claims(issuer = TEAM), clock = clock)
         val first = apns.token()
         clock.advance(40 * 60 - 1)
