@@ -3,6 +3,8 @@
 //! Exit codes: 0 success; 1 a token failed verification, inspection found errors, or a server
 //! refused the token (or could not be reached); 2 bad input.
 
+mod cache;
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,6 +73,10 @@ enum Command {
         /// Replaces Apple's Maps base URL, maps-api.apple.com (e.g. a local test server).
         #[arg(long)]
         base_url: Option<String>,
+        /// Exchange a new token even when a fresh one is cached (in $XDG_CACHE_HOME/devtoken),
+        /// and do not cache this one.
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Sign a token and ask the service's test endpoint whether Apple accepts it.
     Probe {
@@ -97,6 +103,10 @@ enum Command {
         /// Replaces Apple's base URL (e.g. a local test server).
         #[arg(long)]
         base_url: Option<String>,
+        /// Exchange a new token even when a fresh one is cached (in $XDG_CACHE_HOME/devtoken),
+        /// and do not cache this one.
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Sign a StoreKit in-app signature with an In-App Purchase key; print it alone on stdout.
     #[command(subcommand)]
@@ -410,7 +420,8 @@ fn run(command: Command) -> Result<u8, Failure> {
             issuer,
             origin,
             base_url,
-        } => maps_token(&key, issuer, origin, base_url),
+            no_cache,
+        } => maps_token(&key, issuer, origin, base_url, no_cache),
         Command::Probe { sign, base_url } => probe(sign, base_url),
         Command::AccessToken {
             service,
@@ -418,7 +429,15 @@ fn run(command: Command) -> Result<u8, Failure> {
             client_id,
             team_id,
             base_url,
-        } => access_token(service, &key, &client_id, team_id.as_deref(), base_url),
+            no_cache,
+        } => access_token(
+            service,
+            &key,
+            &client_id,
+            team_id.as_deref(),
+            base_url,
+            no_cache,
+        ),
         Command::Storekit(command) => storekit(command),
         Command::Services { json } => {
             print_services(json);
@@ -624,25 +643,36 @@ fn maps_token(
     issuer: String,
     origin: Option<String>,
     base_url: Option<String>,
+    no_cache: bool,
 ) -> Result<u8, Failure> {
     let signer = load_signer(key)?;
-    let mut claims = Claims::new(issuer);
-    claims.origins.extend(origin);
-    let options = MapsOptions {
-        http: HttpOptions {
-            base_url,
-            ..HttpOptions::default()
-        },
-        ..MapsOptions::default()
-    };
-    let maps = MapsTokenProvider::new(signer, claims, options)?;
-    maps.access_token()?;
-    let current = maps.current().ok_or_else(|| bad_input("no access token"))?;
-    let json = serde_json::json!({
-        "accessToken": &*current.access_token,
-        "expiresInSeconds": current.expires_in_secs,
-    });
-    print_json(&json);
+    let identity = [
+        "maps",
+        signer.key_id(),
+        &issuer,
+        origin.as_deref().unwrap_or(""),
+        base_url.as_deref().unwrap_or(""),
+    ]
+    .map(str::to_string);
+    let entry = cache::through(!no_cache, &identity, || {
+        let mut claims = Claims::new(issuer);
+        claims.origins.extend(origin);
+        let options = MapsOptions {
+            http: HttpOptions {
+                base_url,
+                ..HttpOptions::default()
+            },
+            ..MapsOptions::default()
+        };
+        let maps = MapsTokenProvider::new(signer, claims, options)?;
+        maps.access_token()?;
+        let current = maps.current().ok_or_else(|| bad_input("no access token"))?;
+        Ok::<_, Failure>(cache::Entry::from(&current))
+    })?;
+    print_json(&serde_json::json!({
+        "accessToken": entry.access_token,
+        "expiresInSeconds": entry.expires_in_secs,
+    }));
     Ok(0)
 }
 
@@ -652,27 +682,38 @@ fn access_token(
     client_id: &str,
     team_id: Option<&str>,
     base_url: Option<String>,
+    no_cache: bool,
 ) -> Result<u8, Failure> {
     let signer = load_signer(key)?;
-    let options = OAuthOptions {
-        http: HttpOptions {
-            base_url,
-            ..HttpOptions::default()
-        },
-        ..OAuthOptions::default()
-    };
-    let provider = OAuthTokenProvider::new(signer, service, client_id, team_id, options)?;
-    provider.access_token()?;
-    let current = provider
-        .current()
-        .ok_or_else(|| bad_input("no access token"))?;
-    let json = serde_json::json!({
-        "access_token": &*current.access_token,
+    let identity = [
+        service.cli_name(),
+        signer.key_id(),
+        client_id,
+        team_id.unwrap_or(""),
+        base_url.as_deref().unwrap_or(""),
+    ]
+    .map(str::to_string);
+    let entry = cache::through(!no_cache, &identity, || {
+        let options = OAuthOptions {
+            http: HttpOptions {
+                base_url,
+                ..HttpOptions::default()
+            },
+            ..OAuthOptions::default()
+        };
+        let provider = OAuthTokenProvider::new(signer, service, client_id, team_id, options)?;
+        provider.access_token()?;
+        let current = provider
+            .current()
+            .ok_or_else(|| bad_input("no access token"))?;
+        Ok::<_, Failure>(cache::Entry::from(&current))
+    })?;
+    print_json(&serde_json::json!({
+        "access_token": entry.access_token,
         "token_type": "Bearer",
-        "expires_in": current.expires_in_secs,
-        "expires_at": current.expires_at,
-    });
-    print_json(&json);
+        "expires_in": entry.expires_in_secs,
+        "expires_at": entry.expires_at,
+    }));
     Ok(0)
 }
 

@@ -12,10 +12,13 @@ fn devtoken(args: &[&str]) -> Output {
 
 fn run(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_devtoken"));
+    // Each run gets its own empty cache directory unless the test gives one: never the user's.
+    let own_cache = tempfile::tempdir().unwrap();
     command
         .args(args)
         .env_remove("DEVTOKEN_KEY")
-        .env_remove("DEVTOKEN_KEY_ID");
+        .env_remove("DEVTOKEN_KEY_ID")
+        .env("XDG_CACHE_HOME", own_cache.path());
     for (name, value) in env {
         command.env(name, value);
     }
@@ -559,4 +562,82 @@ fn apns_sign_runs_within_a_period_print_the_same_token() {
         "{}",
         stderr(&refused)
     );
+}
+
+/// `maps-token` and `access-token` keep the exchanged token on disk between runs: one exchange
+/// for many runs, files `0600` in a `0700` directory, refused (and replaced) when they cannot be
+/// parsed or others may read them; `--no-cache` exchanges and leaves the cache alone.
+#[test]
+fn exchanged_tokens_are_cached_across_runs() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let demo_key = devtoken::demo::demo_signer().unwrap().public_key();
+    let server = apple_server::AppleServer::start(demo_key);
+    let cache = tempfile::tempdir().unwrap();
+    let cache_home = cache.path().to_str().unwrap();
+    let maps = |extra: &[&str]| {
+        let mut args = vec![
+            "maps-token",
+            "--demo",
+            "--issuer",
+            "DEF123GHIJ",
+            "--base-url",
+            &server.base_url,
+        ];
+        args.extend_from_slice(extra);
+        let output = run(&args, None, &[("XDG_CACHE_HOME", cache_home)]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        (
+            json["accessToken"].as_str().unwrap().to_string(),
+            stderr(&output),
+        )
+    };
+    let (first, _) = maps(&[]);
+    assert_eq!(maps(&[]).0, first);
+    assert_eq!(maps(&[]).0, first);
+    assert_eq!(server.requests(), 1, "one exchange for three runs");
+    let dir = cache.path().join("devtoken");
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let file = &files[0];
+    assert_eq!(mode(file), 0o600);
+    let name = file.file_name().unwrap().to_str().unwrap();
+    assert!(
+        !name.contains("DEF123GHIJ") && !name.contains(devtoken::demo::DEMO_KEY_ID),
+        "{name}"
+    );
+
+    let (fresh, _) = maps(&["--no-cache"]);
+    assert_eq!(server.requests(), 2);
+    assert_eq!(maps(&[]).0, first, "--no-cache leaves the cache as it was");
+    assert_ne!(fresh, first);
+
+    // Readable by others: refused, a new exchange, and the file replaced by a private one.
+    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (after_refusal, message) = maps(&[]);
+    assert!(
+        message.contains("ignoring the cache file") && message.contains("644"),
+        "{message}"
+    );
+    assert_eq!(server.requests(), 3);
+    assert_eq!(mode(file), 0o600);
+    assert_eq!(maps(&[]).0, after_refusal);
+    // Not parseable: refused the same way.
+    std::fs::write(file, "{not json").unwrap();
+    let (_, message) = maps(&[]);
+    assert!(message.contains("not a devtoken cache file"), "{message}");
+    assert_eq!(server.requests(), 4);
+    // Another user's file (this test can hand one over only when it runs as root, as CI does).
+    if std::fs::metadata(&dir).unwrap().uid() == 0 {
+        std::os::unix::fs::chown(file, Some(65534), None).unwrap();
+        let (_, message) = maps(&[]);
+        assert!(message.contains("belongs to uid 65534"), "{message}");
+        assert_eq!(server.requests(), 5);
+    }
 }
