@@ -433,3 +433,47 @@ fn alignment_follows_the_rule_table() {
     );
     assert!(error.to_string().contains("lengthen ttl"), "{error}");
 }
+
+/// What an HTTP client's auth does on a 401: callers that all saw one refused token replace it
+/// once; a caller holding an older token gets the current one without a new signature.
+#[test]
+fn a_refused_token_is_replaced_once_however_many_callers_report_it() {
+    let (music, clock) = provider(
+        Service::AppleMusic,
+        Claims::new(TEAM).ttl(3600),
+        ProviderOptions::default(),
+    );
+    let refused = music.token().unwrap();
+    assert_eq!(music.fresh_token().as_deref(), Some(refused.as_str()));
+    clock.advance(5);
+    let renewed: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| music.refresh_rejected(&refused).unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(renewed
+        .iter()
+        .all(|token| *token == renewed[0] && *token != refused));
+    assert_eq!(music.signature_count(), 2);
+    assert_eq!(
+        music.refresh_rejected("an older token").unwrap(),
+        renewed[0]
+    );
+    assert_eq!(music.signature_count(), 2);
+    // Provider tokens keep Apple's floor: a refusal within 20 minutes is RefreshTooSoon.
+    let (apns, _) = provider(Service::Apns, Claims::new(TEAM), ProviderOptions::default());
+    let token = apns.token().unwrap();
+    assert!(matches!(
+        apns.refresh_rejected(&token),
+        Err(Error::RefreshTooSoon { .. })
+    ));
+    // Per-request tokens are never served from the cache's fast path.
+    let (per_call, _) = provider(
+        Service::AppStoreServer,
+        Claims::new(ISSUER).bundle_id("com.example.app"),
+        ProviderOptions::default(),
+    );
+    per_call.token().unwrap();
+    assert_eq!(per_call.fresh_token(), None);
+}

@@ -219,8 +219,28 @@ impl<T: Clone> RenewingCache<T> {
         allow: impl FnOnce(Option<&Cached<T>>) -> Result<()>,
         renew: impl FnOnce() -> Result<Cached<T>>,
     ) -> Result<T> {
+        self.renew_unless(now, |_| false, allow, renew)
+    }
+
+    /// Like [`renew_now`](Self::renew_now), unless the current value is still valid and `keep`
+    /// says it is not the one the caller wants replaced (another caller renewed meanwhile): then
+    /// that value. Decided under the renewal lock, so callers racing with one refused value
+    /// cause one renewal.
+    pub fn renew_unless(
+        &self,
+        now: i64,
+        keep: impl FnOnce(&T) -> bool,
+        allow: impl FnOnce(Option<&Cached<T>>) -> Result<()>,
+        renew: impl FnOnce() -> Result<Cached<T>>,
+    ) -> Result<T> {
         let _guard = self.lock();
-        allow(self.current.load().as_deref())?;
+        let current = self.current.load_full();
+        if let Some(cached) = current.as_deref() {
+            if now < cached.valid_until && keep(&cached.value) {
+                return Ok(cached.value.clone());
+            }
+        }
+        allow(current.as_deref())?;
         match renew() {
             Ok(cached) => {
                 self.failure.store(None);

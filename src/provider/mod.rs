@@ -332,7 +332,19 @@ impl TokenProvider {
     /// [`Error::RefreshTooSoon`].
     pub fn force_refresh(&self) -> Result<String> {
         let now = self.clock.now();
-        let allow = |current: Option<&Cached<TokenInfo>>| match (self.renewal, current) {
+        // Off the grid: the grid's token at this instant is the one that was refused.
+        self.cache
+            .renew_now(
+                now,
+                |current| self.allow_refresh(now, current),
+                || self.sign(now, false),
+            )
+            .map(|info| info.token)
+    }
+
+    /// Whether `current` may be replaced at `now`: not within a provider token's floor.
+    fn allow_refresh(&self, now: i64, current: Option<&Cached<TokenInfo>>) -> Result<()> {
+        match (self.renewal, current) {
             (Renewal::ProviderToken { floor, .. }, Some(cached))
                 if now.saturating_sub(cached.value.signed_at) < floor =>
             {
@@ -345,10 +357,36 @@ impl TokenProvider {
                 })
             }
             _ => Ok(()),
-        };
-        // Off the grid: the grid's token at this instant is the one that was refused.
+        }
+    }
+
+    /// The cached token while it is fresh, else `None`: never signs, never waits (an async
+    /// caller's fast path before it calls [`token`](Self::token) off its event loop).
+    pub fn fresh_token(&self) -> Option<String> {
+        match self.renewal {
+            Renewal::EveryCall => None,
+            _ => self
+                .cache
+                .fresh(self.clock.now(), |info| info.token.clone()),
+        }
+    }
+
+    /// For a caller whose `rejected` token Apple refused (401/403): a new token when `rejected`
+    /// is still the current one (as [`force_refresh`](Self::force_refresh), floors included),
+    /// else the current token, which another caller already renewed. However many callers
+    /// report one refused token at once, it is replaced once.
+    pub fn refresh_rejected(&self, rejected: &str) -> Result<String> {
+        if let Renewal::EveryCall = self.renewal {
+            return self.token();
+        }
+        let now = self.clock.now();
         self.cache
-            .renew_now(now, allow, || self.sign(now, false))
+            .renew_unless(
+                now,
+                |info| info.token != rejected,
+                |current| self.allow_refresh(now, current),
+                || self.sign(now, false),
+            )
             .map(|info| info.token)
     }
 
