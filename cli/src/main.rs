@@ -51,6 +51,10 @@ enum Command {
         /// Print the findings as JSON.
         #[arg(long)]
         json: bool,
+        /// Exit 1 when the token expires within this window (`30d`, `12h`, `90m`, `600s` or
+        /// seconds): an alarm for the six-month tokens embedded in apps and configs.
+        #[arg(long, value_parser = parse_window)]
+        fail_within: Option<i64>,
         /// The token (`-` reads stdin).
         token: String,
     },
@@ -297,6 +301,27 @@ struct SignArgs {
     no_align: bool,
 }
 
+/// `30d`, `12h`, `90m`, `600s` or a bare number of seconds, as seconds.
+fn parse_window(text: &str) -> Result<i64, String> {
+    let (digits, unit) = match text.char_indices().last() {
+        Some((at, c)) if c.is_ascii_alphabetic() => (&text[..at], c),
+        _ => (text, 's'),
+    };
+    let scale = match unit {
+        'd' => 86_400,
+        'h' => 3_600,
+        'm' => 60,
+        's' => 1,
+        other => return Err(format!("unknown unit '{other}': use d, h, m or s")),
+    };
+    digits
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 0)
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| format!("'{text}' is not a window such as 30d, 12h, 90m or 600s"))
+}
+
 fn parse_service(name: &str) -> Result<Service, String> {
     name.parse()
         .map_err(|e: devtoken::service::UnknownService| e.to_string())
@@ -362,6 +387,7 @@ fn run(command: Command) -> Result<u8, Failure> {
             service,
             key,
             json,
+            fail_within,
             token,
         } => {
             let public_key = key.as_deref().map(read_public_key).transpose()?;
@@ -369,6 +395,13 @@ fn run(command: Command) -> Result<u8, Failure> {
             let findings = devtoken::inspect_token(&token, service, public_key.as_ref());
             let expires_at = devtoken::inspect::token_expires_at(&token, service);
             let now = devtoken::unix_now();
+            let within_window = match (fail_within, expires_at) {
+                (Some(window), Some(at)) => Some(at.saturating_sub(now) <= window),
+                (Some(_), None) => return Err(bad_input(
+                    "--fail-within: the token has no exp and no --service says how long it lives",
+                )),
+                (None, _) => None,
+            };
             if json {
                 let list: Vec<_> = findings
                     .iter()
@@ -378,6 +411,7 @@ fn run(command: Command) -> Result<u8, Failure> {
                     "findings": list,
                     "expires_at": expires_at,
                     "expires_in_secs": expires_at.map(|at| at.saturating_sub(now)),
+                    "expires_within_window": within_window,
                 });
                 print_json(&report);
             } else {
@@ -386,6 +420,9 @@ fn run(command: Command) -> Result<u8, Failure> {
                 }
                 if let Some(at) = expires_at {
                     println!("{}", describe_expiry(at, now));
+                }
+                if let (Some(true), Some(window)) = (within_window, fail_within) {
+                    println!("error: it expires within the --fail-within window of {window} s: sign a new one");
                 }
                 let errors = findings.iter().filter(|f| f.level == Level::Error).count();
                 println!(
@@ -397,7 +434,9 @@ fn run(command: Command) -> Result<u8, Failure> {
                     }
                 );
             }
-            Ok(u8::from(findings.iter().any(|f| f.level == Level::Error)))
+            let failed =
+                findings.iter().any(|f| f.level == Level::Error) || within_window == Some(true);
+            Ok(u8::from(failed))
         }
         Command::Keygen { out } => {
             let key = PrivateKey::generate()?;

@@ -641,3 +641,53 @@ fn exchanged_tokens_are_cached_across_runs() {
         assert_eq!(server.requests(), 5);
     }
 }
+
+/// `inspect --fail-within`: an alarm for long-lived tokens, exit 1 inside the window.
+#[test]
+fn inspect_fail_within_exits_1_inside_the_window() {
+    let now = devtoken::unix_now();
+    let token_expiring_in = |days: i64| {
+        let output = devtoken(&[
+            "sign",
+            "--demo",
+            "--service",
+            "apple-music",
+            "--issuer",
+            "DEF123GHIJ",
+            "--ttl",
+            &(days * 86_400).to_string(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output).trim().to_string()
+    };
+    let (ten, sixty) = (token_expiring_in(10), token_expiring_in(60));
+    let inspect = |token: &str, extra: &[&str]| {
+        let mut args = vec!["inspect", "--service", "apple-music"];
+        args.extend_from_slice(extra);
+        args.push(token);
+        devtoken(&args)
+    };
+    let soon = inspect(&ten, &["--fail-within", "30d"]);
+    assert_eq!(soon.status.code(), Some(1), "{}", stdout(&soon));
+    assert!(
+        stdout(&soon).contains("within the --fail-within window"),
+        "{}",
+        stdout(&soon)
+    );
+    assert_eq!(
+        inspect(&sixty, &["--fail-within", "30d"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        inspect(&ten, &[]).status.code(),
+        Some(0),
+        "no window, no alarm"
+    );
+    let json = inspect(&ten, &["--fail-within", "720h", "--json"]);
+    assert_eq!(json.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(report["expires_within_window"], true);
+    assert!(report["expires_at"].as_i64().unwrap() >= now + 10 * 86_400 - 120);
+    let bad = inspect(&ten, &["--fail-within", "30 days"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+}
