@@ -603,3 +603,40 @@ fn debug_output_holds_no_token() {
         );
     }
 }
+
+/// A server clock 90 s behind ours (a local clock 90 s fast): Apple refuses a token whose `iat`
+/// is in its future. The exchange's `Date` header measures the offset; the Maps token is signed
+/// again at Apple's time, back-dated by the measured amount, and accepted, all within one call;
+/// the provider reports the offset and the correction.
+#[test]
+fn a_fast_local_clock_is_measured_and_corrected() {
+    let (signer, server, clock) = setup();
+    server.set_clock_behind(90);
+    let maps = provider(&signer, &server, &clock);
+    assert_eq!(maps.access_token().unwrap(), "access-2");
+    assert_eq!(server.requests(), 2, "one refusal, one accepted retry");
+    let offset = maps.clock_offset().unwrap();
+    let ahead_ms = -offset.offset_millis;
+    assert!(
+        (ahead_ms - 90_000).abs() <= offset.uncertainty_millis,
+        "measured {ahead_ms} ms ± {} ms, true 90 000 ms",
+        offset.uncertainty_millis
+    );
+    assert!(maps.clock_corrections() >= 1);
+    let iat = devtoken::decode_token(&maps.maps_token().unwrap())
+        .unwrap()
+        .claims["iat"]
+        .as_i64()
+        .unwrap();
+    let apple_now = devtoken::unix_now() - 90;
+    assert!(
+        iat <= apple_now && iat >= apple_now - 60 - 5,
+        "iat {iat}, Apple's now {apple_now}"
+    );
+    // A clock that agrees: no correction.
+    let (signer, server, clock) = setup();
+    let maps = provider(&signer, &server, &clock);
+    maps.access_token().unwrap();
+    assert_eq!((server.requests(), maps.clock_corrections()), (1, 0));
+    assert!(maps.clock_offset().unwrap().local_ahead_secs() < 2);
+}

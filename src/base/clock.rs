@@ -21,6 +21,55 @@ pub fn unix_now_millis() -> i64 {
     }
 }
 
+/// How far Apple's clock is from ours, measured from the `Date` header of an answer: `offset`
+/// is Apple's time minus the local time (negative when the local clock is ahead), known to
+/// within `uncertainty` either way (half the round trip, plus the header's one-second
+/// resolution).
+///
+/// ```
+/// use devtoken::clock::ClockOffset;
+/// // Sent at 1_700_000_100.000 s local, answered 200 ms later with `Date` 1_700_000_010.
+/// let offset = ClockOffset::from_date(1_700_000_010, 1_700_000_100_000, 1_700_000_100_200);
+/// assert_eq!(offset.offset_millis, -89_600); // our clock is about 90 s ahead
+/// assert_eq!(offset.uncertainty_millis, 600);
+/// assert!(offset.local_ahead_secs() >= 89);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockOffset {
+    /// Apple's time minus the local time, in milliseconds.
+    pub offset_millis: i64,
+    /// How far off `offset_millis` may be, either way, in milliseconds.
+    pub uncertainty_millis: i64,
+    /// When it was measured (local UNIX seconds).
+    pub measured_at: i64,
+}
+
+impl ClockOffset {
+    /// From a `Date` of `date_secs` (whole seconds, so Apple's time lay in
+    /// `date_secs..date_secs + 1`) received for a request sent at `sent_millis` and answered at
+    /// `received_millis` (local UNIX milliseconds).
+    pub fn from_date(date_secs: i64, sent_millis: i64, received_millis: i64) -> Self {
+        let received_millis = received_millis.max(sent_millis);
+        let local_mid = sent_millis.saturating_add((received_millis - sent_millis) / 2);
+        let apple_mid = date_secs.saturating_mul(1000).saturating_add(500);
+        ClockOffset {
+            offset_millis: apple_mid.saturating_sub(local_mid),
+            uncertainty_millis: (received_millis - sent_millis) / 2 + 500,
+            measured_at: received_millis.div_euclid(1000),
+        }
+    }
+
+    /// The whole seconds the local clock is surely ahead of Apple's (0 when it is not, or when
+    /// the measurement cannot tell).
+    pub fn local_ahead_secs(&self) -> i64 {
+        let surely_ahead = self
+            .offset_millis
+            .saturating_neg()
+            .saturating_sub(self.uncertainty_millis);
+        surely_ahead.max(0) / 1000
+    }
+}
+
 /// A source of the current UNIX time in seconds.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current UNIX time in seconds.

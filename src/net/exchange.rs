@@ -16,6 +16,30 @@ use crate::net::http::{quota, rejection, Answer};
 use crate::provider::cache::{Cached, Margin, RenewingCache, Urgency};
 use crate::rules::service::Service;
 
+/// Sends the signed token `tokens` hands out with `send`, reporting the clock offset each
+/// answer's `Date` shows to `tokens`. When Apple refuses the token (401/403) and the answer
+/// shows the local clock running ahead by more than the back-dating covered, the token is
+/// replaced by one at Apple's time and sent once more. The token sent last and its answer.
+pub(crate) fn send_signed(
+    tokens: &crate::provider::TokenProvider,
+    send: impl Fn(&str) -> Result<Answer>,
+) -> Result<(String, Answer)> {
+    let observe = |answer: &Answer| {
+        answer
+            .clock_offset
+            .is_some_and(|offset| tokens.observe_clock_offset(offset))
+    };
+    let token = tokens.token()?;
+    let answer = send(&token)?;
+    if observe(&answer) && matches!(answer.status, 400 | 401 | 403) {
+        let corrected = tokens.refresh_rejected(&token)?;
+        let answer = send(&corrected)?;
+        observe(&answer);
+        return Ok((corrected, answer));
+    }
+    Ok((token, answer))
+}
+
 /// How a [`MapsTokenProvider`](crate::net::maps::MapsTokenProvider) renews and calls Apple.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MapsOptions {

@@ -101,12 +101,14 @@ fn check_base_url(base_url: &str) -> Result<()> {
     }
 }
 
-/// An HTTP answer: status, body and the `Retry-After` header.
+/// An HTTP answer: status, body, the `Retry-After` header and the clock offset its `Date`
+/// header shows.
 #[derive(Debug, Clone)]
 pub(crate) struct Answer {
     pub status: u16,
     pub body: String,
     pub retry_after_secs: Option<u64>,
+    pub clock_offset: Option<crate::base::clock::ClockOffset>,
 }
 
 /// A `Retry-After` header as seconds to wait at `now`: delay-seconds, or an HTTP date (its
@@ -247,6 +249,7 @@ impl HttpClient {
         loop {
             attempts += 1;
             let left = deadline.saturating_duration_since(Instant::now());
+            let sent_millis = crate::base::clock::unix_now_millis();
             let sent = match request {
                 Request::GetWithBearer(token) => self
                     .agent
@@ -267,7 +270,20 @@ impl HttpClient {
             };
             let (failure, retry_after_secs) = match sent {
                 Ok(mut response) => {
+                    let received_millis = crate::base::clock::unix_now_millis();
                     let status = response.status().as_u16();
+                    let clock_offset = response
+                        .headers()
+                        .get("date")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(crate::base::clock::parse_http_date)
+                        .map(|date| {
+                            crate::base::clock::ClockOffset::from_date(
+                                date,
+                                sent_millis,
+                                received_millis,
+                            )
+                        });
                     let retry_after_secs = response
                         .headers()
                         .get("retry-after")
@@ -284,6 +300,7 @@ impl HttpClient {
                                 status,
                                 body,
                                 retry_after_secs,
+                                clock_offset,
                             })
                         }
                         Ok(body) => (

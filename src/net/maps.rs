@@ -107,6 +107,16 @@ impl MapsTokenProvider {
         self.access_tokens.exchange_count()
     }
 
+    /// The last offset of Apple's clock measured from an exchange's `Date` header, if any.
+    pub fn clock_offset(&self) -> Option<crate::base::clock::ClockOffset> {
+        self.maps_tokens.clock_offset()
+    }
+
+    /// How many Maps tokens were back-dated by a measured clock offset.
+    pub fn clock_corrections(&self) -> u64 {
+        self.maps_tokens.clock_corrections()
+    }
+
     /// The signed Maps token that is exchanged (reused per the rule table).
     pub fn maps_token(&self) -> Result<String> {
         self.maps_tokens.token()
@@ -114,8 +124,9 @@ impl MapsTokenProvider {
 
     /// One exchange, with at most `retries` retries (`None`: the HTTP options').
     fn exchange(&self, now: i64, retries: Option<u32>) -> Result<AccessToken> {
-        let token = self.maps_tokens.token()?;
-        let answer = self.client.get_with_bearer(&self.url, &token, retries)?;
+        let (token, answer) = crate::net::exchange::send_signed(&self.maps_tokens, |token| {
+            self.client.get_with_bearer(&self.url, token, retries)
+        })?;
         access_token_from(&MAPS_ANSWER, &self.url, &answer, &token, Service::Maps, now)
     }
 }

@@ -188,22 +188,34 @@ impl OAuthTokenProvider {
         self.access_tokens.exchange_count()
     }
 
+    /// The last offset of Apple's clock measured from an exchange's `Date` header, if any.
+    pub fn clock_offset(&self) -> Option<crate::base::clock::ClockOffset> {
+        self.assertions.clock_offset()
+    }
+
+    /// How many client assertions were back-dated by a measured clock offset.
+    pub fn clock_corrections(&self) -> u64 {
+        self.assertions.clock_corrections()
+    }
+
     /// One exchange, with at most `retries` retries (`None`: the HTTP options').
     fn exchange(&self, now: i64, retries: Option<u32>) -> Result<AccessToken> {
-        let assertion = self.assertions.token()?;
-        let mut form = vec![
-            ("grant_type", "client_credentials"),
-            ("client_id", self.client_id.as_str()),
-        ];
-        match self.exchange.assertion_field {
-            AssertionField::ClientAssertion => {
-                form.push(("client_assertion_type", JWT_BEARER_ASSERTION_TYPE));
-                form.push(("client_assertion", assertion.as_str()));
-            }
-            AssertionField::ClientSecret => form.push(("client_secret", assertion.as_str())),
-        }
-        form.push(("scope", self.exchange.scope));
-        let answer = self.client.post_form(&self.url, &form, retries)?;
+        let (assertion, answer) =
+            crate::net::exchange::send_signed(&self.assertions, |assertion| {
+                let mut form = vec![
+                    ("grant_type", "client_credentials"),
+                    ("client_id", self.client_id.as_str()),
+                ];
+                match self.exchange.assertion_field {
+                    AssertionField::ClientAssertion => {
+                        form.push(("client_assertion_type", JWT_BEARER_ASSERTION_TYPE));
+                        form.push(("client_assertion", assertion));
+                    }
+                    AssertionField::ClientSecret => form.push(("client_secret", assertion)),
+                }
+                form.push(("scope", self.exchange.scope));
+                self.client.post_form(&self.url, &form, retries)
+            })?;
         access_token_from(
             &OAUTH_ANSWER,
             &self.url,

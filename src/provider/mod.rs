@@ -33,11 +33,11 @@
 pub(crate) mod cache;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
 
-use crate::base::clock::{Clock, SystemClock};
+use crate::base::clock::{Clock, ClockOffset, SystemClock};
 use crate::contract::error::{Error, OptionRule, Result};
 use crate::crypto::jwt::decode_token;
 use crate::provider::cache::{Cached, Margin, RenewingCache};
@@ -226,6 +226,10 @@ pub struct TokenProvider {
     signatures: AtomicU64,
     /// The period of the shared `iat` grid, when aligned.
     grid: Option<i64>,
+    /// The last measured offset of Apple's clock ([`observe_clock_offset`](Self::observe_clock_offset)).
+    clock_offset: Mutex<Option<ClockOffset>>,
+    /// How many tokens were back-dated by a measured offset.
+    clock_corrections: AtomicU64,
 }
 
 impl TokenProvider {
@@ -314,6 +318,8 @@ impl TokenProvider {
             cache: RenewingCache::new(),
             signatures: AtomicU64::new(0),
             grid,
+            clock_offset: Mutex::new(None),
+            clock_corrections: AtomicU64::new(0),
         })
     }
 
@@ -425,6 +431,42 @@ impl TokenProvider {
         self.service
     }
 
+    /// Records an offset of Apple's clock measured from an answer's `Date` header (the Maps and
+    /// OAuth providers report each exchange's; a caller may report a probe's). When the local
+    /// clock is surely ahead of Apple's by more than the clock skew's back-dating covers, the
+    /// next tokens are signed at Apple's time: `iat` back-dated by the measured amount too,
+    /// bounded so that skew and correction stay within
+    /// [`MAX_CLOCK_SKEW_SECS`](crate::contract::options::MAX_CLOCK_SKEW_SECS) (the bound every
+    /// service's floor was checked with). An aligned provider reads its grid from that
+    /// corrected clock, so a corrected fleet still signs identical tokens. Returns whether the
+    /// correction changed (then a token Apple refused for its `iat` is worth replacing).
+    pub fn observe_clock_offset(&self, offset: ClockOffset) -> bool {
+        let mut last = self.clock_offset.lock().unwrap_or_else(|p| p.into_inner());
+        let before = last.map_or(0, |o| self.correction_for(&o));
+        *last = Some(offset);
+        self.correction_for(&offset) != before
+    }
+
+    /// The last measured offset of Apple's clock, if any.
+    pub fn clock_offset(&self) -> Option<ClockOffset> {
+        *self.clock_offset.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How many tokens were back-dated by a measured clock offset.
+    pub fn clock_corrections(&self) -> u64 {
+        self.clock_corrections.load(Ordering::SeqCst)
+    }
+
+    /// Seconds to move "now" back for `offset`: what the skew does not cover, bounded.
+    fn correction_for(&self, offset: &ClockOffset) -> i64 {
+        let skew = self.signer.clock_skew_secs() as i64;
+        let room = crate::contract::options::MAX_CLOCK_SKEW_SECS as i64 - skew;
+        match offset.local_ahead_secs() {
+            ahead if ahead > skew => ahead.min(room).max(0),
+            _ => 0,
+        }
+    }
+
     /// The period of the shared `iat` grid this provider aligns on, if it does.
     pub fn alignment_period_secs(&self) -> Option<u64> {
         self.grid.map(|period| period as u64)
@@ -434,16 +476,26 @@ impl TokenProvider {
     /// renew it.
     fn sign(&self, now: i64, on_grid: bool) -> Result<Cached<TokenInfo>> {
         let grid = self.grid.filter(|_| on_grid);
+        // Apple's time, when a measured offset says the local clock runs ahead.
+        let correction = self
+            .clock_offset()
+            .map_or(0, |offset| self.correction_for(&offset));
+        let apple_now = now.saturating_sub(correction);
         let token = match grid {
             Some(period) => {
-                let iat = aligned_issued_at(now, period as u64, self.signer.clock_skew_secs());
+                let iat =
+                    aligned_issued_at(apple_now, period as u64, self.signer.clock_skew_secs());
                 let claims = self.template.clone().issued_at(iat);
-                self.signer.sign_token_at(self.service, &claims, now)?
+                self.signer
+                    .sign_token_at(self.service, &claims, apple_now)?
             }
             None => self
                 .signer
-                .sign_token_at(self.service, &self.template, now)?,
+                .sign_token_at(self.service, &self.template, apple_now)?,
         };
+        if correction > 0 {
+            self.clock_corrections.fetch_add(1, Ordering::SeqCst);
+        }
         self.signatures.fetch_add(1, Ordering::SeqCst);
         let claims = decode_token(&token)?.claims;
         let iat = claims.get("iat").and_then(Value::as_i64).unwrap_or(now);
@@ -475,17 +527,21 @@ impl TokenProvider {
         // Aligned: renew at the next grid point, which every process shares; after an
         // off-grid refresh, at the first grid point the renewal rules allow.
         let renew_at = match (self.grid, self.renewal) {
+            // The next grid point by Apple's time, as a local time.
             (Some(period), Renewal::ProviderToken { floor, .. }) => {
-                let next = grid_start(now, period).saturating_add(period);
+                let next = grid_start(apple_now, period)
+                    .saturating_add(period)
+                    .saturating_add(correction);
                 if grid.is_some() {
                     next
                 } else {
                     next.max(now.saturating_add(floor))
                 }
             }
-            (Some(period), Renewal::BeforeExpiry(_)) => {
-                grid_start(now, period).saturating_add(period).min(renew_at)
-            }
+            (Some(period), Renewal::BeforeExpiry(_)) => grid_start(apple_now, period)
+                .saturating_add(period)
+                .saturating_add(correction)
+                .min(renew_at),
             _ => renew_at,
         };
         Ok(Cached {

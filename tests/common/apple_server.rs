@@ -6,13 +6,17 @@
 //! and Apple Ads: it checks the form fields Apple documents and the assertion's claims, keeps
 //! each form, and answers `{"access_token", "token_type", "expires_in": 3600}` or Apple's
 //! `400 {"error": "invalid_client"}`.
+//!
+//! Every answer carries a `Date` header. [`AppleServer::set_clock_behind`] runs the server's
+//! clock behind the real one, and then, as Apple does, a token whose `iat` lies in the server's
+//! future is refused.
 
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -49,6 +53,7 @@ pub struct AppleServer {
     paths: Arc<Mutex<Vec<String>>>,
     outage: Arc<Mutex<Option<Scripted>>>,
     forms: Arc<Mutex<Vec<Form>>>,
+    behind: Arc<AtomicI64>,
 }
 
 /// The fields of one form posted to the token endpoint.
@@ -71,23 +76,26 @@ impl AppleServer {
         let paths = Arc::new(Mutex::new(Vec::new()));
         let outage = Arc::new(Mutex::new(None));
         let forms = Arc::new(Mutex::new(Vec::new()));
-        let (r, s, p, o, f) = (
+        let behind = Arc::new(AtomicI64::new(0));
+        let (r, s, p, o, f, b) = (
             Arc::clone(&requests),
             Arc::clone(&script),
             Arc::clone(&paths),
             Arc::clone(&outage),
             Arc::clone(&forms),
+            Arc::clone(&behind),
         );
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (r, s, p, o, f) = (
+                let (r, s, p, o, f, b) = (
                     Arc::clone(&r),
                     Arc::clone(&s),
                     Arc::clone(&p),
                     Arc::clone(&o),
                     Arc::clone(&f),
+                    Arc::clone(&b),
                 );
-                std::thread::spawn(move || serve(stream, key, &r, &s, &p, &o, &f));
+                std::thread::spawn(move || serve(stream, key, &r, &s, &p, &o, &f, &b));
             }
         });
         AppleServer {
@@ -97,7 +105,14 @@ impl AppleServer {
             paths,
             outage,
             forms,
+            behind,
         }
+    }
+
+    /// Runs the server's clock `secs` behind the real one (its `Date` header and its check
+    /// that `iat` is not in the future).
+    pub fn set_clock_behind(&self, secs: i64) {
+        self.behind.store(secs, Ordering::SeqCst);
     }
 
     /// Answers every request with `answer` (before the script) until called with `None`.
@@ -131,7 +146,10 @@ fn serve(
     paths: &Mutex<Vec<String>>,
     outage: &Mutex<Option<Scripted>>,
     forms: &Mutex<Vec<Form>>,
+    behind: &AtomicI64,
 ) {
+    let behind = behind.load(Ordering::SeqCst);
+    let server_now = devtoken::unix_now() - behind;
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).is_err() {
@@ -171,7 +189,12 @@ fn serve(
     let scripted = down.or_else(|| script.lock().unwrap().pop_front());
     let answer = match (scripted, form) {
         (Some(answer), _) => answer,
-        (None, Some(form)) => match check_form(&form, &key) {
+        (None, Some(form)) => match check_form(&form, &key).and_then(|()| {
+            let assertion = field(&form, "client_assertion")
+                .or(field(&form, "client_secret"))
+                .unwrap_or("");
+            check_iat(assertion, server_now, behind)
+        }) {
             Ok(()) => Scripted::new(
                 200,
                 &format!(
@@ -188,7 +211,7 @@ fn serve(
                 .as_deref()
                 .and_then(|a| a.strip_prefix("Bearer "))
                 .unwrap_or("");
-            match check_token(token, &key) {
+            match check_token(token, &key).and_then(|()| check_iat(token, server_now, behind)) {
                 Ok(()) if path == "/v1/token" => Scripted::new(
                     200,
                     &format!(r#"{{"accessToken":"access-{number}","expiresInSeconds":1800}}"#),
@@ -211,7 +234,7 @@ fn serve(
         503 => "Service Unavailable",
         _ => "Status",
     };
-    let mut response = format!("HTTP/1.1 {} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n", answer.status, answer.body.len());
+    let mut response = format!("HTTP/1.1 {} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nDate: {}\r\n", answer.status, answer.body.len(), http_date(server_now));
     for (name, value) in &answer.headers {
         response.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -223,6 +246,46 @@ fn serve(
     }
     let mut stream = stream;
     let _ = stream.write_all(response.as_bytes());
+}
+
+/// With the server's clock set behind, Apple's check that `iat` is not in the future.
+fn check_iat(token: &str, server_now: i64, behind: i64) -> Result<(), String> {
+    if behind == 0 {
+        return Ok(());
+    }
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap_or("");
+    let claims: serde_json::Value = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
+    match claims["iat"].as_i64() {
+        Some(iat) if iat > server_now => {
+            Err(format!("iat is {} s in the future", iat - server_now))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// UNIX seconds as an HTTP date (`Tue, 14 Nov 2023 22:13:20 GMT`).
+fn http_date(unix_secs: i64) -> String {
+    // 2023-11-14T22:13:20Z → the parts; 1970-01-01 was a Thursday.
+    let iso = devtoken::clock::format_utc(unix_secs);
+    let (date, time) = iso.trim_end_matches('Z').split_once('T').unwrap();
+    let mut parts = date.split('-');
+    let (year, month, day) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    let weekday = weekdays[unix_secs.div_euclid(86_400).rem_euclid(7) as usize];
+    let month = months[month.parse::<usize>().unwrap() - 1];
+    format!("{weekday}, {day} {month} {year} {time} GMT")
 }
 
 /// What Apple checks: an ES256 signature by the registered key, a kid, an iss, a live exp.
