@@ -57,23 +57,17 @@ pub enum Service {
 }
 
 impl Service {
-    /// Every service, in the order of the rules table.
-    pub const ALL: [Service; 14] = [
-        Service::Maps,
-        Service::AppleMusic,
-        Service::AppStoreServer,
-        Service::ExternalPurchaseServer,
-        Service::AppsAndBooks,
-        Service::AppStoreConnect,
-        Service::EnterpriseProgram,
-        Service::WeatherKit,
-        Service::SignInWithApple,
-        Service::Apns,
-        Service::DeviceCheck,
-        Service::SchoolManager,
-        Service::BusinessManager,
-        Service::AppleAds,
-    ];
+    /// Every service, in the order of the rules table; read from the table, so a new service is
+    /// one variant and one row.
+    pub const ALL: [Service; RULES.len()] = {
+        let mut all = [Service::Maps; RULES.len()];
+        let mut at = 0;
+        while at < RULES.len() {
+            all[at] = RULES[at].service;
+            at += 1;
+        }
+        all
+    };
 
     /// The rules this service applies to its tokens.
     pub fn rules(self) -> &'static ServiceRules {
@@ -465,8 +459,8 @@ const CLIENT_ASSERTION: ServiceRules = ServiceRules {
     ..TEAM_TOKEN
 };
 
-/// The rule table, indexed by `Service as usize` (checked by a unit test).
-static RULES: [ServiceRules; 14] = [
+/// The rule table, indexed by `Service as usize` (checked when the crate compiles).
+const RULES: &[ServiceRules] = &[
     ServiceRules {
         service: Service::Maps,
         name: "Maps Server API / MapKit JS",
@@ -638,6 +632,18 @@ static RULES: [ServiceRules; 14] = [
         ..TEAM_TOKEN
     },
 ];
+
+// Row `n` describes the service whose discriminant is `n`, so `Service::rules` can index.
+const _: () = {
+    let mut at = 0;
+    while at < RULES.len() {
+        assert!(
+            RULES[at].service as usize == at,
+            "RULES is not in the order of Service"
+        );
+        at += 1;
+    }
+};
 
 #[cfg(test)]
 mod tests {
