@@ -261,6 +261,27 @@ pub struct TestEndpoint {
     pub path: &'static str,
 }
 
+/// What Apple does in the field beyond its pages (the spec's section "What Apple does in the
+/// field"): it only grades what [`crate::inspect_token`] and the CLI report, never what signing
+/// accepts. [`crate::rules::field`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldBehaviour {
+    /// Apple is known to reject a DER-encoded (ASN.1) signature: an error, not a warning.
+    pub rejects_der_signature: bool,
+    /// The longest `exp − iat` the service has been seen to accept, where that is less than the
+    /// limit on its page: a warning above it.
+    pub max_lifetime_secs: Option<u64>,
+    /// The service accepts a token without `iat` (Apple's own libraries send none).
+    pub accepts_missing_iat: bool,
+}
+
+/// A service seen to behave as its page says.
+const AS_DOCUMENTED: FieldBehaviour = FieldBehaviour {
+    rejects_der_signature: false,
+    max_lifetime_secs: None,
+    accepts_missing_iat: false,
+};
+
 /// One row of the rule table: everything devtoken knows about a service's token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServiceRules {
@@ -302,6 +323,8 @@ pub struct ServiceRules {
     pub test_endpoint: Option<TestEndpoint>,
     /// The OAuth token endpoint the token is exchanged at, for client assertions.
     pub token_exchange: Option<TokenExchange>,
+    /// What Apple does in the field beyond its pages.
+    pub field: FieldBehaviour,
     /// Where the rules come from.
     pub source: &'static str,
 }
@@ -425,6 +448,7 @@ const TEAM_TOKEN: ServiceRules = ServiceRules {
     reuse: REUSE_UNTIL_MARGIN,
     test_endpoint: None,
     token_exchange: None,
+    field: AS_DOCUMENTED,
     source: "",
 };
 
@@ -483,6 +507,11 @@ const RULES: &[ServiceRules] = &[
         cli_name: "apple-music",
         origin: OriginRule::List,
         lifetime: expiring(Some(SIX_MONTHS_SECS), 3600),
+        // Tokens living longer than 180 days have been rejected although the page allows more.
+        field: FieldBehaviour {
+            max_lifetime_secs: Some(ONE_HUNDRED_EIGHTY_DAYS_SECS),
+            ..AS_DOCUMENTED
+        },
         test_endpoint: Some(TestEndpoint {
             base_url: "https://api.music.apple.com",
             path: "/v1/test",
@@ -494,6 +523,12 @@ const RULES: &[ServiceRules] = &[
         service: Service::AppStoreServer,
         name: "App Store Server API",
         cli_name: "app-store-server",
+        // Rejects DER signatures; Apple's own libraries send no iat and are accepted.
+        field: FieldBehaviour {
+            rejects_der_signature: true,
+            accepts_missing_iat: true,
+            ..AS_DOCUMENTED
+        },
         ..APP_STORE_SERVER_TOKEN
     },
     ServiceRules {
@@ -527,6 +562,10 @@ const RULES: &[ServiceRules] = &[
             max_secs: Some(20 * 60),
             max_secs_with_get_only_scope: Some(SIX_MONTHS_SECS),
             default_secs: 15 * 60,
+        },
+        field: FieldBehaviour {
+            rejects_der_signature: true,
+            ..AS_DOCUMENTED
         },
         source: "Apple docs: appstoreconnectapi/generating-tokens-for-api-requests",
         ..TEAM_TOKEN
