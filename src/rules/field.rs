@@ -19,6 +19,7 @@
 //! assert!(field::lifetime_warning(Service::AppleMusic, 180 * 86_400).is_none());
 //! ```
 
+use crate::rules::check;
 use crate::rules::findings::Level;
 use crate::rules::service::{Service, ONE_HUNDRED_EIGHTY_DAYS_SECS};
 
@@ -32,17 +33,12 @@ pub fn field_lifetime_secs(service: Service) -> Option<u64> {
 }
 
 /// The warning for a token of `service` living `lifetime_secs` (`exp − iat`), when it is longer
-/// than the service accepts in the field; `None` otherwise.
+/// than the service accepts in the field; `None` otherwise. The sentence is
+/// [`check::field_lifetime`]'s, the one inspection reports.
 pub fn lifetime_warning(service: Service, lifetime_secs: i64) -> Option<String> {
-    let field_max = field_lifetime_secs(service)?;
-    (lifetime_secs > field_max as i64).then(|| {
-        format!(
-            "exp is {lifetime_secs} s after iat; {} has rejected tokens living longer than {field_max} s ({} days) \
-                although its page allows more; sign for {field_max} s or less",
-            service.display_name(),
-            field_max / 86_400
-        )
-    })
+    check::field_lifetime(service.rules(), lifetime_secs)
+        .err()
+        .map(|problem| problem.message)
 }
 
 /// Whether `service` accepts a token without `iat` in the field.
