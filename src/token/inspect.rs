@@ -16,6 +16,7 @@ pub use crate::rules::findings::{Finding, Level};
 use crate::rules::service::{
     Lifetime, OriginRule, Presence, ReusePolicy, ScopeRule, Service, ServiceRules,
 };
+use crate::rules::storekit_kinds::StoreKitKind;
 use crate::token::claims::MAX_UNIX_SECS;
 use crate::token::claims::{check_key_id, check_key_id_for};
 
@@ -263,11 +264,10 @@ pub fn inspect_token_at(
 /// The rules of the three StoreKit JWS kinds (told apart by `aud`; they carry no `exp`).
 fn check_storekit(
     report: &mut Report,
-    kind: crate::token::storekit::StoreKitKind,
+    kind: StoreKitKind,
     header: &Map<String, Value>,
     claims: &Map<String, Value>,
 ) {
-    use crate::token::storekit::StoreKitKind;
     let name = kind.name();
     report.info(
         "storekit_kind",
