@@ -673,16 +673,7 @@ const RULES: &[ServiceRules] = &[
 ];
 
 // Row `n` describes the service whose discriminant is `n`, so `Service::rules` can index.
-const _: () = {
-    let mut at = 0;
-    while at < RULES.len() {
-        assert!(
-            RULES[at].service as usize == at,
-            "RULES is not in the order of Service"
-        );
-        at += 1;
-    }
-};
+crate::base::table::assert_rows_in_enum_order!(RULES, service);
 
 #[cfg(test)]
 mod tests {

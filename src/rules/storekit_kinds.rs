@@ -66,16 +66,7 @@ const KINDS: &[StoreKitKindRules] = &[
 ];
 
 // Row `n` describes the kind whose discriminant is `n`, so `StoreKitKind::rules` can index.
-const _: () = {
-    let mut at = 0;
-    while at < KINDS.len() {
-        assert!(
-            KINDS[at].kind as usize == at,
-            "KINDS is not in the order of StoreKitKind"
-        );
-        at += 1;
-    }
-};
+crate::base::table::assert_rows_in_enum_order!(KINDS, kind);
 
 impl StoreKitKind {
     /// The row of the table for this kind.
