@@ -33,7 +33,8 @@
 /// Clock and text escaping.
 mod base;
 
-/// The service table, its one interpreter (`check`), identifiers, field behaviour, findings.
+/// The service table, its one interpreter (`check`), the StoreKit kinds, identifiers, field
+/// behaviour, findings.
 mod rules;
 
 /// Errors, defaults and limits: what every face shares.
@@ -60,7 +61,7 @@ pub use contract::{error, options};
 pub use crypto::{jwt, keys};
 #[cfg(feature = "http")]
 pub use net::{http, maps, oauth};
-pub use rules::{check, field, service};
+pub use rules::{check, field, service, storekit_kinds};
 pub use token::{claims, demo, inspect, signer, storekit};
 
 /// The constant-time signing internals and the verifier of public data: for benchmarks, timing

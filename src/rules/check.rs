@@ -418,3 +418,23 @@ pub fn age(rules: &ServiceRules, age_secs: i64) -> Checked {
         _ => Ok(()),
     }
 }
+
+/// `exp − iat` against what the service accepts in the field, where that is less than its page
+/// allows (Apple Music: 180 days). Signing accepts such a token; inspection and the CLI report
+/// this problem as the warning `lifetime_over_field_limit`, in this one sentence.
+pub fn field_lifetime(rules: &ServiceRules, lifetime: i64) -> Checked {
+    match rules.field.max_lifetime_secs {
+        Some(field_max) if lifetime > field_max as i64 => problem(
+            "exp",
+            Rule::MaxLifetime,
+            "lifetime_over_field_limit",
+            format!(
+                "exp is {lifetime} s after iat; {} has rejected tokens living longer than {field_max} s ({} days) \
+                    although its page allows more; sign for {field_max} s or less",
+                rules.name,
+                field_max / 86_400
+            ),
+        ),
+        _ => Ok(()),
+    }
+}

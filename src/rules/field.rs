@@ -1,6 +1,8 @@
 //! What Apple does in the field, beyond its pages (the spec's section "What Apple does in the
-//! field", from public issue trackers). Apple's pages stay the hard rules of the rule table
-//! ([`crate::rules::service`]); this module only grades what [`crate::inspect_token`] and the CLI report:
+//! field", from public issue trackers), as the rule table's column
+//! [`FieldBehaviour`](crate::rules::service::FieldBehaviour) records it. Apple's pages stay the
+//! hard rules of the table ([`crate::rules::service`]); this module only grades what
+//! [`crate::inspect_token`] and the CLI report:
 //!
 //! - Apple Music: tokens living longer than 180 days have been rejected although the page allows
 //!   15777000 s: a warning above [`APPLE_MUSIC_FIELD_LIFETIME_SECS`], the limit unchanged;
@@ -17,48 +19,38 @@
 //! assert!(field::lifetime_warning(Service::AppleMusic, 180 * 86_400).is_none());
 //! ```
 
+use crate::rules::check;
 use crate::rules::findings::Level;
-use crate::rules::service::Service;
+use crate::rules::service::{Service, ONE_HUNDRED_EIGHTY_DAYS_SECS};
 
 /// 180 days: Apple Music tokens living longer have been rejected in the field.
-pub const APPLE_MUSIC_FIELD_LIFETIME_SECS: u64 = 180 * 86_400;
+pub const APPLE_MUSIC_FIELD_LIFETIME_SECS: u64 = ONE_HUNDRED_EIGHTY_DAYS_SECS;
 
 /// The longest lifetime `service` has been seen to accept in the field, where that is less than
 /// the limit on Apple's page.
 pub fn field_lifetime_secs(service: Service) -> Option<u64> {
-    match service {
-        Service::AppleMusic => Some(APPLE_MUSIC_FIELD_LIFETIME_SECS),
-        _ => None,
-    }
+    service.rules().field.max_lifetime_secs
 }
 
 /// The warning for a token of `service` living `lifetime_secs` (`exp − iat`), when it is longer
-/// than the service accepts in the field; `None` otherwise.
+/// than the service accepts in the field; `None` otherwise. The sentence is
+/// [`check::field_lifetime`]'s, the one inspection reports.
 pub fn lifetime_warning(service: Service, lifetime_secs: i64) -> Option<String> {
-    let field_max = field_lifetime_secs(service)?;
-    (lifetime_secs > field_max as i64).then(|| {
-        format!(
-            "exp is {lifetime_secs} s after iat; {} has rejected tokens living longer than {field_max} s ({} days) \
-                although its page allows more; sign for {field_max} s or less",
-            service.display_name(),
-            field_max / 86_400
-        )
-    })
+    check::field_lifetime(service.rules(), lifetime_secs)
+        .err()
+        .map(|problem| problem.message)
 }
 
 /// Whether `service` accepts a token without `iat` in the field.
 pub fn iat_optional(service: Service) -> bool {
-    matches!(service, Service::AppStoreServer)
+    service.rules().field.accepts_missing_iat
 }
-
-/// The services known to reject a DER-encoded signature.
-const REJECT_DER: [Service; 2] = [Service::AppStoreConnect, Service::AppStoreServer];
 
 /// How serious a DER signature is for `service`: an error where Apple is known to reject it (and
 /// when the service is not known), a warning elsewhere.
 pub fn der_signature_level(service: Option<Service>) -> Level {
     match service {
-        Some(service) if !REJECT_DER.contains(&service) => Level::Warning,
+        Some(service) if !service.rules().field.rejects_der_signature => Level::Warning,
         _ => Level::Error,
     }
 }
@@ -71,6 +63,10 @@ mod tests {
     #[test]
     fn apple_music_warns_above_180_days_and_below_the_page_limit() {
         assert_eq!(APPLE_MUSIC_FIELD_LIFETIME_SECS, 15_552_000);
+        assert_eq!(
+            field_lifetime_secs(Service::AppleMusic),
+            Some(APPLE_MUSIC_FIELD_LIFETIME_SECS)
+        );
         const { assert!(APPLE_MUSIC_FIELD_LIFETIME_SECS < SIX_MONTHS_SECS) };
         assert!(lifetime_warning(Service::AppleMusic, 15_552_000).is_none());
         let warning = lifetime_warning(Service::AppleMusic, 15_552_001).unwrap();
@@ -86,7 +82,8 @@ mod tests {
     fn der_is_an_error_only_where_apple_rejects_it() {
         assert_eq!(der_signature_level(None), Level::Error);
         for service in Service::ALL {
-            let expected = if REJECT_DER.contains(&service) {
+            let rejects = [Service::AppStoreConnect, Service::AppStoreServer].contains(&service);
+            let expected = if rejects {
                 Level::Error
             } else {
                 Level::Warning

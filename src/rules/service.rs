@@ -57,23 +57,17 @@ pub enum Service {
 }
 
 impl Service {
-    /// Every service, in the order of the rules table.
-    pub const ALL: [Service; 14] = [
-        Service::Maps,
-        Service::AppleMusic,
-        Service::AppStoreServer,
-        Service::ExternalPurchaseServer,
-        Service::AppsAndBooks,
-        Service::AppStoreConnect,
-        Service::EnterpriseProgram,
-        Service::WeatherKit,
-        Service::SignInWithApple,
-        Service::Apns,
-        Service::DeviceCheck,
-        Service::SchoolManager,
-        Service::BusinessManager,
-        Service::AppleAds,
-    ];
+    /// Every service, in the order of the rules table; read from the table, so a new service is
+    /// one variant and one row.
+    pub const ALL: [Service; RULES.len()] = {
+        let mut all = [Service::Maps; RULES.len()];
+        let mut at = 0;
+        while at < RULES.len() {
+            all[at] = RULES[at].service;
+            at += 1;
+        }
+        all
+    };
 
     /// The rules this service applies to its tokens.
     pub fn rules(self) -> &'static ServiceRules {
@@ -289,6 +283,27 @@ pub struct TestEndpoint {
     pub path: &'static str,
 }
 
+/// What Apple does in the field beyond its pages (the spec's section "What Apple does in the
+/// field"): it only grades what [`crate::inspect_token`] and the CLI report, never what signing
+/// accepts. [`crate::rules::field`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldBehaviour {
+    /// Apple is known to reject a DER-encoded (ASN.1) signature: an error, not a warning.
+    pub rejects_der_signature: bool,
+    /// The longest `exp − iat` the service has been seen to accept, where that is less than the
+    /// limit on its page: a warning above it.
+    pub max_lifetime_secs: Option<u64>,
+    /// The service accepts a token without `iat` (Apple's own libraries send none).
+    pub accepts_missing_iat: bool,
+}
+
+/// A service seen to behave as its page says.
+const AS_DOCUMENTED: FieldBehaviour = FieldBehaviour {
+    rejects_der_signature: false,
+    max_lifetime_secs: None,
+    accepts_missing_iat: false,
+};
+
 /// One row of the rule table: everything devtoken knows about a service's token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServiceRules {
@@ -332,6 +347,8 @@ pub struct ServiceRules {
     pub test_endpoint: Option<TestEndpoint>,
     /// The OAuth token endpoint the token is exchanged at, for client assertions.
     pub token_exchange: Option<TokenExchange>,
+    /// What Apple does in the field beyond its pages.
+    pub field: FieldBehaviour,
     /// Where the rules come from.
     pub source: &'static str,
 }
@@ -457,6 +474,7 @@ const TEAM_TOKEN: ServiceRules = ServiceRules {
     alignment: Alignment::OnRequest { period_secs: 1800 },
     test_endpoint: None,
     token_exchange: None,
+    field: AS_DOCUMENTED,
     source: "",
 };
 
@@ -497,8 +515,8 @@ const CLIENT_ASSERTION: ServiceRules = ServiceRules {
     ..TEAM_TOKEN
 };
 
-/// The rule table, indexed by `Service as usize` (checked by a unit test).
-static RULES: [ServiceRules; 14] = [
+/// The rule table, indexed by `Service as usize` (checked when the crate compiles).
+const RULES: &[ServiceRules] = &[
     ServiceRules {
         service: Service::Maps,
         name: "Maps Server API / MapKit JS",
@@ -522,6 +540,11 @@ static RULES: [ServiceRules; 14] = [
         cli_name: "apple-music",
         origin: OriginRule::List,
         lifetime: expiring(Some(SIX_MONTHS_SECS), 3600),
+        // Tokens living longer than 180 days have been rejected although the page allows more.
+        field: FieldBehaviour {
+            max_lifetime_secs: Some(ONE_HUNDRED_EIGHTY_DAYS_SECS),
+            ..AS_DOCUMENTED
+        },
         test_endpoint: Some(TestEndpoint {
             base_url: "https://api.music.apple.com",
             path: "/v1/test",
@@ -533,6 +556,12 @@ static RULES: [ServiceRules; 14] = [
         service: Service::AppStoreServer,
         name: "App Store Server API",
         cli_name: "app-store-server",
+        // Rejects DER signatures; Apple's own libraries send no iat and are accepted.
+        field: FieldBehaviour {
+            rejects_der_signature: true,
+            accepts_missing_iat: true,
+            ..AS_DOCUMENTED
+        },
         ..APP_STORE_SERVER_TOKEN
     },
     ServiceRules {
@@ -569,6 +598,10 @@ static RULES: [ServiceRules; 14] = [
         },
         // 5 minutes: a 15-minute token signed at a grid point keeps its margin at the next.
         alignment: Alignment::OnRequest { period_secs: 300 },
+        field: FieldBehaviour {
+            rejects_der_signature: true,
+            ..AS_DOCUMENTED
+        },
         source: "Apple docs: appstoreconnectapi/generating-tokens-for-api-requests",
         ..TEAM_TOKEN
     },
@@ -676,6 +709,9 @@ static RULES: [ServiceRules; 14] = [
         ..TEAM_TOKEN
     },
 ];
+
+// Row `n` describes the service whose discriminant is `n`, so `Service::rules` can index.
+crate::base::table::assert_rows_in_enum_order!(RULES, service);
 
 #[cfg(test)]
 mod tests {

@@ -16,6 +16,7 @@ pub use crate::rules::findings::{Finding, Level};
 use crate::rules::service::{
     Lifetime, OriginRule, Presence, ReusePolicy, ScopeRule, Service, ServiceRules,
 };
+use crate::rules::storekit_kinds::StoreKitKind;
 use crate::token::claims::MAX_UNIX_SECS;
 use crate::token::claims::{check_key_id, check_key_id_for};
 
@@ -53,7 +54,7 @@ pub fn token_expires_at(token: &str, service: Option<Service>) -> Option<i64> {
 }
 
 /// The warnings for a token of `service` that Apple's pages allow but Apple has refused in the
-/// field ([`crate::rules::field::lifetime_warning`]: an Apple Music token living over 180 days): what
+/// field ([`crate::rules::check::field_lifetime`]: an Apple Music token living over 180 days): what
 /// the CLI prints after signing, for every face to print too. The token is decoded without
 /// checking the signature; each warning is the [`Finding`] `lifetime_over_field_limit` that
 /// [`inspect_token_at`] reports for it. Empty when the token has no such problem.
@@ -77,14 +78,9 @@ pub fn lifetime_warnings(
         (Some(iat), Some(exp)) => exp.saturating_sub(iat),
         _ => return Ok(Vec::new()),
     };
-    Ok(crate::rules::field::lifetime_warning(service, lifetime)
-        .map(|message| Finding {
-            level: Level::Warning,
-            code: "lifetime_over_field_limit",
-            message,
-        })
-        .into_iter()
-        .collect())
+    let mut report = Report::default();
+    report.warning_for(check::field_lifetime(service.rules(), lifetime));
+    Ok(report.findings)
 }
 
 /// Inspects `token` at the system clock's time. See [`inspect_token_at`].
@@ -268,11 +264,10 @@ pub fn inspect_token_at(
 /// The rules of the three StoreKit JWS kinds (told apart by `aud`; they carry no `exp`).
 fn check_storekit(
     report: &mut Report,
-    kind: crate::token::storekit::StoreKitKind,
+    kind: StoreKitKind,
     header: &Map<String, Value>,
     claims: &Map<String, Value>,
 ) {
-    use crate::token::storekit::StoreKitKind;
     let name = kind.name();
     report.info(
         "storekit_kind",
@@ -396,6 +391,12 @@ impl Report {
     fn problem(&mut self, checked: check::Checked) {
         if let Err(problem) = checked {
             self.error(problem.code, problem.message);
+        }
+    }
+    /// A problem Apple's pages allow but Apple has refused in the field, as a warning finding.
+    fn warning_for(&mut self, checked: check::Checked) {
+        if let Err(problem) = checked {
+            self.warning(problem.code, problem.message);
         }
     }
 
@@ -702,11 +703,7 @@ fn check_service_rules(
                     ),
                     _ => {}
                 }
-                if let Some(warning) =
-                    crate::rules::field::lifetime_warning(rules.service, lifetime)
-                {
-                    report.warning("lifetime_over_field_limit", warning);
-                }
+                report.warning_for(check::field_lifetime(rules, lifetime));
                 if let Some(max) = rules.max_lifetime_secs(&scope) {
                     if max > 24 * 3600 && exp - now > max as i64 {
                         report.error(

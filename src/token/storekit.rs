@@ -25,70 +25,14 @@ use crate::contract::error::{Error, Result, Rule};
 use crate::crypto::jwt::encode_and_sign;
 use crate::crypto::keys::PublicKey;
 use crate::rules::identifiers;
+// The kinds and their `aud`s are the rules layer's table; re-exported at their old paths.
+pub use crate::rules::storekit_kinds::{
+    StoreKitKind, AUD_ADVANCED_COMMERCE, AUD_INTRODUCTORY_OFFER_ELIGIBILITY, AUD_PROMOTIONAL_OFFER,
+};
 use crate::token::signer::Signer;
-
-/// `aud` of a promotional offer V2 JWS.
-pub const AUD_PROMOTIONAL_OFFER: &str = "promotional-offer";
-/// `aud` of an introductory-offer eligibility JWS.
-pub const AUD_INTRODUCTORY_OFFER_ELIGIBILITY: &str = "introductory-offer-eligibility";
-/// `aud` of an Advanced Commerce in-app request JWS.
-pub const AUD_ADVANCED_COMMERCE: &str = "advanced-commerce-api";
 
 /// U+2063 INVISIBLE SEPARATOR, which joins the fields of a V1 promotional-offer payload.
 pub const V1_SEPARATOR: char = '\u{2063}';
-
-/// The three StoreKit JWS kinds, told apart by their `aud`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StoreKitKind {
-    /// Promotional offer V2 (`aud` = `promotional-offer`).
-    PromotionalOffer,
-    /// Introductory-offer eligibility (`aud` = `introductory-offer-eligibility`).
-    IntroductoryOfferEligibility,
-    /// Advanced Commerce in-app request (`aud` = `advanced-commerce-api`).
-    AdvancedCommerce,
-}
-
-impl StoreKitKind {
-    /// The `aud` this kind carries.
-    pub fn audience(self) -> &'static str {
-        match self {
-            StoreKitKind::PromotionalOffer => AUD_PROMOTIONAL_OFFER,
-            StoreKitKind::IntroductoryOfferEligibility => AUD_INTRODUCTORY_OFFER_ELIGIBILITY,
-            StoreKitKind::AdvancedCommerce => AUD_ADVANCED_COMMERCE,
-        }
-    }
-
-    /// The kind a token's `aud` names, if it is one of the three.
-    pub fn from_audience(aud: &str) -> Option<Self> {
-        [
-            StoreKitKind::PromotionalOffer,
-            StoreKitKind::IntroductoryOfferEligibility,
-            StoreKitKind::AdvancedCommerce,
-        ]
-        .into_iter()
-        .find(|kind| kind.audience() == aud)
-    }
-
-    /// A short human name.
-    pub fn name(self) -> &'static str {
-        match self {
-            StoreKitKind::PromotionalOffer => "StoreKit promotional offer (V2)",
-            StoreKitKind::IntroductoryOfferEligibility => "StoreKit introductory-offer eligibility",
-            StoreKitKind::AdvancedCommerce => "StoreKit Advanced Commerce in-app request",
-        }
-    }
-
-    /// The claims a token of this kind must carry (besides `iss`, `iat`, `bid`, `aud`, `nonce`).
-    pub fn required_claims(self) -> &'static [&'static str] {
-        match self {
-            StoreKitKind::PromotionalOffer => &["productId", "offerIdentifier"],
-            StoreKitKind::IntroductoryOfferEligibility => {
-                &["productId", "allowIntroductoryOffer", "transactionId"]
-            }
-            StoreKitKind::AdvancedCommerce => &["request"],
-        }
-    }
-}
 
 /// A promotional offer V2 to sign (compact JWS, `aud` = `promotional-offer`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -610,18 +554,6 @@ pub fn kind_of(claims: &Map<String, Value>) -> Option<StoreKitKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn audiences_round_trip() {
-        for kind in [
-            StoreKitKind::PromotionalOffer,
-            StoreKitKind::IntroductoryOfferEligibility,
-            StoreKitKind::AdvancedCommerce,
-        ] {
-            assert_eq!(StoreKitKind::from_audience(kind.audience()), Some(kind));
-        }
-        assert_eq!(StoreKitKind::from_audience("appstoreconnect-v1"), None);
-    }
 
     #[test]
     fn v1_payload_is_joined_by_invisible_separators() {

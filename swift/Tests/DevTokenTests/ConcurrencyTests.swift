@@ -6,11 +6,13 @@ import Testing
 @Suite struct ConcurrencyTests {
     @Test func sixteenTasksShareOneSigner() async throws {
         let signer = try Fixtures.vectorSigner()
-        let expected = try signer.signToken(.appleMusic, claims: Claims(issuer: "DEF123GHIJ"), at: Fixtures.date(1_700_000_000))
+        let expected = try signer.signToken(
+            .appleMusic, claims: Claims(issuer: "DEF123GHIJ"), at: Fixtures.date(1_700_000_000))
         let tokens = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<16 {
                 group.addTask {
-                    try signer.signToken(.appleMusic, claims: Claims(issuer: "DEF123GHIJ"), at: Fixtures.date(1_700_000_000))
+                    try signer.signToken(
+                        .appleMusic, claims: Claims(issuer: "DEF123GHIJ"), at: Fixtures.date(1_700_000_000))
                 }
             }
             return try await group.reduce(into: [String]()) { $0.append($1) }
@@ -42,7 +44,9 @@ import Testing
             let now = clock.now()
             #expect(try Self.validity(of: current).contains(now), "round \(round): the old token is still valid")
             let seen = Set(try await Self.tokens(from: provider))
-            #expect(provider.signatureCount == Int64(1 + round), "round \(round): one signature, however many tasks ask")
+            #expect(
+                provider.signatureCount == Int64(1 + round),
+                "round \(round): one signature, however many tasks ask")
             // After the tasks have joined, the renewal is over: every caller gets the new token.
             let after = Set(try await Self.tokens(from: provider))
             #expect(after.count == 1, "round \(round)")

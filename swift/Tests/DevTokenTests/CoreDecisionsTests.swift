@@ -41,7 +41,9 @@ import Testing
         #expect(warnings.map(\.level) == [.warning])
         // The same finding inspectToken reports for that token.
         #expect(try inspectToken(music(days: 182), service: .appleMusic, at: Self.now).contains(warnings[0]))
-        let malformed = #expect(throws: DevTokenError.self) { try lifetimeWarnings("not-a-token", service: .appleMusic) }
+        let malformed = #expect(throws: DevTokenError.self) {
+            try lifetimeWarnings("not-a-token", service: .appleMusic)
+        }
         #expect(malformed?.kind == "malformed_token")
     }
 }

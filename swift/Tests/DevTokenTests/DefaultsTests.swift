@@ -25,7 +25,8 @@ import Testing
     }
 
     @Test func mapsProviderOptions() throws {
-        let maps = try MapsTokenProvider(signer: Signer.generate(keyId: "ABC123DEFG"), claims: Claims(issuer: "DEF123GHIJ"))
+        let maps = try MapsTokenProvider(
+            signer: Signer.generate(keyId: "ABC123DEFG"), claims: Claims(issuer: "DEF123GHIJ"))
         #expect(maps.options.marginFraction == defaults.mapsMarginFraction)
         #expect(maps.options.minMarginSecs == defaults.mapsMinMarginSecs)
         #expect(maps.options.connectTimeoutMs == defaults.connectTimeoutMs)

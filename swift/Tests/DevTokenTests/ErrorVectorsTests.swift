@@ -40,7 +40,9 @@ import Testing
             _ = try Fixtures.vectorSigner(keyId: vector.keyId).signToken(
                 service!, claims: claims, at: vector.now.map(Fixtures.date))
         case "load_key":
-            let pem = try vector.keyFile.map { try String(contentsOf: Fixtures.keys.appending(path: $0), encoding: .utf8) }
+            let pem = try vector.keyFile.map {
+                try String(contentsOf: Fixtures.keys.appending(path: $0), encoding: .utf8)
+            }
             _ = try Signer(pem: pem ?? vector.pem!, keyId: "VEC0KEY001")
         case "signer":
             _ = try Signer(

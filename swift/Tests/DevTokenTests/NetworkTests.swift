@@ -6,7 +6,11 @@ import Testing
 /// (`tests/independent/apple_stand_in.py`, which checks signatures with pyca/cryptography) on
 /// loopback. It needs a Python with `cryptography`: `$DEVTOKEN_TEST_PYTHON`, else the test
 /// command's `target/test-venv/bin/python`.
-@Suite(.serialized, .enabled(if: AppleStandIn.python != nil, "no Python with cryptography: set DEVTOKEN_TEST_PYTHON or run tests/run-all.sh"))
+@Suite(
+    .serialized,
+    .enabled(
+        if: AppleStandIn.python != nil,
+        "no Python with cryptography: set DEVTOKEN_TEST_PYTHON or run tests/run-all.sh"))
 struct NetworkTests {
     @Test func mapsAccessTokenIsExchangedOnceAndCached() async throws {
         let apple = try AppleStandIn(accepting: Fixtures.vectorSigner().publicKeyPEM)
@@ -57,7 +61,8 @@ struct NetworkTests {
         defer { apple.stop() }
         let network = NetworkOptions(baseUrl: apple.baseURL)
         let claims = Claims(issuer: "DEF123GHIJ", scope: service == .maps ? ["server_api"] : [])
-        let accepted = try await probe(service, token: Fixtures.vectorSigner().signToken(service, claims: claims), network: network)
+        let token = try Fixtures.vectorSigner().signToken(service, claims: claims)
+        let accepted = try await probe(service, token: token, network: network)
         #expect(accepted.accepted)
         #expect(accepted.status == 200)
         let stranger = try Signer.generate(keyId: "ABC123DEFG")
@@ -85,7 +90,8 @@ final class AppleStandIn: Sendable {
     /// Runs the stand-in accepting tokens of `publicKeyPEM`, with `arguments` added to its command
     /// line.
     init(accepting publicKeyPEM: String, arguments: [String] = []) throws {
-        let keyFile = FileManager.default.temporaryDirectory.appending(path: "devtoken-stand-in-\(UUID().uuidString).pem")
+        let keyFile = FileManager.default.temporaryDirectory
+            .appending(path: "devtoken-stand-in-\(UUID().uuidString).pem")
         try publicKeyPEM.write(to: keyFile, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(filePath: try #require(Self.python))

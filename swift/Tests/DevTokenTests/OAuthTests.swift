@@ -36,7 +36,11 @@ enum OAuthIDs {
 /// `tests/independent/apple_stand_in.py` on loopback, which checks the form fields Apple documents and
 /// verifies the assertion with pyca/cryptography (independent of devtoken). Needs a Python with
 /// `cryptography`, found as ``NetworkTests`` finds it.
-@Suite(.serialized, .enabled(if: AppleStandIn.python != nil, "no Python with cryptography: set DEVTOKEN_TEST_PYTHON or run tests/run-all.sh"))
+@Suite(
+    .serialized,
+    .enabled(
+        if: AppleStandIn.python != nil,
+        "no Python with cryptography: set DEVTOKEN_TEST_PYTHON or run tests/run-all.sh"))
 struct OAuthTests {
     static let signer: Signer = {
         do {
@@ -93,7 +97,9 @@ struct OAuthTests {
         #expect(claims.sub == clientId)
         #expect(claims.iss == teamId ?? clientId)
         #expect((claims.jti != nil) == (service != .appleAds))
-        #expect(claims.aud == (service == .appleAds ? "https://appleid.apple.com" : "https://account.apple.com/auth/oauth2/v2/token"))
+        let audience = service == .appleAds
+            ? "https://appleid.apple.com" : "https://account.apple.com/auth/oauth2/v2/token"
+        #expect(claims.aud == audience)
 
         // Renewed 10 % of expires_in (360 s) before it expires, not sooner.
         clock.advance(secs: 3600 - 361)
@@ -309,7 +315,8 @@ struct OAuthTests {
         #expect(tuned.options.marginFraction == 0.5)
         #expect(tuned.options.minMarginSecs == 120)
         let badMargin = #expect(throws: DevTokenError.self) {
-            try OAuthTokenProvider(signer: signer, service: .appleAds, clientId: clientId, teamId: teamId, marginFraction: 2)
+            try OAuthTokenProvider(
+                signer: signer, service: .appleAds, clientId: clientId, teamId: teamId, marginFraction: 2)
         }
         #expect(badMargin?.kind == "invalid_option")
         #expect(oauth.description == "OAuthTokenProvider(service: apple-ads, clientId: \(clientId))")

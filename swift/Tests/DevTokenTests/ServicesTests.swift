@@ -13,7 +13,8 @@ struct ServicesTests {
         let token = try signer.signToken(service, claims: vector.claims.claims, at: Fixtures.date(vector.now))
         #expect(try OpenSSL.verifies(token, publicKeyPEM: signer.publicKeyPEM))
         #expect(try verifyToken(token, publicKeyPEM: signer.publicKeyPEM).headerJson.contains("\"ES256\""))
-        let findings = try inspectToken(token, service: service, publicKeyPEM: signer.publicKeyPEM, at: Fixtures.date(vector.now))
+        let findings = try inspectToken(
+            token, service: service, publicKeyPEM: signer.publicKeyPEM, at: Fixtures.date(vector.now))
         #expect(!findings.contains { $0.level == .error }, "\(findings)")
     }
 

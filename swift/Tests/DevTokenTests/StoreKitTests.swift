@@ -109,7 +109,9 @@ enum StoreKitSigned {
     }
 
     /// Signs `input` as `kind` at `now` (when given).
-    static func sign(_ signer: Signer, kind: String, input: StoreKitVector.Input, now: Int64?) throws -> StoreKitSigned {
+    static func sign(
+        _ signer: Signer, kind: String, input: StoreKitVector.Input, now: Int64?
+    ) throws -> StoreKitSigned {
         let at = now.map(Fixtures.date)
         switch kind {
         case "promotional-offer":
@@ -204,14 +206,18 @@ enum StoreKitSigned {
         let signature = try #require(vector.signature)
         var offer = Self.v1Offer(vector.input)
         offer.offerId = "SAVE60"
-        #expect(try !verifyPromotionalOfferV1(offer, keyId: vector.key.keyId, signature: signature, publicKeyPEM: publicKey))
         #expect(
             try !verifyPromotionalOfferV1(
-                Self.v1Offer(vector.input), keyId: vector.key.keyId, signature: "not base64 DER", publicKeyPEM: publicKey))
+                offer, keyId: vector.key.keyId, signature: signature, publicKeyPEM: publicKey))
+        #expect(
+            try !verifyPromotionalOfferV1(
+                Self.v1Offer(vector.input), keyId: vector.key.keyId, signature: "not base64 DER",
+                publicKeyPEM: publicKey))
         offer = Self.v1Offer(vector.input)
         offer.timestampMs = nil
         let error = try #require(throws: DevTokenError.self) {
-            _ = try verifyPromotionalOfferV1(offer, keyId: vector.key.keyId, signature: signature, publicKeyPEM: publicKey)
+            _ = try verifyPromotionalOfferV1(
+                offer, keyId: vector.key.keyId, signature: signature, publicKeyPEM: publicKey)
         }
         #expect(error == .invalidClaim(field: "timestamp", rule: "required", message: error.description))
     }

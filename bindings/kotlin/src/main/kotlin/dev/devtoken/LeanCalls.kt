@@ -33,9 +33,9 @@ internal object LeanCalls {
 
     /**
      * Each thread's buffer for the answer, reused: allocating 4 KiB per call made a cached
-     * `TokenProvider.token()` about 6x slower (2.0 against 0.34 µs on JDK 17). JNA copies a
-     * byte[] into native memory and back around the call; a direct ByteBuffer, passed by
-     * address, measured no faster (0.265 against 0.27 µs), so the simpler array stays.
+     * `TokenProvider.token()` several times slower (the README's performance section has the
+     * figures). JNA copies a byte[] into native memory and back around the call; a direct
+     * ByteBuffer, passed by address, measured no faster, so the simpler array stays.
      */
     private val tokenBuffer = ThreadLocal.withInitial { ByteArray(TOKEN_CAPACITY) }
 

@@ -25,7 +25,9 @@ class JavaUsageTest {
         claims.setTtl(300L);
         claims.setBundleId("com.example.app");
         String token = signer.signToken(Service.APP_STORE_SERVER, claims);
-        assertTrue(DevToken.verifyToken(token, signer.publicKeyPem()).getClaimsJson().contains("\"bid\":\"com.example.app\""));
+        assertTrue(DevToken.verifyToken(token, signer.publicKeyPem())
+                .getClaimsJson()
+                .contains("\"bid\":\"com.example.app\""));
         List<Finding> findings = DevToken.inspectToken(token, Service.APP_STORE_SERVER);
         assertTrue(findings.stream().noneMatch(f -> f.getLevel() == dev.devtoken.ffi.Level.ERROR));
 
@@ -44,7 +46,8 @@ class JavaUsageTest {
         try (AppleStandIn apple = new AppleStandIn(signer.publicKeyPem())) {
             NetworkOptions network = new NetworkOptions();
             network.setBaseUrl(apple.getBaseUrl());
-            OAuthTokenProvider business = new OAuthTokenProvider(signer, Service.BUSINESS_MANAGER, client, null, network);
+            OAuthTokenProvider business =
+                    new OAuthTokenProvider(signer, Service.BUSINESS_MANAGER, client, null, network);
             assertEquals("oauth-1", business.accessToken());
             assertTrue(business.invalidate());
             assertEquals("oauth-2", business.accessToken());
@@ -67,7 +70,8 @@ class JavaUsageTest {
         PromotionalOfferV1 offer = new PromotionalOfferV1("com.example.app", "com.example.monthly", "SAVE50",
                 null, "3d5f7a9b-2c4e-4f60-9182-a3b4c5d6e7f8", 1_700_000_000_123L);
         PromotionalOfferV1Signature signed = signer.promotionalOfferV1(offer);
-        assertTrue(DevToken.verifyPromotionalOfferV1(offer, signed.getKeyId(), signed.getSignature(), signer.publicKeyPem()));
+        assertTrue(DevToken.verifyPromotionalOfferV1(
+                offer, signed.getKeyId(), signed.getSignature(), signer.publicKeyPem()));
         InvalidClaimsException error = assertThrows(InvalidClaimsException.class,
                 () -> signer.introOfferEligibility(
                         new IntroOfferEligibility(issuer, "com.example.app", "com.example.monthly", true, "", null)));

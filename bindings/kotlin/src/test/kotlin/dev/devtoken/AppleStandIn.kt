@@ -32,7 +32,11 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
     private val verifier =
         ECDSAVerifier(
             KeyFactory.getInstance("EC").generatePublic(
-                X509EncodedKeySpec(Base64.getMimeDecoder().decode(publicKeyPem.lines().filterNot { it.startsWith("-----") }.joinToString(""))),
+                X509EncodedKeySpec(
+                    Base64.getMimeDecoder().decode(
+                        publicKeyPem.lines().filterNot { it.startsWith("-----") }.joinToString(""),
+                    ),
+                ),
             ) as ECPublicKey,
         )
     val script = ConcurrentLinkedQueue<Answer>()
@@ -55,7 +59,8 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
                         val token = exchange.requestHeaders.getFirst("Authorization")?.removePrefix("Bearer ") ?: ""
                         val valid = runCatching { JWSObject.parse(token).verify(verifier) }.getOrDefault(false)
                         when {
-                            !valid -> Answer(401, """{"error":{"message":"Not Authorized","details":["bad signature"]}}""")
+                            !valid ->
+                                Answer(401, """{"error":{"message":"Not Authorized","details":["bad signature"]}}""")
                             exchange.requestURI.path == "/v1/token" ->
                                 Answer(200, """{"accessToken":"access-$number","expiresInSeconds":1800}""")
                             else -> Answer(200, """{"data":[]}""")
@@ -77,7 +82,12 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
     override fun close() = server.stop(0)
 
     /** What a client of each id prefix must send, as Apple's OAuth pages document it. */
-    private data class OAuthClient(val scope: String, val assertionField: String, val audience: String, val clientIdIsIssuer: Boolean)
+    private data class OAuthClient(
+        val scope: String,
+        val assertionField: String,
+        val audience: String,
+        val clientIdIsIssuer: Boolean,
+    )
 
     /** The body as form fields, or the reason it is not a form (each field once, URL-encoded). */
     private fun readForm(exchange: HttpExchange): Result<Map<String, String>> =
@@ -90,7 +100,9 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
                 val parts = pair.split('=', limit = 2)
                 val name = URLDecoder.decode(parts[0], Charsets.UTF_8)
                 require(parts.size == 2) { "field $name has no value" }
-                require(form.put(name, URLDecoder.decode(parts[1], Charsets.UTF_8)) == null) { "field $name given twice" }
+                require(form.put(name, URLDecoder.decode(parts[1], Charsets.UTF_8)) == null) {
+                    "field $name given twice"
+                }
             }
             form
         }
@@ -100,13 +112,16 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
             Answer(400, JSONObjectUtils.toJSONString(mapOf("error" to code, "error_description" to description)))
         if (exchange.requestMethod != "POST") return error("invalid_request", "method ${exchange.requestMethod}")
         val fields = form.getOrElse { return error("invalid_request", it.message ?: "not a form") }
-        if (fields["grant_type"] != "client_credentials") return error("unsupported_grant_type", "grant_type ${fields["grant_type"]}")
+        if (fields["grant_type"] != "client_credentials") {
+            return error("unsupported_grant_type", "grant_type ${fields["grant_type"]}")
+        }
         val clientId = fields["client_id"] ?: return error("invalid_request", "no client_id")
         val match = CLIENT_ID.matchEntire(clientId) ?: return error("invalid_client", "client_id $clientId")
         val client = CLIENTS.getValue(match.groupValues[1])
         val expected =
             when (client.assertionField) {
-                "client_assertion" -> setOf("grant_type", "client_id", "client_assertion_type", "client_assertion", "scope")
+                "client_assertion" ->
+                    setOf("grant_type", "client_id", "client_assertion_type", "client_assertion", "scope")
                 else -> setOf("grant_type", "client_id", "client_secret", "scope")
             }
         if (fields.keys != expected) return error("invalid_request", "fields ${fields.keys}, expected $expected")
@@ -125,7 +140,9 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
         if (!runCatching { jws.verify(verifier) }.getOrDefault(false)) return "the signature does not verify"
         if (jws.header.algorithm != JWSAlgorithm.ES256) return "alg ${jws.header.algorithm}"
         val kid = jws.header.keyID ?: return "no kid"
-        if (runCatching { UUID.fromString(kid).toString() }.getOrNull() != kid.lowercase()) return "kid $kid is not a UUID"
+        if (runCatching { UUID.fromString(kid).toString() }.getOrNull() != kid.lowercase()) {
+            return "kid $kid is not a UUID"
+        }
         val claims = jws.payload.toJSONObject()
         if (claims["aud"] != client.audience) return "aud ${claims["aud"]}"
         if (claims["sub"] != clientId) return "sub ${claims["sub"]}"
@@ -134,7 +151,9 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
             if (issuer != clientId) return "iss $issuer is not the client id"
             if ((claims["jti"] as? String).isNullOrEmpty()) return "no jti"
         } else {
-            if (CLIENT_ID.matchEntire(issuer)?.groupValues?.get(1) != "SEARCHADS") return "iss $issuer is not a SEARCHADS team id"
+            if (CLIENT_ID.matchEntire(issuer)?.groupValues?.get(1) != "SEARCHADS") {
+                return "iss $issuer is not a SEARCHADS team id"
+            }
             if ("jti" in claims) return "unexpected jti"
         }
         val iat = (claims["iat"] as? Number)?.toLong() ?: return "no iat"
@@ -148,10 +167,12 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
         const val JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
         private val CLIENT_ID =
             Regex("(SCHOOLAPI|BUSINESSAPI|SEARCHADS)\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+        private const val CLIENT_ASSERTION_AUDIENCE = "https://account.apple.com/auth/oauth2/v2/token"
+
         private val CLIENTS =
             mapOf(
-                "SCHOOLAPI" to OAuthClient("school.api", "client_assertion", "https://account.apple.com/auth/oauth2/v2/token", true),
-                "BUSINESSAPI" to OAuthClient("business.api", "client_assertion", "https://account.apple.com/auth/oauth2/v2/token", true),
+                "SCHOOLAPI" to OAuthClient("school.api", "client_assertion", CLIENT_ASSERTION_AUDIENCE, true),
+                "BUSINESSAPI" to OAuthClient("business.api", "client_assertion", CLIENT_ASSERTION_AUDIENCE, true),
                 "SEARCHADS" to OAuthClient("searchadsorg", "client_secret", "https://appleid.apple.com", false),
             )
     }

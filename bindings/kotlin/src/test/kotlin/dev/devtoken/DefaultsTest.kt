@@ -25,7 +25,9 @@ class DefaultsTest {
                 assertNull(it.options.renewAfterSecs)
                 assertEquals(false, it.options.reusePerRequestTokens)
             }
-            TokenProvider(signer, Service.APPLE_MUSIC, Claims(issuer = "DEF123GHIJ"), ProviderOptions(minMarginSecs = 7)).use {
+            TokenProvider(
+                signer, Service.APPLE_MUSIC, Claims(issuer = "DEF123GHIJ"), ProviderOptions(minMarginSecs = 7),
+            ).use {
                 assertEquals(defaults.providerMarginFraction, it.options.marginFraction)
                 assertEquals(7L, it.options.minMarginSecs)
             }

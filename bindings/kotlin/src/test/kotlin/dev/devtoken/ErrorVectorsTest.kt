@@ -17,7 +17,8 @@ class ErrorVectorsTest {
     private val keyId = Fixtures.vectorKey["key_id"] as String
 
     @Suppress("UNCHECKED_CAST")
-    private fun Map<String, Any?>.obj(name: String): Map<String, Any?> = (this[name] as Map<String, Any?>?) ?: emptyMap()
+    private fun Map<String, Any?>.obj(name: String): Map<String, Any?> =
+        (this[name] as Map<String, Any?>?) ?: emptyMap()
 
     private fun Map<String, Any?>.long(name: String): Long? = (this[name] as Number?)?.toLong()
 
@@ -40,16 +41,22 @@ class ErrorVectorsTest {
         val service = { Fixtures.service(case["service"] as String) }
         when (case["op"]) {
             "sign" ->
-                Signer.fromPem(keyPem, case["key_id"] as String? ?: keyId).use { it.signToken(service(), claims(), case.long("now")) }
+                Signer.fromPem(keyPem, case["key_id"] as String? ?: keyId).use {
+                    it.signToken(service(), claims(), case.long("now"))
+                }
             "load_key" -> {
-                val pem = (case["key_file"] as String?)?.let { Files.readString(Fixtures.keys.resolve(it)) } ?: case["pem"] as String
+                val pem =
+                    (case["key_file"] as String?)?.let { Files.readString(Fixtures.keys.resolve(it)) }
+                        ?: case["pem"] as String
                 Signer.fromPem(pem, "VEC0KEY001").close()
             }
             "signer" ->
-                Signer.fromPem(keyPem, case["key_id"] as String? ?: keyId, clockSkewSecs = case.long("clock_skew_secs")).close()
+                Signer.fromPem(keyPem, case["key_id"] as String? ?: keyId, clockSkewSecs = case.long("clock_skew_secs"))
+                    .close()
             "decode" -> decodeToken(case["token"] as String)
             "verify" -> {
-                val publicKey = case["public_key_pem"] as String? ?: Signer.fromPem(keyPem, keyId).use { it.publicKeyPem() }
+                val publicKey =
+                    case["public_key_pem"] as String? ?: Signer.fromPem(keyPem, keyId).use { it.publicKeyPem() }
                 verifyToken(case["token"] as String, publicKey)
             }
             "provider" -> {
@@ -60,7 +67,9 @@ class ErrorVectorsTest {
                         minMarginSecs = given.long("min_margin_secs"),
                         renewAfterSecs = given.long("renew_after_secs"),
                     )
-                Signer.fromPem(keyPem, keyId).use { TokenProvider(it, service(), claims(), options, ManualClock(NOW)).close() }
+                Signer.fromPem(keyPem, keyId).use {
+                    TokenProvider(it, service(), claims(), options, ManualClock(NOW)).close()
+                }
             }
             "maps_provider" -> {
                 val given = case.obj("options")

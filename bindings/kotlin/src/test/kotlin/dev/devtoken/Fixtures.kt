@@ -26,7 +26,8 @@ object Fixtures {
     /** The cross-language error contract: bad inputs with the kind, field and rule they must give. */
     @Suppress("UNCHECKED_CAST")
     val errorCases: List<Map<String, Any?>> =
-        (JSONObjectUtils.parse(Files.readString(workspace.resolve("tests/vectors/errors.json"))) as Map<String, Any?>)["cases"]
+        (JSONObjectUtils.parse(Files.readString(workspace.resolve("tests/vectors/errors.json"))) as Map<String, Any?>)
+            .get("cases")
             as List<Map<String, Any?>>
 
     @Suppress("UNCHECKED_CAST")
@@ -78,7 +79,8 @@ object Fixtures {
 
     /** Verifies [token] with Nimbus JOSE+JWT (independent of devtoken); returns the parsed JWS. */
     fun nimbusVerified(token: String, publicKeyPem: String): JWSObject {
-        val der = Base64.getMimeDecoder().decode(publicKeyPem.lines().filterNot { it.startsWith("-----") }.joinToString(""))
+        val der =
+            Base64.getMimeDecoder().decode(publicKeyPem.lines().filterNot { it.startsWith("-----") }.joinToString(""))
         val key = KeyFactory.getInstance("EC").generatePublic(X509EncodedKeySpec(der)) as ECPublicKey
         val jws = JWSObject.parse(token)
         check(jws.verify(ECDSAVerifier(key))) { "Nimbus rejects the signature of $token" }

@@ -21,7 +21,9 @@ class KeysAndThreadsTest {
     fun pastedFormsLoadTheSameKey() {
         val pem = pem("p256.pem")
         val expected = Signer.fromPem(pem, "ABC123DEFG").publicKeyPem()
-        for (form in listOf(pem.replace("\n", "\\n"), pem.replace("\n", "\r\n"), pem.replace("\n", " "), pem("p256-sec1.pem"))) {
+        val forms =
+            listOf(pem.replace("\n", "\\n"), pem.replace("\n", "\r\n"), pem.replace("\n", " "), pem("p256-sec1.pem"))
+        for (form in forms) {
             assertEquals(expected, Signer.fromPem(form, "ABC123DEFG").publicKeyPem())
         }
     }
@@ -65,7 +67,10 @@ class KeysAndThreadsTest {
         val uuidSigner = Signer.generate("57246542-96fe-1a63-e053-0824d011072a")
         val kid =
             assertThrows<InvalidClaimsException> {
-                uuidSigner.signToken(Service.APP_STORE_SERVER, Claims(issuer = "57246542-96fe-1a63-e053-0824d011072a", bundleId = "com.example.app"))
+                uuidSigner.signToken(
+                    Service.APP_STORE_SERVER,
+                    Claims(issuer = "57246542-96fe-1a63-e053-0824d011072a", bundleId = "com.example.app"),
+                )
             }
         assertEquals("kid" to "format", kid.field to kid.rule)
         assertThrows<InvalidClaimsException> { Signer.generate("ABC123") }
@@ -98,7 +103,9 @@ class KeysAndThreadsTest {
         try {
             val tasks =
                 (0 until 400).map { i ->
-                    Callable { i to signer.signToken(Service.APPLE_MUSIC, Claims(issuer = "DEF123GHIJ", ttl = 600L + i)) }
+                    Callable {
+                        i to signer.signToken(Service.APPLE_MUSIC, Claims(issuer = "DEF123GHIJ", ttl = 600L + i))
+                    }
                 }
             for (future in pool.invokeAll(tasks)) {
                 val (i, token) = future.get()

@@ -16,10 +16,20 @@ class LeanCallsTest {
     @Test
     fun `every C symbol LeanCalls declares by hand exists in the built library`() {
         val source = Fixtures.workspace.resolve("bindings/kotlin/src/main/kotlin/dev/devtoken/LeanCalls.kt")
-        val declared = Regex("""external fun (\w+)\(""").findAll(java.nio.file.Files.readString(source)).map { it.groupValues[1] }.toList()
-        val exported = LeanCalls::class.java.declaredMethods.filter { java.lang.reflect.Modifier.isNative(it.modifiers) }.map { it.name }
+        val declared =
+            Regex("""external fun (\w+)\(""")
+                .findAll(java.nio.file.Files.readString(source))
+                .map { it.groupValues[1] }
+                .toList()
+        val exported =
+            LeanCalls::class.java.declaredMethods
+                .filter { java.lang.reflect.Modifier.isNative(it.modifiers) }
+                .map { it.name }
         assertEquals(declared.sorted(), exported.sorted())
-        assertEquals(listOf("devtoken_lean_maps_access_token", "devtoken_lean_provider_token", "devtoken_lean_sign_token"), declared.sorted())
+        assertEquals(
+            listOf("devtoken_lean_maps_access_token", "devtoken_lean_provider_token", "devtoken_lean_sign_token"),
+            declared.sorted(),
+        )
         val library = com.sun.jna.NativeLibrary.getInstance("devtoken")
         for (name in declared) {
             // Throws UnsatisfiedLinkError when the symbol is missing or renamed.

@@ -28,7 +28,10 @@ class MapsTest {
     @Test
     fun freshTokensComeFromTheLeanPathWhichNeverExchanges() {
         val clock = ManualClock(System.currentTimeMillis() / 1000)
-        val maps = MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), NetworkOptions(baseUrl = apple.baseUrl), clock = clock)
+        val maps =
+            MapsTokenProvider(
+                signer, Claims(issuer = "DEF123GHIJ"), NetworkOptions(baseUrl = apple.baseUrl), clock = clock,
+            )
         assertNull(LeanCalls.freshMapsAccessToken(maps.leanCallId))
         assertEquals(0, apple.requests.get())
         assertEquals("access-1", maps.accessToken())
@@ -56,7 +59,10 @@ class MapsTest {
     @Test
     fun sixteenThreadsAcrossARenewalMakeOneExchange() {
         val clock = ManualClock(System.currentTimeMillis() / 1000)
-        val maps = MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), NetworkOptions(baseUrl = apple.baseUrl), clock = clock)
+        val maps =
+            MapsTokenProvider(
+                signer, Claims(issuer = "DEF123GHIJ"), NetworkOptions(baseUrl = apple.baseUrl), clock = clock,
+            )
         maps.accessToken()
         // Inside the margin, "access-1" still valid: one thread exchanges, the others may keep it
         // meanwhile (which ones is up to the scheduler and not asserted).
@@ -79,16 +85,24 @@ class MapsTest {
         assertEquals("access-2", MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), options).accessToken())
 
         apple.script.add(AppleStandIn.Answer(429, """{"error":{"message":"quota"}}""", mapOf("Retry-After" to "60")))
-        val quota = assertThrows<QuotaExceededException> { MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), options).accessToken() }
+        val quota =
+            assertThrows<QuotaExceededException> {
+                MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), options).accessToken()
+            }
         assertEquals(60L, quota.retryAfterSecs)
 
         repeat(3) { apple.script.add(AppleStandIn.Answer(500, "down")) }
-        val network = assertThrows<NetworkException> { MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), options).accessToken() }
+        val network =
+            assertThrows<NetworkException> {
+                MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), options).accessToken()
+            }
         assertEquals(3, network.attempts)
 
         apple.script.add(AppleStandIn.Answer(200, "not json"))
         val malformed =
-            assertThrows<MalformedResponseException> { MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), options).accessToken() }
+            assertThrows<MalformedResponseException> {
+                MapsTokenProvider(signer, Claims(issuer = "DEF123GHIJ"), options).accessToken()
+            }
         assertEquals(200, malformed.status)
         assertEquals("malformed_response", malformed.kind)
 

@@ -36,7 +36,9 @@ class OAuthTest {
 
     private fun provider(service: Service, signer: Signer = this.signer): OAuthTokenProvider {
         val (clientId, teamId) = ids(service)
-        return OAuthTokenProvider(signer, service, clientId, teamId, NetworkOptions(baseUrl = apple.baseUrl), clock = clock)
+        return OAuthTokenProvider(
+            signer, service, clientId, teamId, NetworkOptions(baseUrl = apple.baseUrl), clock = clock,
+        )
     }
 
     @Test
@@ -148,7 +150,10 @@ class OAuthTest {
     @Test
     fun invalidClientSurfacesAsAppleRejectedWithApplesText() {
         apple.script.add(
-            AppleStandIn.Answer(400, """{"error":"invalid_client","error_description":"client authentication failed"}"""),
+            AppleStandIn.Answer(
+                400,
+                """{"error":"invalid_client","error_description":"client authentication failed"}""",
+            ),
         )
         val oauth = provider(Service.APPLE_ADS)
         val error = assertThrows<AppleRejectedException> { oauth.accessToken() }
@@ -200,7 +205,8 @@ class OAuthTest {
             clientId: String,
             teamId: String?,
             signer: Signer = this.signer,
-        ): DevTokenException = assertThrows<DevTokenException> { OAuthTokenProvider(signer, service, clientId, teamId, network) }
+        ): DevTokenException =
+            assertThrows<DevTokenException> { OAuthTokenProvider(signer, service, clientId, teamId, network) }
 
         val bare = refused(Service.APPLE_ADS, UUID, "SEARCHADS.$UUID")
         assertTrue(bare is InvalidClaimsException)
@@ -213,7 +219,8 @@ class OAuthTest {
         val teamForSchool = refused(Service.SCHOOL_MANAGER, "SCHOOLAPI.$UUID", "SEARCHADS.$UUID")
         assertTrue(teamForSchool is InvalidOptionException)
         assertEquals("team_id" to "not_applicable", teamForSchool.field to teamForSchool.rule)
-        val tenCharacterKid = refused(Service.APPLE_ADS, "SEARCHADS.$UUID", "SEARCHADS.$UUID", Signer.generate("ABC123DEFG"))
+        val tenCharacterKid =
+            refused(Service.APPLE_ADS, "SEARCHADS.$UUID", "SEARCHADS.$UUID", Signer.generate("ABC123DEFG"))
         assertEquals("kid" to "format", tenCharacterKid.field to tenCharacterKid.rule)
         val music = refused(Service.APPLE_MUSIC, "SEARCHADS.$UUID", null)
         assertEquals("invalid_option", music.kind)
@@ -232,7 +239,9 @@ class OAuthTest {
             OAuthTokenProvider(signer, Service.APPLE_ADS, clientId, teamId, marginFraction = 0.5, minMarginSecs = 120)
         assertEquals(0.5, tuned.options.marginFraction)
         assertEquals(120L, tuned.options.minMarginSecs)
-        assertThrows<InvalidOptionException> { OAuthTokenProvider(signer, Service.APPLE_ADS, clientId, teamId, marginFraction = 2.0) }
+        assertThrows<InvalidOptionException> {
+            OAuthTokenProvider(signer, Service.APPLE_ADS, clientId, teamId, marginFraction = 2.0)
+        }
 
         val token = oauth.accessToken()
         val text = oauth.toString()

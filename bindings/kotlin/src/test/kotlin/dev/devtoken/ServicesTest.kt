@@ -37,7 +37,12 @@ class ServicesTest {
         mapOf(
             Service.MAPS to
                 Case(
-                    Claims(issuer = TEAM, ttl = 1800, origins = listOf("https://*.example.com"), scope = listOf("server_api")),
+                    Claims(
+                        issuer = TEAM,
+                        ttl = 1800,
+                        origins = listOf("https://*.example.com"),
+                        scope = listOf("server_api"),
+                    ),
                     mapOf("typ" to "JWT"),
                     mapOf("iss" to TEAM, "origin" to "https://*.example.com", "scope" to "server_api"),
                 ),
@@ -61,7 +66,11 @@ class ServicesTest {
                 ),
             Service.APPS_AND_BOOKS to Case(Claims(issuer = TEAM, ttl = 3600), emptyMap(), mapOf("iss" to TEAM)),
             Service.APP_STORE_CONNECT to
-                Case(Claims(issuer = ISSUER, ttl = 1200), mapOf("typ" to "JWT"), mapOf("iss" to ISSUER, "aud" to "appstoreconnect-v1")),
+                Case(
+                    Claims(issuer = ISSUER, ttl = 1200),
+                    mapOf("typ" to "JWT"),
+                    mapOf("iss" to ISSUER, "aud" to "appstoreconnect-v1"),
+                ),
             Service.ENTERPRISE_PROGRAM to
                 Case(
                     Claims(issuer = ISSUER, ttl = 1200),
@@ -137,7 +146,10 @@ class ServicesTest {
             val jti = payload.remove("jti") as String?
             if (case.randomJti) {
                 assertEquals(jti, UUID.fromString(jti).toString(), "$service: jti is a UUID")
-                assertFalse(decodeToken(signer.signToken(service, case.claims)).claimsJson.contains(jti!!), "$service: a fresh jti")
+                assertFalse(
+                    decodeToken(signer.signToken(service, case.claims)).claimsJson.contains(jti!!),
+                    "$service: a fresh jti",
+                )
             } else {
                 assertNull(jti, "$service has no jti")
             }
@@ -152,11 +164,16 @@ class ServicesTest {
         assertEquals("request-42", Fixtures.nimbusVerified(token, signer.publicKeyPem()).payload.toJSONObject()["jti"])
         val refused =
             assertThrows<InvalidClaimsException> {
-                signer.signToken(Service.APPLE_ADS, Claims(issuer = ADS_TEAM, subject = ADS_CLIENT, jwtId = "request-42"))
+                signer.signToken(
+                    Service.APPLE_ADS,
+                    Claims(issuer = ADS_TEAM, subject = ADS_CLIENT, jwtId = "request-42"),
+                )
             }
         assertEquals("jti" to "unsupported_claim", refused.field to refused.rule)
         val tenCharacter =
-            assertThrows<InvalidClaimsException> { Signer.generate("ABC123DEFG").signToken(Service.SCHOOL_MANAGER, Claims(issuer = SCHOOL)) }
+            assertThrows<InvalidClaimsException> {
+                Signer.generate("ABC123DEFG").signToken(Service.SCHOOL_MANAGER, Claims(issuer = SCHOOL))
+            }
         assertEquals("kid" to "format", tenCharacter.field to tenCharacter.rule)
     }
 
@@ -182,7 +199,11 @@ class ServicesTest {
     fun lifetimeWarningsAreTheCoresFieldWarning() {
         Signer.generate("ABC123DEFG").use { signer ->
             val music = { days: Long ->
-                signer.signToken(Service.APPLE_MUSIC, Claims(issuer = TEAM, issuedAt = NOW, ttl = days * 86_400), now = NOW)
+                signer.signToken(
+                    Service.APPLE_MUSIC,
+                    Claims(issuer = TEAM, issuedAt = NOW, ttl = days * 86_400),
+                    now = NOW,
+                )
             }
             assertEquals(emptyList<Finding>(), lifetimeWarnings(music(180), Service.APPLE_MUSIC))
             val warnings = lifetimeWarnings(music(182), Service.APPLE_MUSIC)

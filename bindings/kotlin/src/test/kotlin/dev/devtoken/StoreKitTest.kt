@@ -97,7 +97,8 @@ class StoreKitTest {
         )
 
     private fun jdkVerifiesDer(publicKeyPem: String, message: String, signatureB64: String): Boolean {
-        val der = Base64.getMimeDecoder().decode(publicKeyPem.lines().filterNot { it.startsWith("-----") }.joinToString(""))
+        val der =
+            Base64.getMimeDecoder().decode(publicKeyPem.lines().filterNot { it.startsWith("-----") }.joinToString(""))
         val key = KeyFactory.getInstance("EC").generatePublic(X509EncodedKeySpec(der))
         val verifier = Signature.getInstance("SHA256withECDSA")
         verifier.initVerify(key)
@@ -118,7 +119,8 @@ class StoreKitTest {
             SigningBackend.entries.map { backend ->
                 DynamicTest.dynamicTest("${case["name"]} ($backend)") {
                     signer(case, backend).use { signer ->
-                        when (val signed = sign(signer, case.str("kind"), case.obj("input"), (case["now"] as Number?)?.toLong())) {
+                        val now = (case["now"] as Number?)?.toLong()
+                        when (val signed = sign(signer, case.str("kind"), case.obj("input"), now)) {
                             is Signed.Jws -> {
                                 assertEquals(case["token"], signed.token)
                                 val jws = Fixtures.nimbusVerified(signed.token, signer.publicKeyPem())
@@ -130,7 +132,8 @@ class StoreKitTest {
                                 assertEquals(case["nonce"], signed.signed.nonce)
                                 assertEquals((case["timestamp_ms"] as Number).toLong(), signed.signed.timestampMs)
                                 assertEquals(signer.keyId, signed.signed.keyId)
-                                assertTrue(jdkVerifiesDer(signer.publicKeyPem(), case.str("signed_string"), signed.signed.signature))
+                                val message = case.str("signed_string")
+                                assertTrue(jdkVerifiesDer(signer.publicKeyPem(), message, signed.signed.signature))
                             }
                         }
                     }
@@ -169,7 +172,10 @@ class StoreKitTest {
         assertFalse(verifyPromotionalOfferV1(offer.copy(offerId = "SAVE60"), keyId, signature, publicKey))
         assertFalse(verifyPromotionalOfferV1(offer, "OTHERKEY01", signature, publicKey))
         assertFalse(verifyPromotionalOfferV1(offer, keyId, "not base64 DER", publicKey))
-        val error = assertThrows<InvalidClaimsException> { verifyPromotionalOfferV1(offer.copy(nonce = null), keyId, signature, publicKey) }
+        val error =
+            assertThrows<InvalidClaimsException> {
+                verifyPromotionalOfferV1(offer.copy(nonce = null), keyId, signature, publicKey)
+            }
         assertEquals("nonce" to "required", error.field to error.rule)
     }
 
@@ -177,7 +183,8 @@ class StoreKitTest {
     fun leftOutFieldsTakeTheCoresDefaults() {
         Signer.generate("ABC123DEFG").use { signer ->
             val before = System.currentTimeMillis()
-            val offer = PromotionalOfferV1(bundleId = "com.example.app", productId = "com.example.monthly", offerId = "SAVE50")
+            val offer =
+                PromotionalOfferV1(bundleId = "com.example.app", productId = "com.example.monthly", offerId = "SAVE50")
             val first = signer.promotionalOfferV1(offer)
             val second = signer.promotionalOfferV1(offer)
             assertNotEquals(first.nonce, second.nonce)
@@ -208,7 +215,9 @@ class StoreKitTest {
 
         @Suppress("UNCHECKED_CAST")
         val errorCases: List<Map<String, Any?>> =
-            JSONObjectUtils.parse(Files.readString(Fixtures.workspace.resolve("tests/vectors/storekit_errors.json")))["cases"]
+            JSONObjectUtils.parse(
+                Files.readString(Fixtures.workspace.resolve("tests/vectors/storekit_errors.json")),
+            )["cases"]
                 as List<Map<String, Any?>>
     }
 }

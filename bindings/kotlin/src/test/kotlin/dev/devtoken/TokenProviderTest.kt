@@ -18,7 +18,10 @@ class TokenProviderTest {
     @Test
     fun longLivedTokenIsReusedUntilTheMargin() {
         val clock = ManualClock(T0)
-        val music = TokenProvider(Signer.generate("ABC123DEFG"), Service.APPLE_MUSIC, Claims(issuer = TEAM, ttl = 3600), clock = clock)
+        val music =
+            TokenProvider(
+                Signer.generate("ABC123DEFG"), Service.APPLE_MUSIC, Claims(issuer = TEAM, ttl = 3600), clock = clock,
+            )
         val first = music.token()
         val exp = T0 - 60 + 3600
         assertEquals(exp, music.expiresAt)
@@ -70,7 +73,12 @@ class TokenProviderTest {
         clock.advance(60)
         assertNotEquals(second, apns.forceRefresh())
         assertThrows<InvalidOptionException> {
-            TokenProvider(Signer.generate("ABC123DEFG"), Service.APNS, Claims(issuer = TEAM), ProviderOptions(renewAfterSecs = 600))
+            TokenProvider(
+                Signer.generate("ABC123DEFG"),
+                Service.APNS,
+                Claims(issuer = TEAM),
+                ProviderOptions(renewAfterSecs = 600),
+            )
         }
         assertThrows<InvalidClaimsException> {
             TokenProvider(Signer.generate("ABC123DEFG"), Service.APP_STORE_SERVER, Claims(issuer = ISSUER))
