@@ -100,7 +100,7 @@ pub use error::{
     Error, ErrorKind, ErrorParts, KeyProblem, OptionRule, Result, Rule, SignerCause, SignerProblem,
 };
 #[cfg(feature = "http")]
-pub use http::{probe, HttpOptions, ProbeVerdict};
+pub use http::{measure_clock_offset, probe, HttpOptions, ProbeVerdict};
 pub use inspect::{inspect_token, inspect_token_at, lifetime_warnings, Finding, Level};
 pub use jwt::{decode_token, verify_token, DecodedToken};
 pub use keys::{PrivateKey, PublicKey};

@@ -82,6 +82,16 @@ enum Command {
         #[arg(long)]
         no_cache: bool,
     },
+    /// Measure this machine's clock against Apple's (from an answer's Date header, with the
+    /// bound the round trip allows): a clock running ahead makes Apple refuse fresh tokens.
+    Clock {
+        /// Replaces the Apple host asked (default https://appleid.apple.com/auth/keys).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Sign a token and ask the service's test endpoint whether Apple accepts it.
     Probe {
         #[command(flatten)]
@@ -462,6 +472,7 @@ fn run(command: Command) -> Result<u8, Failure> {
             no_cache,
         } => maps_token(&key, issuer, origin, base_url, no_cache),
         Command::Probe { sign, base_url } => probe(sign, base_url),
+        Command::Clock { base_url, json } => clock(base_url, json),
         Command::AccessToken {
             service,
             key,
@@ -753,6 +764,44 @@ fn access_token(
         "expires_in": entry.expires_in_secs,
         "expires_at": entry.expires_at,
     }));
+    Ok(0)
+}
+
+fn clock(base_url: Option<String>, json: bool) -> Result<u8, Failure> {
+    let options = HttpOptions {
+        base_url,
+        ..HttpOptions::default()
+    };
+    let offset = devtoken::measure_clock_offset(options)?;
+    let ahead_ms = offset.offset_millis.saturating_neg();
+    let skew = devtoken::core_defaults().clock_skew_secs as i64;
+    if json {
+        print_json(&serde_json::json!({
+            "local_ahead_millis": ahead_ms,
+            "uncertainty_millis": offset.uncertainty_millis,
+            "local_surely_ahead_secs": offset.local_ahead_secs(),
+            "default_clock_skew_secs": skew,
+        }));
+    } else {
+        let (word, size) = if ahead_ms >= 0 {
+            ("ahead of", ahead_ms)
+        } else {
+            ("behind", -ahead_ms)
+        };
+        println!(
+            "this clock is {}.{:03} s {word} Apple's (± {}.{:03} s)",
+            size / 1000,
+            size % 1000,
+            offset.uncertainty_millis / 1000,
+            offset.uncertainty_millis % 1000
+        );
+        if offset.local_ahead_secs() > skew {
+            println!(
+                "warning: more than the {skew} s back-dating covers: Apple will refuse tokens signed here as issued in \
+                 the future. Fix the clock (NTP); devtoken's providers correct for what they measure, the CLI does not."
+            );
+        }
+    }
     Ok(0)
 }
 

@@ -691,3 +691,31 @@ fn inspect_fail_within_exits_1_inside_the_window() {
     let bad = inspect(&ten, &["--fail-within", "30 days"]);
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
 }
+
+/// `devtoken clock` against the stand-in serving a `Date` 90 s behind: the offset is reported
+/// within the round-trip bound, with the warning a fast clock deserves.
+#[test]
+fn clock_reports_the_offset_within_its_bound() {
+    let server =
+        apple_server::AppleServer::start(devtoken::demo::demo_signer().unwrap().public_key());
+    server.set_clock_behind(90);
+    let output = devtoken(&["clock", "--base-url", &server.base_url, "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let ahead = report["local_ahead_millis"].as_i64().unwrap();
+    let bound = report["uncertainty_millis"].as_i64().unwrap();
+    assert!((ahead - 90_000).abs() <= bound, "{ahead} ± {bound}");
+    let text = devtoken(&["clock", "--base-url", &server.base_url]);
+    assert!(
+        stdout(&text).contains("ahead of Apple's") && stdout(&text).contains("warning"),
+        "{}",
+        stdout(&text)
+    );
+    let unreachable = devtoken(&["clock", "--base-url", "http://127.0.0.1:9"]);
+    assert_eq!(
+        unreachable.status.code(),
+        Some(1),
+        "{}",
+        stderr(&unreachable)
+    );
+}

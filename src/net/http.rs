@@ -124,6 +124,8 @@ fn retry_after_secs(value: &str, now: i64) -> Option<u64> {
 /// What one call sends.
 #[derive(Clone, Copy)]
 enum Request<'a> {
+    /// A plain `GET`.
+    Get,
     /// `GET` with `Authorization: Bearer <token>`.
     GetWithBearer(&'a str),
     /// `POST` of a form.
@@ -251,6 +253,13 @@ impl HttpClient {
             let left = deadline.saturating_duration_since(Instant::now());
             let sent_millis = crate::base::clock::unix_now_millis();
             let sent = match request {
+                Request::Get => self
+                    .agent
+                    .get(url)
+                    .config()
+                    .timeout_global(Some(left))
+                    .build()
+                    .call(),
                 Request::GetWithBearer(token) => self
                     .agent
                     .get(url)
@@ -412,6 +421,26 @@ pub(crate) fn quota(url: &str, answer: &Answer) -> Error {
         message: error_message(&answer.body).0,
         retry_after_secs: answer.retry_after_secs,
     }
+}
+
+/// Where [`measure_clock_offset`] asks for Apple's time by default: Sign in with Apple's public
+/// keys, a small public document every Apple answer of which carries a `Date`.
+pub const CLOCK_REFERENCE: (&str, &str) = ("https://appleid.apple.com", "/auth/keys");
+
+/// Measures the local clock against Apple's: one `GET` of [`CLOCK_REFERENCE`] (or
+/// `options.base_url` with its path), read from the answer's `Date` header whatever its status,
+/// with the bound the round trip allows. [`Error::MalformedResponse`] when the answer has no
+/// `Date`.
+pub fn measure_clock_offset(options: HttpOptions) -> Result<crate::base::clock::ClockOffset> {
+    let client = HttpClient::new(options)?;
+    let url = client.url(CLOCK_REFERENCE.0, CLOCK_REFERENCE.1);
+    let answer = client.call(&url, Request::Get, None)?;
+    answer.clock_offset.ok_or_else(|| Error::MalformedResponse {
+        url,
+        status: answer.status,
+        expected: "an answer with a Date header",
+        message: "there is no Date header (or it is not an HTTP date)".to_string(),
+    })
 }
 
 /// What a service's test endpoint said of a token.
