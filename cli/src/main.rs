@@ -92,6 +92,38 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A checklist of what makes Apple answer 401 outside the token: the key file, the key id,
+    /// the identifiers, the clock, a token signed and inspected here, and Apple's own verdict
+    /// where it has a test endpoint. Exit 1 when any item is an error.
+    Doctor {
+        /// The service: apple-music, apns, app-store-connect, ... (`devtoken services`).
+        #[arg(long, value_parser = parse_service)]
+        service: Service,
+        /// The .p8 key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The key id, unless the file is named AuthKey_<KEYID>.p8.
+        #[arg(long)]
+        key_id: Option<String>,
+        /// `iss`: Team ID, issuer ID or client id, as the service wants.
+        #[arg(long)]
+        issuer: Option<String>,
+        /// `bid`: the app's bundle id (App Store Server API).
+        #[arg(long)]
+        bundle_id: Option<String>,
+        /// `sub`: service id or client id, where the service wants one.
+        #[arg(long)]
+        subject: Option<String>,
+        /// Skip the checks that need the network (clock, probe).
+        #[arg(long)]
+        offline: bool,
+        /// Replaces Apple's base URLs for the clock and probe checks (e.g. a local test server).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Sign a token and ask the service's test endpoint whether Apple accepts it.
     Probe {
         #[command(flatten)]
@@ -473,6 +505,35 @@ fn run(command: Command) -> Result<u8, Failure> {
         } => maps_token(&key, issuer, origin, base_url, no_cache),
         Command::Probe { sign, base_url } => probe(sign, base_url),
         Command::Clock { base_url, json } => clock(base_url, json),
+        Command::Doctor {
+            service,
+            key,
+            key_id,
+            issuer,
+            bundle_id,
+            subject,
+            offline,
+            base_url,
+            json,
+        } => {
+            let claims = Claims {
+                issuer,
+                bundle_id,
+                subject,
+                ..Claims::default()
+            };
+            let input = devtoken::doctor::DoctorInput {
+                key_path: key,
+                key_id,
+                service,
+                claims,
+                network: (!offline).then(|| HttpOptions {
+                    base_url,
+                    ..HttpOptions::default()
+                }),
+            };
+            Ok(print_doctor(&devtoken::doctor::doctor(&input), json))
+        }
         Command::AccessToken {
             service,
             key,
@@ -765,6 +826,39 @@ fn access_token(
         "expires_at": entry.expires_at,
     }));
     Ok(0)
+}
+
+/// Prints the checklist; 1 when an item is an error.
+fn print_doctor(report: &[devtoken::doctor::Check], json: bool) -> u8 {
+    use devtoken::doctor::CheckStatus;
+    if json {
+        let checks: Vec<_> = report
+            .iter()
+            .map(|c| serde_json::json!({"name": c.name, "status": c.status.as_str(), "message": c.message, "fix": c.fix}))
+            .collect();
+        print_json(&serde_json::json!({ "checks": checks }));
+    } else {
+        for check in report {
+            println!(
+                "{:<8} {:<12} {}",
+                check.status.as_str(),
+                check.name,
+                check.message
+            );
+            if let Some(fix) = &check.fix {
+                println!("{:<8} {:<12} fix: {fix}", "", "");
+            }
+        }
+        let skipped: Vec<&str> = report
+            .iter()
+            .filter(|c| c.status == CheckStatus::Skipped)
+            .map(|c| c.name)
+            .collect();
+        if !skipped.is_empty() {
+            println!("skipped: {}", skipped.join(", "));
+        }
+    }
+    u8::from(report.iter().any(|c| c.status == CheckStatus::Error))
 }
 
 fn clock(base_url: Option<String>, json: bool) -> Result<u8, Failure> {

@@ -719,3 +719,120 @@ fn clock_reports_the_offset_within_its_bound() {
         stderr(&unreachable)
     );
 }
+
+/// `devtoken doctor` on a world-readable key, a key id that contradicts the file name and a UUID
+/// passed as a Team ID: three errors, each with a fix; offline, the network checks say skipped.
+#[test]
+fn doctor_finds_the_setup_errors_with_fixes() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen(dir.path(), "AuthKey_ABC123DEFG.p8");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let doctor = |args: &[&str]| {
+        let mut all = vec![
+            "doctor",
+            "--service",
+            "apple-music",
+            "--key",
+            &key,
+            "--offline",
+            "--json",
+        ];
+        all.extend_from_slice(args);
+        let output = devtoken(&all);
+        let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        (
+            output.status.code(),
+            report["checks"].as_array().unwrap().clone(),
+        )
+    };
+    let status = |checks: &[serde_json::Value], name: &str| {
+        checks
+            .iter()
+            .find(|c| c["name"] == name)
+            .map(|c| c["status"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    // World-readable key and a key id mismatch.
+    let (code, checks) = doctor(&["--key-id", "XYZ987WVUT", "--issuer", "DEF123GHIJ"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(status(&checks, "key_file"), "error");
+    assert_eq!(status(&checks, "key_id"), "error");
+    // A UUID given as a Team ID.
+    let (code, checks) = doctor(&["--issuer", "57246542-96fe-1a63-e053-0824d011072a"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(status(&checks, "identifiers"), "error");
+    let errors: Vec<_> = checks.iter().filter(|c| c["status"] == "error").collect();
+    assert!(
+        errors
+            .iter()
+            .all(|c| c["fix"].as_str().is_some_and(|f| !f.is_empty())),
+        "{errors:?}"
+    );
+    assert_eq!(
+        (status(&checks, "clock"), status(&checks, "probe")),
+        ("skipped".into(), "skipped".into())
+    );
+    // Put right, it passes; the text form lists what it skipped.
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (code, checks) = doctor(&["--issuer", "DEF123GHIJ"]);
+    assert_eq!(code, Some(0), "{checks:?}");
+    let text = devtoken(&[
+        "doctor",
+        "--service",
+        "apple-music",
+        "--key",
+        &key,
+        "--issuer",
+        "DEF123GHIJ",
+        "--offline",
+    ]);
+    assert!(
+        stdout(&text).contains("skipped: clock, probe"),
+        "{}",
+        stdout(&text)
+    );
+}
+
+/// Online, against the stand-in: the clock check and Apple's verdict from the test endpoint.
+#[test]
+fn doctor_online_checks_the_clock_and_asks_the_test_endpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen(dir.path(), "AuthKey_ABC123DEFG.p8");
+    let public = devtoken::PrivateKey::from_file(&key).unwrap().public_key();
+    let server = apple_server::AppleServer::start(public);
+    server.set_clock_behind(90);
+    let output = devtoken(&[
+        "doctor",
+        "--service",
+        "apple-music",
+        "--key",
+        &key,
+        "--issuer",
+        "DEF123GHIJ",
+        "--base-url",
+        &server.base_url,
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let checks = report["checks"].as_array().unwrap();
+    let find = |name: &str| checks.iter().find(|c| c["name"] == name).unwrap().clone();
+    assert_eq!(find("clock")["status"], "error", "{checks:?}");
+    assert!(find("clock")["fix"].as_str().unwrap().contains("NTP"));
+    // The stand-in refuses the token whose iat is in its (slow) future: Apple's own verdict.
+    assert_eq!(find("probe")["status"], "error", "{checks:?}");
+    assert_eq!(output.status.code(), Some(1));
+    server.set_clock_behind(0);
+    let fine = devtoken(&[
+        "doctor",
+        "--service",
+        "apple-music",
+        "--key",
+        &key,
+        "--issuer",
+        "DEF123GHIJ",
+        "--base-url",
+        &server.base_url,
+    ]);
+    assert_eq!(fine.status.code(), Some(0), "{}", stdout(&fine));
+}
