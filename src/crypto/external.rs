@@ -12,7 +12,7 @@
 //! byte-identical from run to run, unlike the in-memory signer's (RFC 6979).
 
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
@@ -184,25 +184,36 @@ impl ExternalKey {
         }
         let (sender, receiver) = mpsc::sync_channel(1);
         let signer = Arc::clone(&self.signer);
-        let hanging = Arc::clone(&self.hanging);
-        hanging.fetch_add(1, Ordering::AcqRel);
+        // Set first by the call when it ends, or by the caller when it gives up at the timeout:
+        // a call counts as hanging from its timeout until it ends.
+        let settled = Arc::new(AtomicBool::new(false));
+        let (hanging, call_settled) = (Arc::clone(&self.hanging), Arc::clone(&settled));
         let spawned = std::thread::Builder::new()
             .name("devtoken-external-signer".into())
             .spawn(move || {
                 let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     signer.sign_digest(&digest)
                 }));
-                hanging.fetch_sub(1, Ordering::AcqRel);
+                if call_settled.swap(true, Ordering::AcqRel) {
+                    // The caller gave up on this call and counted it as hanging.
+                    hanging.fetch_sub(1, Ordering::AcqRel);
+                }
                 // The caller may have stopped waiting; a closed channel is fine.
                 let _ = sender.send(answer);
             });
         if let Err(e) = spawned {
-            self.hanging.fetch_sub(1, Ordering::AcqRel);
             return Err(self.error(
                 SignerProblem::Unavailable,
                 format!("could not start a thread for the call: {e}"),
             ));
         }
+        let give_up = || {
+            self.hanging.fetch_add(1, Ordering::AcqRel);
+            if settled.swap(true, Ordering::AcqRel) {
+                // The call ended meanwhile: it is not hanging.
+                self.hanging.fetch_sub(1, Ordering::AcqRel);
+            }
+        };
         match receiver.recv_timeout(self.timeout) {
             Ok(Ok(Ok(bytes))) => Ok(bytes),
             Ok(Ok(Err(failure))) => Err(Error::external(
@@ -215,13 +226,16 @@ impl ExternalKey {
                 SignerProblem::Failed,
                 "the signer panicked; no token was signed",
             )),
-            Err(mpsc::RecvTimeoutError::Timeout) => Err(self.error(
-                SignerProblem::Timeout,
-                format!(
-                    "no answer within {} ms; no token was signed (a provider keeps serving its valid token)",
-                    self.timeout.as_millis()
-                ),
-            )),
+            Err(mpsc::RecvTimeoutError::Timeout) => Err({
+                give_up();
+                self.error(
+                    SignerProblem::Timeout,
+                    format!(
+                        "no answer within {} ms; no token was signed (a provider keeps serving its valid token)",
+                        self.timeout.as_millis()
+                    ),
+                )
+            }),
             Err(mpsc::RecvTimeoutError::Disconnected) => Err(self.error(
                 SignerProblem::Failed,
                 "the signer's thread ended without an answer",
@@ -351,6 +365,20 @@ mod tests {
                 panic!("boom")
             };
         assert_eq!(problem(key_with(panicking).sign(b"x")), "failed");
+    }
+
+    /// Calls that are merely running are not hanging: many at once all get their answer.
+    #[test]
+    fn concurrent_calls_are_not_busy() {
+        let key = key_with(|k, d| Ok(prehash(k, d).to_bytes().to_vec()));
+        std::thread::scope(|scope| {
+            let calls: Vec<_> = (0..4 * MAX_HANGING_CALLS)
+                .map(|_| scope.spawn(|| key.sign(b"x")))
+                .collect();
+            for call in calls {
+                call.join().unwrap().unwrap();
+            }
+        });
     }
 
     #[test]
