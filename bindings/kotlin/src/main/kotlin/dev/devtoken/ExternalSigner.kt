@@ -31,7 +31,11 @@ import dev.devtoken.ffi.ExternalDigestSigner
  * Tokens are not deterministic, as the signer picks its own nonces.
  */
 fun interface ExternalSigner {
-    /** The ECDSA P-256 signature (DER or 64 bytes r||s) of the SHA-256 [digest], not hashed again. */
+    /**
+     * The ECDSA P-256 signature (DER or 64 bytes r||s) of the SHA-256 [digest], not hashed again.
+     * May throw anything, checked exceptions from Java included: the error is then rule `failed`.
+     */
+    @Throws(Exception::class)
     fun signDigest(digest: ByteArray): ByteArray
 }
 
