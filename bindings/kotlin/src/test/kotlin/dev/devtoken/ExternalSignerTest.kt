@@ -3,6 +3,7 @@ package dev.devtoken
 import com.nimbusds.jose.JWSObject
 import com.nimbusds.jose.crypto.ECDSAVerifier
 import com.nimbusds.jose.crypto.impl.ECDSA
+import dev.devtoken.ffi.TokenException
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNotEquals
 import org.junit.jupiter.api.Assertions.assertNull
@@ -120,6 +121,23 @@ class ExternalSignerTest {
         val fatal = externalFailure({ throw AssertionError("HSM unplugged") })
         assertEquals("failed", fatal.rule)
         assertTrue(fatal.message!!.contains("HSM unplugged"), fatal.message)
+    }
+
+    @Test
+    fun anExceptionThroughUniffisUnexpectedErrorPathIsFailedToo() {
+        // The generated interface implemented directly, without this layer's adapter: uniffi
+        // reports the exception as an unexpected callback error, which the face maps to `failed`.
+        val raw =
+            object : dev.devtoken.ffi.ExternalDigestSigner {
+                override fun signDigest(digest: ByteArray): ByteArray = throw UnsupportedOperationException("no HSM")
+            }
+        val error =
+            assertThrows<TokenException.ExternalSigner> {
+                dev.devtoken.ffi.Signer.fromExternal(pem(jdkKeyPair()), "ABC123DEFG", raw)
+                    .signToken(Service.APPLE_MUSIC, music)
+            }
+        assertEquals("failed", error.rule)
+        assertTrue(error.reason.contains("no HSM"), error.reason)
     }
 
     @Test
