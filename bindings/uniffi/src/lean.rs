@@ -58,6 +58,18 @@ impl<T> Registry<T> {
         Registration { id, registry: self }
     }
 
+    /// Like [`register`](Self::register), except for an object whose calls reach an external
+    /// signer (`external`): a declined lean call would then call the signer, and the uniffi call
+    /// that follows would call it a second time (twice the wait for one that hangs). Such an
+    /// object gets no id; [`lean_id`] gives [`NO_LEAN_ID`], which every lean call declines at once.
+    pub(crate) fn register_unless_external(
+        &'static self,
+        external: bool,
+        object: Arc<T>,
+    ) -> Option<Registration<T>> {
+        (!external).then(|| self.register(object))
+    }
+
     /// Replaces the map with an edited copy (`change` may run again if another edit races).
     fn edit(&self, change: impl Fn(&mut BTreeMap<u64, Arc<T>>)) {
         self.entries.rcu(|entries| {
@@ -72,6 +84,14 @@ impl<T> Registry<T> {
         let entries = self.entries.load();
         use_object(entries.as_deref()?.get(&id)?)
     }
+}
+
+/// The id of an object that is not registered (ids start at 1): lean calls decline it.
+pub(crate) const NO_LEAN_ID: u64 = 0;
+
+/// The id a foreign caller passes for `registration`, or [`NO_LEAN_ID`] when there is none.
+pub(crate) fn lean_id<T>(registration: &Option<Registration<T>>) -> u64 {
+    registration.as_ref().map_or(NO_LEAN_ID, Registration::id)
 }
 
 /// An object's place in a [`Registry`]; dropping it (with the uniffi object that owns it)

@@ -2,10 +2,11 @@
 //! Swift.
 //!
 //! Conversions only, laid out by concern: [`error`] (the core's error kinds, exhaustively),
-//! [`signer`], [`storekit`], [`providers`], [`network`], and the lean JNA entry points in `lean`. The core's
-//! `Service`, `Claims` and `Level` are described to uniffi with `#[uniffi::remote]`, so they are
-//! not mirrored by hand. Every rule and default lives in the core; options a caller leaves out
-//! arrive here as `None` and take the core's value.
+//! [`signer`] (with [`external`], signers written in Kotlin or Swift), [`storekit`],
+//! [`providers`], [`network`], and the lean JNA entry points in `lean`. The core's `Service`,
+//! `Claims` and `Level` are described to uniffi with `#[uniffi::remote]`, so they are not
+//! mirrored by hand. Every rule and default lives in the core; options a caller leaves out arrive
+//! here as `None` and take the core's value.
 //!
 //! The core crate is depended on as `devtoken_core` (see `Cargo.toml`) because this crate's own
 //! library is named `devtoken` (the `libdevtoken.so` the bindings load), and two crates of one
@@ -17,6 +18,7 @@ use devtoken_core as core;
 use devtoken_core::{Claims, DurationInput, ErrorKind, Level, Service, SigningBackend};
 
 pub mod error;
+pub mod external;
 #[cfg(feature = "fuzzing")]
 #[allow(unsafe_code)]
 pub mod fuzzing;

@@ -61,7 +61,7 @@ fn secs_i64(secs: u64) -> i64 {
 #[derive(uniffi::Object)]
 pub struct TokenProvider {
     inner: Arc<core::TokenProvider>,
-    lean: lean::Registration<core::TokenProvider>,
+    lean: Option<lean::Registration<core::TokenProvider>>,
 }
 
 #[uniffi::export]
@@ -87,16 +87,17 @@ impl TokenProvider {
             clock_or_system(clock),
         )?);
         Ok(Arc::new(TokenProvider {
-            lean: lean::PROVIDERS.register(Arc::clone(&inner)),
+            lean: lean::PROVIDERS
+                .register_unless_external(signer.inner.is_external(), Arc::clone(&inner)),
             inner,
         }))
     }
 
     /// This provider's id for `devtoken_lean_provider_token`, the Structure-free entry point
-    /// the Kotlin layer reads tokens through. Valid until the provider is closed; other bindings
-    /// can ignore it.
+    /// the Kotlin layer reads tokens through. Valid until the provider is closed; 0 (declined by
+    /// every lean call) over an external signer. Other bindings can ignore it.
     pub fn lean_call_id(&self) -> u64 {
-        self.lean.id()
+        lean::lean_id(&self.lean)
     }
 
     /// The token to send now.

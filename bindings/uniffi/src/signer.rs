@@ -7,6 +7,7 @@ use devtoken_core::{Claims, Service, SigningBackend};
 use zeroize::Zeroizing;
 
 use crate::error::Result;
+use crate::external::{ExternalDigestSigner, ForeignSigner};
 use crate::lean;
 
 /// Signs ES256 developer tokens with one parsed key; safe to share between threads.
@@ -14,7 +15,7 @@ use crate::lean;
 #[uniffi::export(Display)]
 pub struct Signer {
     pub(crate) inner: Arc<core::Signer>,
-    lean: lean::Registration<core::Signer>,
+    lean: Option<lean::Registration<core::Signer>>,
 }
 
 impl std::fmt::Display for Signer {
@@ -38,7 +39,7 @@ impl Signer {
         }
         let inner = Arc::new(signer);
         Ok(Arc::new(Signer {
-            lean: lean::SIGNERS.register(Arc::clone(&inner)),
+            lean: lean::SIGNERS.register_unless_external(inner.is_external(), Arc::clone(&inner)),
             inner,
         }))
     }
@@ -89,6 +90,38 @@ impl Signer {
         Self::wrap(core::Signer::new(key, &key_id)?, clock_skew_secs, backend)
     }
 
+    /// A signer whose key is held by foreign code (a KMS client, an HSM): `signer` is asked to
+    /// sign each SHA-256 digest, and every answer (DER or r||s) is checked against
+    /// `public_key_pem` before a token is returned; a failure, a wrong key or garbage is a
+    /// `TokenError::ExternalSigner` naming the cause (rule `failed`, `wrong_key`,
+    /// `signature_shape`, `timeout`, `busy`). `timeout_ms`: the longest wait for one signature
+    /// (None: the core's default); `clock_skew_secs` as for `from_pem`. Tokens are not
+    /// deterministic: the signer picks its own nonces.
+    #[uniffi::constructor(default(timeout_ms = None, clock_skew_secs = None))]
+    pub fn from_external(
+        public_key_pem: String,
+        key_id: String,
+        signer: Box<dyn ExternalDigestSigner>,
+        timeout_ms: Option<i64>,
+        clock_skew_secs: Option<i64>,
+    ) -> Result<Arc<Self>> {
+        let public_key = core::PublicKey::from_pem(&public_key_pem)?;
+        let foreign = ForeignSigner { signer, public_key };
+        let mut inner = core::Signer::from_external(Arc::new(foreign), &key_id)?;
+        if let Some(ms) = timeout_ms {
+            inner = inner.with_external_timeout(core::options::millis("external_timeout", ms)?)?;
+        }
+        Self::wrap(inner, clock_skew_secs, None)
+    }
+
+    /// The longest wait for one signature of an external signer, in milliseconds; None for a
+    /// signer that holds its key.
+    pub fn external_timeout_ms(&self) -> Option<i64> {
+        self.inner
+            .external_timeout()
+            .map(crate::network::millis_i64)
+    }
+
     /// The key id sent as `kid`.
     pub fn key_id(&self) -> String {
         self.inner.key_id().to_string()
@@ -102,9 +135,10 @@ impl Signer {
 
     /// This signer's id for `devtoken_lean_sign_token`, the Structure-free entry point the
     /// Kotlin layer signs through (uniffi calls cost more than a signature over JNA). Valid
-    /// until the signer is closed; other bindings can ignore it.
+    /// until the signer is closed; 0 (declined by every lean call) for an external signer.
+    /// Other bindings can ignore it.
     pub fn lean_call_id(&self) -> u64 {
-        self.lean.id()
+        lean::lean_id(&self.lean)
     }
 
     /// The public key as SPKI PEM.

@@ -30,6 +30,17 @@ func wholeSeconds(_ duration: Duration?, as input: DurationInput) throws(DevToke
     }
 }
 
+/// Whole milliseconds of `duration` (a fraction of a millisecond dropped), saturating at the ends
+/// of `Int64`; the core decides what is in range.
+func wholeMilliseconds(_ duration: Duration) -> Int64 {
+    let (seconds, attoseconds) = duration.components
+    let (millis, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+    if overflow { return seconds < 0 ? .min : .max }
+    let (total, sumOverflow) = millis.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+    if sumOverflow { return seconds < 0 ? .min : .max }
+    return total
+}
+
 /// The queue blocking calls (network exchanges) run on when called from async code, so they
 /// never occupy a thread of Swift's cooperative pool.
 private let blockingQueue = DispatchQueue(label: "dev.devtoken.blocking", attributes: .concurrent)

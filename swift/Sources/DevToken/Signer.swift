@@ -9,7 +9,7 @@ import Foundation
 public final class Signer: Sendable, CustomStringConvertible {
     let native: DevTokenUniFFI.Signer
 
-    private init(native: DevTokenUniFFI.Signer) {
+    init(native: DevTokenUniFFI.Signer) {
         self.native = native
     }
 

@@ -460,7 +460,13 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 
 
 // Public interface members begin here.
-
+// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+private let IDX_CALLBACK_FREE: Int32 = 0
+// Callback return codes
+private let UNIFFI_CALLBACK_SUCCESS: Int32 = 0
+private let UNIFFI_CALLBACK_ERROR: Int32 = 1
+private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -1281,6 +1287,12 @@ public protocol SignerProtocol: AnyObject, Sendable {
     func clockSkewSecs()  -> Int64
     
     /**
+     * The longest wait for one signature of an external signer, in milliseconds; None for a
+     * signer that holds its key.
+     */
+    func externalTimeoutMs()  -> Int64?
+    
+    /**
      * The key id sent as `kid`.
      */
     func keyId()  -> String
@@ -1288,7 +1300,8 @@ public protocol SignerProtocol: AnyObject, Sendable {
     /**
      * This signer's id for `devtoken_lean_sign_token`, the Structure-free entry point the
      * Kotlin layer signs through (uniffi calls cost more than a signature over JNA). Valid
-     * until the signer is closed; other bindings can ignore it.
+     * until the signer is closed; 0 (declined by every lean call) for an external signer.
+     * Other bindings can ignore it.
      */
     func leanCallId()  -> UInt64
     
@@ -1385,6 +1398,28 @@ open class Signer: SignerProtocol, @unchecked Sendable, CustomStringConvertible 
 
     
     /**
+     * A signer whose key is held by foreign code (a KMS client, an HSM): `signer` is asked to
+     * sign each SHA-256 digest, and every answer (DER or r||s) is checked against
+     * `public_key_pem` before a token is returned; a failure, a wrong key or garbage is a
+     * `TokenError::ExternalSigner` naming the cause (rule `failed`, `wrong_key`,
+     * `signature_shape`, `timeout`, `busy`). `timeout_ms`: the longest wait for one signature
+     * (None: the core's default); `clock_skew_secs` as for `from_pem`. Tokens are not
+     * deterministic: the signer picks its own nonces.
+     */
+public static func fromExternal(publicKeyPem: String, keyId: String, signer: ExternalDigestSigner, timeoutMs: Int64? = nil, clockSkewSecs: Int64? = nil)throws  -> Signer  {
+    return try  FfiConverterTypeSigner_lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_constructor_signer_from_external(
+        FfiConverterString.lower(publicKeyPem),
+        FfiConverterString.lower(keyId),
+        FfiConverterCallbackInterfaceExternalDigestSigner_lower(signer),
+        FfiConverterOptionInt64.lower(timeoutMs),
+        FfiConverterOptionInt64.lower(clockSkewSecs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Reads a key file; the key id comes from an `AuthKey_<KEYID>.p8` name when not given.
      */
 public static func fromFile(path: String, keyId: String? = nil, clockSkewSecs: Int64? = nil, backend: SigningBackend? = nil)throws  -> Signer  {
@@ -1444,6 +1479,19 @@ open func clockSkewSecs() -> Int64  {
 }
     
     /**
+     * The longest wait for one signature of an external signer, in milliseconds; None for a
+     * signer that holds its key.
+     */
+open func externalTimeoutMs() -> Int64?  {
+    return try!  FfiConverterOptionInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_signer_external_timeout_ms(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The key id sent as `kid`.
      */
 open func keyId() -> String  {
@@ -1458,7 +1506,8 @@ open func keyId() -> String  {
     /**
      * This signer's id for `devtoken_lean_sign_token`, the Structure-free entry point the
      * Kotlin layer signs through (uniffi calls cost more than a signature over JNA). Valid
-     * until the signer is closed; other bindings can ignore it.
+     * until the signer is closed; 0 (declined by every lean call) for an external signer.
+     * Other bindings can ignore it.
      */
 open func leanCallId() -> UInt64  {
     return try!  FfiConverterUInt64.lift(try! rustCall() {
@@ -1650,8 +1699,8 @@ public protocol TokenProviderProtocol: AnyObject, Sendable {
     
     /**
      * This provider's id for `devtoken_lean_provider_token`, the Structure-free entry point
-     * the Kotlin layer reads tokens through. Valid until the provider is closed; other bindings
-     * can ignore it.
+     * the Kotlin layer reads tokens through. Valid until the provider is closed; 0 (declined by
+     * every lean call) over an external signer. Other bindings can ignore it.
      */
     func leanCallId()  -> UInt64
     
@@ -1786,8 +1835,8 @@ open func forceRefresh()throws  -> String  {
     
     /**
      * This provider's id for `devtoken_lean_provider_token`, the Structure-free entry point
-     * the Kotlin layer reads tokens through. Valid until the provider is closed; other bindings
-     * can ignore it.
+     * the Kotlin layer reads tokens through. Valid until the provider is closed; 0 (declined by
+     * every lean call) over an external signer. Other bindings can ignore it.
      */
 open func leanCallId() -> UInt64  {
     return try!  FfiConverterUInt64.lift(try! rustCall() {
@@ -3321,6 +3370,91 @@ public func FfiConverterTypeProviderOptions_lower(_ value: ProviderOptions) -> R
 
 
 /**
+ * What a foreign signer reports when it cannot sign: the core turns it into the error kind
+ * `external_signer` with rule `failed` and this sentence in its message.
+ */
+public 
+enum DigestSignerError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+
+    
+    
+    /**
+     * The signer failed (a KMS refused, an HSM was unreachable, the code threw).
+     */
+    case Failed(
+        /**
+         * What went wrong, as the foreign code said it.
+         */reason: String
+    )
+
+    
+
+    
+
+    
+    public var errorDescription: String? {
+        String(reflecting: self)
+    }
+    
+}
+
+#if compiler(>=6)
+extension DigestSignerError: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDigestSignerError: FfiConverterRustBuffer {
+    typealias SwiftType = DigestSignerError
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DigestSignerError {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+
+        
+
+        
+        case 1: return .Failed(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+
+         default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: DigestSignerError, into buf: inout [UInt8]) {
+        switch value {
+
+        
+
+        
+        
+        case let .Failed(reason):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(reason, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDigestSignerError_lift(_ buf: RustBuffer) throws -> DigestSignerError {
+    return try FfiConverterTypeDigestSignerError.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDigestSignerError_lower(_ value: DigestSignerError) -> RustBuffer {
+    return FfiConverterTypeDigestSignerError.lower(value)
+}
+
+
+/**
  * A duration a face takes in its own type where the core counts whole seconds.
  */
 
@@ -4175,6 +4309,150 @@ public func FfiConverterTypeTokenError_lower(_ value: TokenError) -> RustBuffer 
     return FfiConverterTypeTokenError.lower(value)
 }
 
+
+
+
+/**
+ * Code in Kotlin or Swift that signs with a key devtoken never holds (a KMS client, an HSM).
+ * The Kotlin and Swift layers implement it over their own `ExternalSigner` types.
+ */
+public protocol ExternalDigestSigner: AnyObject, Sendable {
+    
+    /**
+     * Signs the 32-byte SHA-256 `digest` as it is (ECDSA P-256, no further hashing) and returns
+     * the signature in DER or as 64 bytes r||s.
+     */
+    func signDigest(digest: Data) throws  -> Data
+    
+}
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceExternalDigestSigner {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceExternalDigestSigner = UniffiVTableCallbackInterfaceExternalDigestSigner(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterCallbackInterfaceExternalDigestSigner.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface ExternalDigestSigner: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterCallbackInterfaceExternalDigestSigner.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface ExternalDigestSigner: handle missing in uniffiClone")
+            }
+        },
+        signDigest: { (
+            uniffiHandle: UInt64,
+            digest: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Data in
+                guard let uniffiObj = try? FfiConverterCallbackInterfaceExternalDigestSigner.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.signDigest(
+                     digest: try FfiConverterData.lift(digest)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterData.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeDigestSignerError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceExternalDigestSigner> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceExternalDigestSigner>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitExternalDigestSigner() {
+    uniffi_devtoken_fn_init_callback_vtable_externaldigestsigner(UniffiCallbackInterfaceExternalDigestSigner.vtablePtr)
+}
+
+// FfiConverter protocol for callback interfaces
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterCallbackInterfaceExternalDigestSigner {
+    fileprivate static let handleMap = UniffiHandleMap<ExternalDigestSigner>()
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+extension FfiConverterCallbackInterfaceExternalDigestSigner : FfiConverter {
+    typealias SwiftType = ExternalDigestSigner
+    typealias FfiType = UInt64
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func lift(_ handle: UInt64) throws -> SwiftType {
+        try handleMap.get(handle: handle)
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func lower(_ v: SwiftType) -> UInt64 {
+        return handleMap.insert(obj: v)
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func write(_ v: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(v))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterCallbackInterfaceExternalDigestSigner_lift(_ handle: UInt64) throws -> ExternalDigestSigner {
+    return try FfiConverterCallbackInterfaceExternalDigestSigner.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterCallbackInterfaceExternalDigestSigner_lower(_ v: ExternalDigestSigner) -> UInt64 {
+    return FfiConverterCallbackInterfaceExternalDigestSigner.lower(v)
+}
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -4751,7 +5029,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_method_tokenprovider_force_refresh() != 62886) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() != 21075) {
+    if (uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() != 60889) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_tokenprovider_options() != 20295) {
@@ -4778,10 +5056,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_method_signer_clock_skew_secs() != 59309) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_devtoken_checksum_method_signer_external_timeout_ms() != 50490) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_devtoken_checksum_method_signer_key_id() != 49554) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_devtoken_checksum_method_signer_lean_call_id() != 50764) {
+    if (uniffi_devtoken_checksum_method_signer_lean_call_id() != 57262) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_signer_public_key_pem() != 33039) {
@@ -4817,6 +5098,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_constructor_manualclock_new() != 2852) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_devtoken_checksum_constructor_signer_from_external() != 39439) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_devtoken_checksum_constructor_signer_from_file() != 2509) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4826,7 +5110,11 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_constructor_signer_generate() != 40352) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_devtoken_checksum_method_externaldigestsigner_sign_digest() != 13824) {
+        return InitializationResult.apiChecksumMismatch
+    }
 
+    uniffiCallbackInitExternalDigestSigner()
     return InitializationResult.ok
 }()
 

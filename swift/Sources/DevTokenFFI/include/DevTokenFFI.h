@@ -243,6 +243,22 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_EXTERNAL_DIGEST_SIGNER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_EXTERNAL_DIGEST_SIGNER_METHOD0
+typedef void (*UniffiCallbackInterfaceExternalDigestSignerMethod0)(uint64_t, RustBuffer, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_EXTERNAL_DIGEST_SIGNER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_EXTERNAL_DIGEST_SIGNER
+typedef struct UniffiVTableCallbackInterfaceExternalDigestSigner {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceExternalDigestSignerMethod0 _Nonnull signDigest;
+} UniffiVTableCallbackInterfaceExternalDigestSigner;
+
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_MAPSTOKENPROVIDER
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CLONE_MAPSTOKENPROVIDER
 uint64_t uniffi_devtoken_fn_clone_mapstokenprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -428,6 +444,11 @@ uint64_t uniffi_devtoken_fn_clone_signer(uint64_t handle, RustCallStatus *_Nonnu
 void uniffi_devtoken_fn_free_signer(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_EXTERNAL
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_EXTERNAL
+uint64_t uniffi_devtoken_fn_constructor_signer_from_external(RustBuffer public_key_pem, RustBuffer key_id, uint64_t signer, RustBuffer timeout_ms, RustBuffer clock_skew_secs, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_FILE
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_FILE
 uint64_t uniffi_devtoken_fn_constructor_signer_from_file(RustBuffer path, RustBuffer key_id, RustBuffer clock_skew_secs, RustBuffer backend, RustCallStatus *_Nonnull out_status
@@ -446,6 +467,11 @@ uint64_t uniffi_devtoken_fn_constructor_signer_generate(RustBuffer key_id, RustB
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_CLOCK_SKEW_SECS
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_CLOCK_SKEW_SECS
 int64_t uniffi_devtoken_fn_method_signer_clock_skew_secs(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_EXTERNAL_TIMEOUT_MS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_EXTERNAL_TIMEOUT_MS
+RustBuffer uniffi_devtoken_fn_method_signer_external_timeout_ms(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_KEY_ID
@@ -496,6 +522,11 @@ RustBuffer uniffi_devtoken_fn_method_signer_promotional_offer_v1(uint64_t ptr, R
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_UNIFFI_TRAIT_DISPLAY
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_SIGNER_UNIFFI_TRAIT_DISPLAY
 RustBuffer uniffi_devtoken_fn_method_signer_uniffi_trait_display(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_INIT_CALLBACK_VTABLE_EXTERNALDIGESTSIGNER
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_INIT_CALLBACK_VTABLE_EXTERNALDIGESTSIGNER
+void uniffi_devtoken_fn_init_callback_vtable_externaldigestsigner(const UniffiVTableCallbackInterfaceExternalDigestSigner* _Nonnull vtable
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_ALL_SERVICES
@@ -1071,6 +1102,12 @@ uint16_t uniffi_devtoken_checksum_method_signer_clock_skew_secs(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_EXTERNAL_TIMEOUT_MS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_EXTERNAL_TIMEOUT_MS
+uint16_t uniffi_devtoken_checksum_method_signer_external_timeout_ms(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_KEY_ID
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_SIGNER_KEY_ID
 uint16_t uniffi_devtoken_checksum_method_signer_key_id(void
@@ -1149,6 +1186,12 @@ uint16_t uniffi_devtoken_checksum_constructor_manualclock_new(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_SIGNER_FROM_EXTERNAL
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_SIGNER_FROM_EXTERNAL
+uint16_t uniffi_devtoken_checksum_constructor_signer_from_external(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_SIGNER_FROM_FILE
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_SIGNER_FROM_FILE
 uint16_t uniffi_devtoken_checksum_constructor_signer_from_file(void
@@ -1164,6 +1207,12 @@ uint16_t uniffi_devtoken_checksum_constructor_signer_from_pem(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_SIGNER_GENERATE
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_SIGNER_GENERATE
 uint16_t uniffi_devtoken_checksum_constructor_signer_generate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_EXTERNALDIGESTSIGNER_SIGN_DIGEST
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_EXTERNALDIGESTSIGNER_SIGN_DIGEST
+uint16_t uniffi_devtoken_checksum_method_externaldigestsigner_sign_digest(void
     
 );
 #endif

@@ -4,6 +4,7 @@ package dev.devtoken
 
 import dev.devtoken.ffi.TokenException
 import java.nio.file.Path
+import java.time.Duration
 
 /** An Apple server API that takes an ES256 developer token (generated from the core's enum). */
 typealias Service = dev.devtoken.ffi.Service
@@ -230,6 +231,35 @@ class Signer private constructor(internal val native: dev.devtoken.ffi.Signer) :
             clockSkewSecs: Long? = null,
             backend: SigningBackend? = null,
         ): Signer = translatingErrors { Signer(dev.devtoken.ffi.Signer.generate(keyId, clockSkewSecs, backend)) }
+
+        /**
+         * A signer whose key is held by [signer] (a KMS client, an HSM; see [ExternalSigner]), declared by
+         * [publicKeyPem] (SPKI PEM, as a KMS's `GetPublicKey` gives it, or any form [fromPem] takes): each
+         * answer is verified against it before a token is returned. [timeout]: the longest wait for one
+         * signature, in whole milliseconds (null: the core's default); a signer that hangs gives an
+         * [ExternalSignerException] with rule `timeout`. [clockSkewSecs] as for [fromPem].
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun fromExternal(
+            publicKeyPem: String,
+            keyId: String,
+            timeout: Duration? = null,
+            clockSkewSecs: Long? = null,
+            signer: ExternalSigner,
+        ): Signer =
+            translatingErrors {
+                val timeoutMs = timeout?.let { runCatching { it.toMillis() }.getOrDefault(Long.MAX_VALUE) }
+                Signer(
+                    dev.devtoken.ffi.Signer.fromExternal(
+                        publicKeyPem,
+                        keyId,
+                        ForeignDigestSigner(signer),
+                        timeoutMs,
+                        clockSkewSecs,
+                    ),
+                )
+            }
     }
 
     /** The key id sent as `kid`. */
@@ -242,6 +272,10 @@ class Signer private constructor(internal val native: dev.devtoken.ffi.Signer) :
 
     /** The public key as SPKI PEM, to verify tokens. */
     fun publicKeyPem(): String = native.publicKeyPem()
+
+    /** The longest wait for one signature of an [ExternalSigner]; null for a signer that holds its key. */
+    val externalTimeout: Duration?
+        get() = native.externalTimeoutMs()?.let(Duration::ofMillis)
 
     /**
      * Validates [claims] against [service]'s rules and signs a token, at the system clock's time,

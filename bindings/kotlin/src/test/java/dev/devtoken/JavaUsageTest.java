@@ -40,6 +40,32 @@ class JavaUsageTest {
     }
 
     @Test
+    void externalSignerFromJava() throws Exception {
+        java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("EC");
+        generator.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair pair = generator.generateKeyPair();
+        String pem = "-----BEGIN PUBLIC KEY-----\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(pair.getPublic().getEncoded())
+                + "\n-----END PUBLIC KEY-----\n";
+        ExternalSigner jdk = digest -> {
+            java.security.Signature ecdsa = java.security.Signature.getInstance("NONEwithECDSA");
+            ecdsa.initSign(pair.getPrivate());
+            ecdsa.update(digest);
+            return ecdsa.sign();
+        };
+        Claims claims = new Claims();
+        claims.setIssuer("DEF123GHIJ");
+        Signer signer = Signer.fromExternal(pem, "ABC123DEFG", jdk);
+        DevToken.verifyToken(signer.signToken(Service.APPLE_MUSIC, claims), pem);
+        Signer slow = Signer.fromExternal(pem, "ABC123DEFG", java.time.Duration.ofSeconds(2), jdk);
+        assertEquals(java.time.Duration.ofSeconds(2), slow.getExternalTimeout());
+        ExternalSignerException failed = assertThrows(ExternalSignerException.class,
+                () -> Signer.fromExternal(pem, "ABC123DEFG", digest -> new byte[] {1, 2, 3})
+                        .signToken(Service.APPLE_MUSIC, claims));
+        assertEquals("signature_shape", failed.getRule());
+    }
+
+    @Test
     void oauthAccessTokenFromJava() {
         Signer signer = Signer.generate("d7f3a1c2-5b6e-4f80-9a1b-2c3d4e5f6a7b");
         String client = "BUSINESSAPI.27478e71-3bb0-4588-998c-182e2b405577";

@@ -650,6 +650,28 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfaceExternalDigestSignerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`digest`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "signDigest")
+internal open class UniffiVTableCallbackInterfaceExternalDigestSigner(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `signDigest`: UniffiCallbackInterfaceExternalDigestSignerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `signDigest`: UniffiCallbackInterfaceExternalDigestSignerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceExternalDigestSigner(`uniffiFree`,`uniffiClone`,`signDigest`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceExternalDigestSigner) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `signDigest` = other.`signDigest`
+    }
+
+}
 
 // A JNA Library to expose the extern-C FFI definitions.
 // This is an implementation detail which will be called internally by the public API.
@@ -753,6 +775,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_devtoken_checksum_method_signer_clock_skew_secs(
     ): Int
+    external fun uniffi_devtoken_checksum_method_signer_external_timeout_ms(
+    ): Int
     external fun uniffi_devtoken_checksum_method_signer_key_id(
     ): Int
     external fun uniffi_devtoken_checksum_method_signer_lean_call_id(
@@ -779,11 +803,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_devtoken_checksum_constructor_manualclock_new(
     ): Int
+    external fun uniffi_devtoken_checksum_constructor_signer_from_external(
+    ): Int
     external fun uniffi_devtoken_checksum_constructor_signer_from_file(
     ): Int
     external fun uniffi_devtoken_checksum_constructor_signer_from_pem(
     ): Int
     external fun uniffi_devtoken_checksum_constructor_signer_generate(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_externaldigestsigner_sign_digest(
     ): Int
     external fun ffi_devtoken_uniffi_contract_version(
     ): Int
@@ -801,6 +829,7 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "devtoken"))
+        uniffiCallbackInterfaceExternalDigestSigner.register(this)
         
     }
 
@@ -879,6 +908,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_devtoken_fn_free_signer(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_devtoken_fn_constructor_signer_from_external(`publicKeyPem`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`signer`: Long,`timeoutMs`: RustBuffer.ByValue,`clockSkewSecs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_devtoken_fn_constructor_signer_from_file(`path`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`clockSkewSecs`: RustBuffer.ByValue,`backend`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_devtoken_fn_constructor_signer_from_pem(`pem`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`clockSkewSecs`: RustBuffer.ByValue,`backend`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -887,6 +918,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_devtoken_fn_method_signer_clock_skew_secs(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_devtoken_fn_method_signer_external_timeout_ms(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_signer_key_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_signer_lean_call_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -907,6 +940,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_signer_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_init_callback_vtable_externaldigestsigner(`vtable`: UniffiVTableCallbackInterfaceExternalDigestSigner,
+    ): Unit
     external fun uniffi_devtoken_fn_func_all_services(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_core_defaults(uniffi_out_err: UniffiRustCallStatus, 
@@ -1146,7 +1181,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_devtoken_checksum_method_tokenprovider_force_refresh() and 0xFFFF) != 62886) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() and 0xFFFF) != 21075) {
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() and 0xFFFF) != 60889) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_tokenprovider_options() and 0xFFFF) != 20295) {
@@ -1173,10 +1208,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_devtoken_checksum_method_signer_clock_skew_secs() and 0xFFFF) != 59309) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_devtoken_checksum_method_signer_external_timeout_ms() and 0xFFFF) != 50490) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_devtoken_checksum_method_signer_key_id() and 0xFFFF) != 49554) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_devtoken_checksum_method_signer_lean_call_id() and 0xFFFF) != 50764) {
+    if ((lib.uniffi_devtoken_checksum_method_signer_lean_call_id() and 0xFFFF) != 57262) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_signer_public_key_pem() and 0xFFFF) != 33039) {
@@ -1212,6 +1250,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_devtoken_checksum_constructor_manualclock_new() and 0xFFFF) != 2852) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_devtoken_checksum_constructor_signer_from_external() and 0xFFFF) != 39439) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_devtoken_checksum_constructor_signer_from_file() and 0xFFFF) != 2509) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1219,6 +1260,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_constructor_signer_generate() and 0xFFFF) != 40352) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_externaldigestsigner_sign_digest() and 0xFFFF) != 13824) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1312,7 +1356,38 @@ object UniffiWithHandle
  *
  * @suppress
  * */
-object NoHandle
+object NoHandle// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+internal const val IDX_CALLBACK_FREE = 0
+// Callback return codes
+internal const val UNIFFI_CALLBACK_SUCCESS = 0
+internal const val UNIFFI_CALLBACK_ERROR = 1
+internal const val UNIFFI_CALLBACK_UNEXPECTED_ERROR = 2
+
+/**
+ * @suppress
+ */
+public abstract class FfiConverterCallbackInterface<CallbackInterface: Any>: FfiConverter<CallbackInterface, Long> {
+    internal val handleMap = UniffiHandleMap<CallbackInterface>()
+
+    internal fun drop(handle: Long) {
+        handleMap.remove(handle)
+    }
+
+    override fun lift(value: Long): CallbackInterface {
+        return handleMap.get(value)
+    }
+
+    override fun read(buf: ByteBuffer) = lift(buf.getLong())
+
+    override fun lower(value: CallbackInterface) = handleMap.insert(value)
+
+    override fun allocationSize(value: CallbackInterface) = 8UL
+
+    override fun write(value: CallbackInterface, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
 /**
  * The cleaner interface for Object finalization code to run.
  * This is the entry point to any implementation that we're using.
@@ -2795,6 +2870,12 @@ public interface SignerInterface {
     fun `clockSkewSecs`(): kotlin.Long
     
     /**
+     * The longest wait for one signature of an external signer, in milliseconds; None for a
+     * signer that holds its key.
+     */
+    fun `externalTimeoutMs`(): kotlin.Long?
+    
+    /**
      * The key id sent as `kid`.
      */
     fun `keyId`(): kotlin.String
@@ -2802,7 +2883,8 @@ public interface SignerInterface {
     /**
      * This signer's id for `devtoken_lean_sign_token`, the Structure-free entry point the
      * Kotlin layer signs through (uniffi calls cost more than a signature over JNA). Valid
-     * until the signer is closed; other bindings can ignore it.
+     * until the signer is closed; 0 (declined by every lean call) for an external signer.
+     * Other bindings can ignore it.
      */
     fun `leanCallId`(): kotlin.ULong
     
@@ -2968,6 +3050,23 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
 
     
     /**
+     * The longest wait for one signature of an external signer, in milliseconds; None for a
+     * signer that holds its key.
+     */override fun `externalTimeoutMs`(): kotlin.Long? {
+            return FfiConverterOptionalLong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_signer_external_timeout_ms(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The key id sent as `kid`.
      */override fun `keyId`(): kotlin.String {
             return FfiConverterString.lift(
@@ -2986,7 +3085,8 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
     /**
      * This signer's id for `devtoken_lean_sign_token`, the Structure-free entry point the
      * Kotlin layer signs through (uniffi calls cost more than a signature over JNA). Valid
-     * until the signer is closed; other bindings can ignore it.
+     * until the signer is closed; 0 (declined by every lean call) for an external signer.
+     * Other bindings can ignore it.
      */override fun `leanCallId`(): kotlin.ULong {
             return FfiConverterULong.lift(
     callWithHandle {
@@ -3151,6 +3251,32 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
 
     
     companion object {
+        
+    /**
+     * A signer whose key is held by foreign code (a KMS client, an HSM): `signer` is asked to
+     * sign each SHA-256 digest, and every answer (DER or r||s) is checked against
+     * `public_key_pem` before a token is returned; a failure, a wrong key or garbage is a
+     * `TokenError::ExternalSigner` naming the cause (rule `failed`, `wrong_key`,
+     * `signature_shape`, `timeout`, `busy`). `timeout_ms`: the longest wait for one signature
+     * (None: the core's default); `clock_skew_secs` as for `from_pem`. Tokens are not
+     * deterministic: the signer picks its own nonces.
+     */
+    @Throws(TokenException::class) fun `fromExternal`(`publicKeyPem`: kotlin.String, `keyId`: kotlin.String, `signer`: ExternalDigestSigner, `timeoutMs`: kotlin.Long? = null, `clockSkewSecs`: kotlin.Long? = null): Signer {
+            return FfiConverterTypeSigner.lift(
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_constructor_signer_from_external(
+    
+        
+        FfiConverterString.lower(`publicKeyPem`),
+        FfiConverterString.lower(`keyId`),
+        FfiConverterTypeExternalDigestSigner.lower(`signer`),
+        FfiConverterOptionalLong.lower(`timeoutMs`),
+        FfiConverterOptionalLong.lower(`clockSkewSecs`),_status)
+}
+    )
+    }
+    
+
         
     /**
      * Reads a key file; the key id comes from an `AuthKey_<KEYID>.p8` name when not given.
@@ -3355,8 +3481,8 @@ public interface TokenProviderInterface {
     
     /**
      * This provider's id for `devtoken_lean_provider_token`, the Structure-free entry point
-     * the Kotlin layer reads tokens through. Valid until the provider is closed; other bindings
-     * can ignore it.
+     * the Kotlin layer reads tokens through. Valid until the provider is closed; 0 (declined by
+     * every lean call) over an external signer. Other bindings can ignore it.
      */
     fun `leanCallId`(): kotlin.ULong
     
@@ -3555,8 +3681,8 @@ open class TokenProvider: Disposable, AutoCloseable, TokenProviderInterface
     
     /**
      * This provider's id for `devtoken_lean_provider_token`, the Structure-free entry point
-     * the Kotlin layer reads tokens through. Valid until the provider is closed; other bindings
-     * can ignore it.
+     * the Kotlin layer reads tokens through. Valid until the provider is closed; 0 (declined by
+     * every lean call) over an external signer. Other bindings can ignore it.
      */override fun `leanCallId`(): kotlin.ULong {
             return FfiConverterULong.lift(
     callWithHandle {
@@ -4718,6 +4844,78 @@ public object FfiConverterTypeProviderOptions: FfiConverterRustBuffer<ProviderOp
 
 
 
+
+
+/**
+ * What a foreign signer reports when it cannot sign: the core turns it into the error kind
+ * `external_signer` with rule `failed` and this sentence in its message.
+ */
+sealed class DigestSignerException: kotlin.Exception() {
+    
+    /**
+     * The signer failed (a KMS refused, an HSM was unreachable, the code threw).
+     */
+    class Failed(
+        
+        /**
+         * What went wrong, as the foreign code said it.
+         */
+        val `reason`: kotlin.String
+        ) : DigestSignerException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+
+    
+
+
+    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<DigestSignerException> {
+        override fun lift(error_buf: RustBuffer.ByValue): DigestSignerException = FfiConverterTypeDigestSignerError.lift(error_buf)
+    }
+
+    
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDigestSignerError : FfiConverterRustBuffer<DigestSignerException> {
+    override fun read(buf: ByteBuffer): DigestSignerException {
+        
+
+        return when(buf.getInt()) {
+            1 -> DigestSignerException.Failed(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: DigestSignerException): ULong {
+        return when(value) {
+            is DigestSignerException.Failed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+        }
+    }
+
+    override fun write(value: DigestSignerException, buf: ByteBuffer) {
+        when(value) {
+            is DigestSignerException.Failed -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+
+}
+
+
+
 /**
  * A duration a face takes in its own type where the core counts whole seconds.
  */
@@ -5459,6 +5657,79 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
     }
 
 }
+
+
+
+
+
+/**
+ * Code in Kotlin or Swift that signs with a key devtoken never holds (a KMS client, an HSM).
+ * The Kotlin and Swift layers implement it over their own `ExternalSigner` types.
+ */
+public interface ExternalDigestSigner {
+    
+    /**
+     * Signs the 32-byte SHA-256 `digest` as it is (ECDSA P-256, no further hashing) and returns
+     * the signature in DER or as 64 bytes r||s.
+     */
+    fun `signDigest`(`digest`: kotlin.ByteArray): kotlin.ByteArray
+    
+    companion object
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceExternalDigestSigner {
+    internal object `signDigest`: UniffiCallbackInterfaceExternalDigestSignerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`digest`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeExternalDigestSigner.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`signDigest`(
+                    FfiConverterByteArray.lift(`digest`),
+                )
+            }
+            val writeReturn = { value: kotlin.ByteArray -> uniffiOutReturn.setValue(FfiConverterByteArray.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: DigestSignerException -> FfiConverterTypeDigestSignerError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeExternalDigestSigner.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeExternalDigestSigner.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceExternalDigestSigner.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `signDigest`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_devtoken_fn_init_callback_vtable_externaldigestsigner(vtable)
+    }
+}
+
+/**
+ * The ffiConverter which transforms the Callbacks in to handles to pass to Rust.
+ *
+ * @suppress
+ */
+public object FfiConverterTypeExternalDigestSigner: FfiConverterCallbackInterface<ExternalDigestSigner>()
 
 
 
