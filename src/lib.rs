@@ -60,7 +60,7 @@ pub use base::clock;
 pub use contract::{error, options};
 pub use crypto::{jwt, keys};
 #[cfg(feature = "http")]
-pub use net::{doctor, http, maps, oauth};
+pub use net::{auth, doctor, http, maps, oauth};
 pub use rules::{check, field, service, storekit_kinds};
 pub use token::{claims, demo, inspect, signer, storekit};
 

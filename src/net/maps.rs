@@ -87,6 +87,12 @@ impl MapsTokenProvider {
         self.access_tokens.fresh()
     }
 
+    /// Forgets `rejected` (the access token Apple refused; without it, whatever is cached), so
+    /// the next [`access_token`](Self::access_token) exchanges again; whether one was forgotten.
+    pub fn invalidate(&self, rejected: Option<&str>) -> bool {
+        self.access_tokens.invalidate(rejected)
+    }
+
     /// The current access token with its expiry, if one has been obtained.
     pub fn current(&self) -> Option<AccessToken> {
         self.access_tokens.current()

@@ -327,10 +327,10 @@ impl TokenProvider {
     pub fn token(&self) -> Result<String> {
         let now = self.clock.now();
         if let Renewal::EveryCall = self.renewal {
-            return Ok(self.cache.replace(self.sign(now, false)?).token);
+            return Ok(self.cache.replace(self.sign(now, false, 0)?).token);
         }
         self.cache
-            .get(now, |info| info.token.clone(), |_| self.sign(now, true))
+            .get(now, |info| info.token.clone(), |_| self.sign(now, true, 0))
     }
 
     /// Signs a new token now, for a caller whose token Apple refused (401/403). For provider
@@ -338,12 +338,15 @@ impl TokenProvider {
     /// [`Error::RefreshTooSoon`].
     pub fn force_refresh(&self) -> Result<String> {
         let now = self.clock.now();
-        // Off the grid: the grid's token at this instant is the one that was refused.
+        let current = self
+            .cache
+            .current()
+            .map(|cached| cached.value.token.clone());
         self.cache
             .renew_now(
                 now,
                 |current| self.allow_refresh(now, current),
-                || self.sign(now, false),
+                || self.sign_replacement(now, current.as_deref()),
             )
             .map(|info| info.token)
     }
@@ -382,18 +385,30 @@ impl TokenProvider {
     /// else the current token, which another caller already renewed. However many callers
     /// report one refused token at once, it is replaced once.
     pub fn refresh_rejected(&self, rejected: &str) -> Result<String> {
-        if let Renewal::EveryCall = self.renewal {
-            return self.token();
-        }
         let now = self.clock.now();
+        if let Renewal::EveryCall = self.renewal {
+            let replacement = self.sign_replacement(now, Some(rejected))?;
+            return Ok(self.cache.replace(replacement).token);
+        }
         self.cache
             .renew_unless(
                 now,
                 |info| info.token != rejected,
                 |current| self.allow_refresh(now, current),
-                || self.sign(now, false),
+                || self.sign_replacement(now, Some(rejected)),
             )
             .map(|info| info.token)
+    }
+
+    /// A token to replace `refused`: signed off the grid (the grid's token at this instant is
+    /// the refused one), and, when that gives the same bytes (same second, RFC 6979), signed
+    /// with `iat` one second earlier, so the replacement always differs.
+    fn sign_replacement(&self, now: i64, refused: Option<&str>) -> Result<Cached<TokenInfo>> {
+        let signed = self.sign(now, false, 0)?;
+        match refused {
+            Some(refused) if signed.value.token == refused => self.sign(now, false, 1),
+            _ => Ok(signed),
+        }
     }
 
     /// When the current token expires (`exp`, or for provider tokens when Apple stops accepting
@@ -474,13 +489,14 @@ impl TokenProvider {
 
     /// Signs a token at `now` (on the grid when aligned and `on_grid`) and works out when to
     /// renew it.
-    fn sign(&self, now: i64, on_grid: bool) -> Result<Cached<TokenInfo>> {
+    /// `backdate` moves `iat` that many seconds further back (for a replacement).
+    fn sign(&self, now: i64, on_grid: bool, backdate: i64) -> Result<Cached<TokenInfo>> {
         let grid = self.grid.filter(|_| on_grid);
         // Apple's time, when a measured offset says the local clock runs ahead.
         let correction = self
             .clock_offset()
             .map_or(0, |offset| self.correction_for(&offset));
-        let apple_now = now.saturating_sub(correction);
+        let apple_now = now.saturating_sub(correction).saturating_sub(backdate);
         let token = match grid {
             Some(period) => {
                 let iat =
