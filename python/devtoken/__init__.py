@@ -22,6 +22,7 @@ import enum
 
 from ._devtoken import (
     AppleRejectedError,
+    Check,
     Claims,
     ExternalSignerError,
     Finding,
@@ -45,9 +46,11 @@ from ._devtoken import (
     __version__,
     core_defaults,
     decode_token,
+    doctor,
     generate_private_key_pem,
     inspect_token,
     lifetime_warnings,
+    measure_clock_offset,
     probe,
     service_names,
     verify_promotional_offer_v1,
@@ -56,6 +59,7 @@ from ._devtoken import (
 
 __all__ = [
     "AppleRejectedError",
+    "Check",
     "Claims",
     "ExternalSignerError",
     "Finding",
@@ -80,9 +84,11 @@ __all__ = [
     "__version__",
     "core_defaults",
     "decode_token",
+    "doctor",
     "generate_private_key_pem",
     "inspect_token",
     "lifetime_warnings",
+    "measure_clock_offset",
     "probe",
     "service_names",
     "verify_promotional_offer_v1",

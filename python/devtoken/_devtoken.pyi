@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from os import PathLike
-from typing import Any, Final, TypedDict, final
+from typing import Any, Final, Literal, TypedDict, final
 
 __version__: Final[str]
 
@@ -414,6 +414,37 @@ class ProbeVerdict:
     def message(self) -> str: ...
     @property
     def findings(self) -> list[Finding]: ...
+
+@final
+class Check:
+    """One item of ``doctor``'s checklist."""
+
+    @property
+    def name(self) -> str:
+        """``key_file``, ``key_id``, ``identifiers``, ``clock``, ``token`` or ``probe``."""
+    @property
+    def status(self) -> Literal["ok", "warning", "error", "skipped"]: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def fix(self) -> str | None:
+        """For a warning or an error: what to do, in one line."""
+
+def doctor(
+    key_path: str | PathLike[str],
+    service: _ServiceLike,
+    claims: Claims,
+    *,
+    key_id: str | None = None,
+    offline: bool = False,
+    base_url: str | None = None,
+) -> list[Check]:
+    """The causes of a 401 outside the token: key file, key id, identifiers, clock, a token
+    signed and inspected locally, and Apple's verdict where it has a test endpoint. Run it at
+    startup and log the result; ``offline=True`` skips the network checks."""
+
+def measure_clock_offset(base_url: str | None = None) -> tuple[int, int]:
+    """Apple's clock minus this one in milliseconds, and the bound of the measurement."""
 
 def probe(
     service: _ServiceLike,

@@ -12,10 +12,12 @@
 //! - `storekit`: the StoreKit signatures' shared conversions, V1 result and V1 check;
 //! - `claims`, `signer`, `providers` (with `ManualClock`), `network` (Maps and OAuth exchanges,
 //!   `probe`),
-//!   `inspect` (verify, decode, inspect, lifetime warnings, service names).
+//!   `inspect` (verify, decode, inspect, lifetime warnings, service names), `doctor` (the setup
+//!   checklist and the clock measurement).
 
 mod claims;
 mod conversions;
+mod doctor;
 mod errors;
 mod findings;
 mod inspect;
@@ -62,6 +64,7 @@ fn _devtoken(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<network::PyOAuthTokenProvider>()?;
     m.add_class::<network::PyProbeVerdict>()?;
     m.add_class::<findings::PyFinding>()?;
+    m.add_class::<doctor::PyCheck>()?;
     m.add_class::<storekit::PyPromotionalOfferV1Signature>()?;
 
     m.add_function(wrap_pyfunction!(signer::generate_private_key_pem, m)?)?;
@@ -73,5 +76,7 @@ fn _devtoken(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(inspect::lifetime_warnings, m)?)?;
     m.add_function(wrap_pyfunction!(inspect::service_names, m)?)?;
     m.add_function(wrap_pyfunction!(options::core_defaults, m)?)?;
+    m.add_function(wrap_pyfunction!(doctor::doctor, m)?)?;
+    m.add_function(wrap_pyfunction!(doctor::measure_clock_offset, m)?)?;
     Ok(())
 }
