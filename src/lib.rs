@@ -57,6 +57,8 @@ pub mod defaults;
 // The public module paths, as they were before the layers (`devtoken::service::Service`, ...).
 pub use base::clock;
 pub use contract::{error, options};
+#[cfg(feature = "pkcs11")]
+pub use crypto::pkcs11;
 pub use crypto::{jwt, keys};
 #[cfg(feature = "http")]
 pub use net::{http, maps, oauth};
@@ -108,6 +110,8 @@ pub use maps::{AccessToken, MapsOptions, MapsTokenProvider};
 #[cfg(feature = "http")]
 pub use oauth::{OAuthOptions, OAuthTokenProvider};
 pub use options::DurationInput;
+#[cfg(feature = "pkcs11")]
+pub use pkcs11::{PinSource, Pkcs11Config, Pkcs11Signer, Pkcs11Token};
 pub use provider::{ProviderOptions, TokenProvider};
 pub use service::{Lifetime, ReusePolicy, Service, ServiceRules};
 pub use signer::{unix_now, Signer, SigningBackend, DEFAULT_CLOCK_SKEW_SECS};
