@@ -408,7 +408,7 @@ fn session_lost(error: &CkError) -> bool {
 
 fn failure(error: &CkError, doing: &str) -> ExternalSignerError {
     let code = match error {
-        CkError::Pkcs11(rv, function) => format!("{function}: CKR_{rv:?}"),
+        CkError::Pkcs11(rv, function) => format!("C_{function:?} answered {rv:?}"),
         other => other.to_string(),
     };
     ExternalSignerError::new(problem_of(error), format!("{doing}: {code}"))

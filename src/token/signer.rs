@@ -77,7 +77,8 @@ impl Signer {
 
     /// A signer over a key inside a PKCS#11 token (feature `pkcs11`): opens
     /// [`Pkcs11Signer`](crate::Pkcs11Signer) and builds [`from_external`](Self::from_external) on
-    /// it. Without `key_id`, the id is taken from a key label of the form `AuthKey_<KEYID>`.
+    /// it. Without `key_id`, the id is taken from a key label of the form `AuthKey_<KEYID>`; a
+    /// `key_id` that contradicts such a label is refused.
     ///
     /// ```no_run
     /// use devtoken::{Pkcs11Config, Signer};
@@ -95,6 +96,14 @@ impl Signer {
         key_id: Option<&str>,
     ) -> Result<Self> {
         let key_id = match (key_id, config.apple_key_id()) {
+            (Some(given), Some(from_label)) if given != from_label => {
+                return Err(Error::external(
+                    "PKCS#11",
+                    crate::contract::error::SignerProblem::Config,
+                    format!("key id {given} contradicts the key's label AuthKey_{from_label}: the wrong key?"),
+                    None,
+                ))
+            }
             (Some(key_id), _) => key_id.to_string(),
             (None, Some(from_label)) => from_label,
             (None, None) => return Err(Error::external(
