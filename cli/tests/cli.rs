@@ -543,6 +543,25 @@ fn sign_with_a_key_inside_softhsm_and_verify() {
     let json: serde_json::Value = serde_json::from_str(&stdout(&verified)).unwrap();
     assert_eq!(json["header"]["kid"], "ABC123DEFG");
 
+    // The PIN from an environment variable works as from a file.
+    let pin = std::fs::read_to_string(&pin_file).unwrap();
+    let by_env = format!(
+        "pkcs11:token=devtoken;object=AuthKey_ABC123DEFG?module-path={module}&pin-source=env:DEVTOKEN_TEST_HSM_PIN"
+    );
+    let args = [
+        "sign",
+        "--service",
+        "apns",
+        "--key",
+        &by_env,
+        "--issuer",
+        "DEF123GHIJ",
+    ];
+    let signed = run(&args, None, &[("DEVTOKEN_TEST_HSM_PIN", pin.trim())]);
+    assert!(signed.status.success(), "{}", stderr(&signed));
+    let verified = devtoken(&["verify", "--key", &apple_key, stdout(&signed).trim()]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+
     // A PIN in the URI is refused before anything is loaded, and never echoed.
     let with_pin = format!("{uri}&pin-value=123456");
     let refused = devtoken(&[
