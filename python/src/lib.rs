@@ -17,6 +17,7 @@
 mod claims;
 mod conversions;
 mod errors;
+mod external;
 mod findings;
 mod inspect;
 mod network;
