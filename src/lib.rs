@@ -58,6 +58,8 @@ pub mod defaults;
 // The public module paths, as they were before the layers (`devtoken::service::Service`, ...).
 pub use base::clock;
 pub use contract::{error, options};
+#[cfg(feature = "pkcs11")]
+pub use crypto::pkcs11;
 pub use crypto::{jwt, keys};
 #[cfg(feature = "http")]
 pub use net::{auth, doctor, http, maps, oauth};
@@ -109,6 +111,8 @@ pub use maps::{AccessToken, MapsOptions, MapsTokenProvider};
 #[cfg(feature = "http")]
 pub use oauth::{OAuthOptions, OAuthTokenProvider};
 pub use options::DurationInput;
+#[cfg(feature = "pkcs11")]
+pub use pkcs11::{PinSource, Pkcs11Config, Pkcs11Signer, Pkcs11Token};
 pub use provider::{aligned_issued_at, alignment_period, ProviderOptions, TokenProvider};
 pub use service::{Alignment, Lifetime, ReusePolicy, Service, ServiceRules};
 pub use signer::{unix_now, Signer, SigningBackend, DEFAULT_CLOCK_SKEW_SECS};

@@ -9,7 +9,10 @@ Each fenced block's language decides how it is checked, so a doc and its check c
     kotlin  compiled with the Kotlin/JVM suite's tests and run (bindings/kotlin/pom.xml)
     swift   compiled in Swift 6 mode as a package that depends on devtoken by path, and run
     sh, text, console  shell sessions and output: shown, not run (the CLI's own tests cover them)
+    python,not-run  Python that needs what no test machine has (AWS credentials for a KMS):
+                    compiled, not run, so a syntax error still fails
 
+No other `lang,marker` info string is accepted.
 A block in any other language, or with none, is an error: nothing goes unchecked by accident.
 Examples run in a scratch directory holding the demo key (`src/token/demo.rs`) under the file names
 the docs use (`AuthKey_ABC123DEFG.p8`, `private-key.pem`, `SubscriptionKey_ABC123DEFG.p8`), with
@@ -48,6 +51,9 @@ DOCS = ["README.md", "swift/README.md", "python/README.md"]
 SWIFT_DOC_COMMENTS = "swift/Sources/DevToken"
 CHECKED = {"rust", "python", "kotlin", "swift"}
 SHOWN = {"sh", "text", "console"}
+# `lang,marker` info strings: the only ones accepted (any other marker is an error, like an unknown
+# language), and what each is checked as.
+MARKED = {"python,not-run": "python-not-run"}
 
 
 @dataclass
@@ -80,6 +86,14 @@ def markdown_examples(path: Path) -> list[Example]:
             continue
         indent, info = match.group(1), match.group(2).strip()
         lang = info.split(",")[0].strip()
+        if "," in info:
+            marked = ",".join(part.strip() for part in info.split(","))
+            if marked not in MARKED:
+                sys.exit(
+                    f"{path.relative_to(ROOT)}:{i + 1}: code block marked {info!r}; "
+                    f"the only marked forms are {sorted(MARKED)}"
+                )
+            lang = MARKED[marked]
         start = i + 1
         i += 1
         body: list[str] = []
@@ -90,7 +104,7 @@ def markdown_examples(path: Path) -> list[Example]:
             sys.exit(f"{path.relative_to(ROOT)}:{start}: code block never closed")
         i += 1
         where = f"{path.relative_to(ROOT)}:{start + 1}"
-        if lang not in CHECKED | SHOWN:
+        if lang not in CHECKED | SHOWN | set(MARKED.values()):
             sys.exit(
                 f"{where}: code block in {lang or 'no language'!r}; "
                 f"say which of {sorted(CHECKED | SHOWN)}"
@@ -319,6 +333,10 @@ def run_python() -> None:
         print(f"ok  {example.where} (python, ran)")
     check_redirects_used("python", used)
     stand_in.shutdown()
+    for example in [e for e in all_examples() if e.lang == "python-not-run"]:
+        placed = "\n" * (example.line - 1) + example.code
+        compile(placed, str(ROOT / example.path), "exec")
+        print(f"ok  {example.where} (python, compiled, not run)")
 
 
 def write_rust(out: Path) -> list[Example]:
@@ -528,7 +546,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "list":
         for example in all_examples():
-            how = "checked" if example.lang in CHECKED else "shown only"
+            how = {"python-not-run": "compiled only"}.get(
+                example.lang, "checked" if example.lang in CHECKED else "shown only"
+            )
             print(f"{example.where}: {example.lang} ({how})")
     elif args.command == "python":
         run_python()

@@ -42,6 +42,16 @@ else
   cannot "cargo clippy: the clippy component is not installed and could not be installed"
 fi
 
+if command -v softhsm2-util >/dev/null; then
+  step "SoftHSM2 tokens for the PKCS#11 tests (tests/pkcs11/setup.sh, under target/pkcs11)"
+  # Exports DEVTOKEN_PKCS11_MODULE, SOFTHSM2_CONF and DEVTOKEN_PKCS11_PIN_FILE for every suite below.
+  pkcs11_env=$(bash tests/pkcs11/setup.sh)
+  eval "$pkcs11_env"
+else
+  # The PKCS#11 tests print SKIPPED (and fail under CI=true, where .ci/run installs softhsm2).
+  cannot "SoftHSM2 tokens for the PKCS#11 tests: softhsm2-util not found (Debian package softhsm2)"
+fi
+
 step "cargo test"
 cargo test --workspace --all-features
 

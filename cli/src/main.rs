@@ -280,7 +280,10 @@ struct StorekitArgs {
 /// Where the signing key comes from.
 #[derive(Args)]
 struct KeyArgs {
-    /// The `.p8` key file (`-` reads stdin). Default: the PEM in $DEVTOKEN_KEY.
+    /// The `.p8` key file (`-` reads stdin), or a key inside an HSM as an RFC 7512 URI:
+    /// 'pkcs11:token=T;object=AuthKey_KEYID?module-path=/path/lib.so&pin-source=file:/path'
+    /// (pin-source env:VARIABLE also works; a PIN in the URI is refused). Default: the PEM in
+    /// $DEVTOKEN_KEY.
     #[arg(long, conflicts_with = "demo")]
     key: Option<String>,
     /// Sign with devtoken's public DEMO key (Apple rejects it; for trying the tool out or a
@@ -557,7 +560,7 @@ fn run(command: Command) -> Result<u8, Failure> {
     }
 }
 
-/// The signer from --demo, --key FILE, --key - (stdin) or $DEVTOKEN_KEY.
+/// The signer from --demo, --key FILE, --key - (stdin), --key pkcs11:URI or $DEVTOKEN_KEY.
 fn load_signer(args: &KeyArgs) -> Result<Signer, Failure> {
     let key_id = args.key_id.as_deref();
     if args.demo {
@@ -572,6 +575,9 @@ fn load_signer(args: &KeyArgs) -> Result<Signer, Failure> {
             PrivateKey::from_bytes(&read_stdin()?)?,
             &require_key_id(key_id)?,
         )?,
+        Some(uri) if uri.starts_with("pkcs11:") => {
+            Signer::from_pkcs11(devtoken::Pkcs11Config::from_uri(uri)?, key_id)?
+        }
         Some(path) => Signer::from_file(path, key_id)?,
         None => match std::env::var("DEVTOKEN_KEY") {
             Ok(pem) => Signer::from_pem(&Zeroizing::new(pem), &require_key_id(key_id)?)?,

@@ -836,3 +836,103 @@ fn doctor_online_checks_the_clock_and_asks_the_test_endpoint() {
     ]);
     assert_eq!(fine.status.code(), Some(0), "{}", stdout(&fine));
 }
+/// `--key pkcs11:...`: a key that exists only inside SoftHSM2 (tests/pkcs11/setup.sh), its token
+/// checked by `devtoken verify` against Apple's test key file. Skipped with a note without the
+/// fixture, failing under CI=true.
+#[test]
+fn sign_with_a_key_inside_softhsm_and_verify() {
+    let (Ok(module), Ok(pin_file)) = (
+        std::env::var("DEVTOKEN_PKCS11_MODULE"),
+        std::env::var("DEVTOKEN_PKCS11_PIN_FILE"),
+    ) else {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "no SoftHSM2 fixture under CI=true: run `eval \"$(bash tests/pkcs11/setup.sh)\"` first"
+        );
+        eprintln!(
+            "SKIPPED: no SoftHSM2 fixture (Debian package softhsm2, then tests/pkcs11/setup.sh)"
+        );
+        return;
+    };
+    let apple_key = std::env::var("DEVTOKEN_APPLE_TEST_KEY").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/fixtures/apple-testSigningKey.p8"
+        )
+        .to_string()
+    });
+    let uri = format!(
+        "pkcs11:token=devtoken;object=AuthKey_ABC123DEFG?module-path={module}&pin-source=file:{pin_file}"
+    );
+    let output = devtoken(&[
+        "sign",
+        "--service",
+        "apns",
+        "--key",
+        &uri,
+        "--issuer",
+        "DEF123GHIJ",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let token = stdout(&output).trim().to_string();
+    let verified = devtoken(&["verify", "--key", &apple_key, &token]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&verified)).unwrap();
+    assert_eq!(json["header"]["kid"], "ABC123DEFG");
+
+    // The PIN from an environment variable works as from a file.
+    let pin = std::fs::read_to_string(&pin_file).unwrap();
+    let by_env = format!(
+        "pkcs11:token=devtoken;object=AuthKey_ABC123DEFG?module-path={module}&pin-source=env:DEVTOKEN_TEST_HSM_PIN"
+    );
+    let args = [
+        "sign",
+        "--service",
+        "apns",
+        "--key",
+        &by_env,
+        "--issuer",
+        "DEF123GHIJ",
+    ];
+    let signed = run(&args, None, &[("DEVTOKEN_TEST_HSM_PIN", pin.trim())]);
+    assert!(signed.status.success(), "{}", stderr(&signed));
+    let verified = devtoken(&["verify", "--key", &apple_key, stdout(&signed).trim()]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+
+    // A PIN in the URI is refused before anything is loaded, and never echoed.
+    let with_pin = format!("{uri}&pin-value=123456");
+    let refused = devtoken(&[
+        "sign",
+        "--service",
+        "apns",
+        "--key",
+        &with_pin,
+        "--issuer",
+        "DEF123GHIJ",
+    ]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("pin-value"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!stderr(&refused).contains("123456"), "{}", stderr(&refused));
+    // A missing key is named as such.
+    let missing = uri.replace("AuthKey_ABC123DEFG", "AuthKey_NOSUCHKEY0");
+    let failed = devtoken(&[
+        "sign",
+        "--service",
+        "apns",
+        "--key",
+        &missing,
+        "--issuer",
+        "DEF123GHIJ",
+    ]);
+    assert!(!failed.status.success());
+    assert!(
+        stderr(&failed).contains("no private key"),
+        "{}",
+        stderr(&failed)
+    );
+}

@@ -1,6 +1,6 @@
 """Type stubs for the native module (pyo3 does not generate exception types)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from os import PathLike
 from typing import Any, Final, Literal, TypedDict, final
@@ -161,6 +161,33 @@ class Signer:
     def generate(
         key_id: str, *, clock_skew: _Duration | None = None, stock_p256: bool = False
     ) -> Signer: ...
+    @staticmethod
+    def from_external(
+        public_key_pem: str | bytes,
+        key_id: str,
+        sign: Callable[[bytes], bytes | bytearray],
+        *,
+        timeout: float | None = None,
+        clock_skew: _Duration | None = None,
+    ) -> Signer:
+        """A signer whose key is held elsewhere (a KMS, an HSM library): ``sign`` gets the 32-byte
+        SHA-256 digest and returns DER or 64 bytes r||s, called on devtoken's signing thread with
+        the GIL held only for the call. Each answer is checked against ``public_key_pem``; an
+        exception in ``sign`` raises ``ExternalSignerError`` (rule ``failed``) with it as
+        ``__cause__``. ``timeout`` in seconds (the core's ``DEFAULT_EXTERNAL_TIMEOUT`` unless
+        given). Tokens are valid but not byte-identical from run to run (random nonces)."""
+    @staticmethod
+    def from_pkcs11(
+        uri: str,
+        *,
+        key_id: str | None = None,
+        timeout: float | None = None,
+        clock_skew: _Duration | None = None,
+    ) -> Signer:
+        """A signer over a key inside an HSM, from an RFC 7512 URI:
+        ``pkcs11:token=T;object=AuthKey_KEYID?module-path=/path/lib.so&pin-source=file:/path``
+        (or ``pin-source=env:VARIABLE``; a ``pin-value`` is refused). Without ``key_id``, a key
+        labelled ``AuthKey_<KEYID>`` gives it."""
     @property
     def key_id(self) -> str: ...
     @property

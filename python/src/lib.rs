@@ -19,6 +19,7 @@ mod claims;
 mod conversions;
 mod doctor;
 mod errors;
+mod external;
 mod findings;
 mod inspect;
 mod network;

@@ -11,7 +11,9 @@ use pyo3::prelude::*;
 use crate::claims::PyClaims;
 use crate::conversions::{optional_seconds, pem_text, service_from};
 use crate::errors::DevTokenResult;
+use crate::external::{callable_signer, with_timeout};
 use crate::storekit::{now_from, request_bytes, v1_offer, PyPromotionalOfferV1Signature};
+use pyo3::exceptions::PyTypeError;
 
 /// `stock_p256=True` selects p256's own signer (for comparison); the default is the comb.
 fn backend(stock_p256: bool) -> devtoken::SigningBackend {
@@ -89,6 +91,49 @@ impl PySigner {
         let clock_skew = clock_skew_secs(clock_skew)?;
         let key = devtoken::PrivateKey::generate()?;
         configured(devtoken::Signer::new(key, key_id)?, clock_skew, stock_p256)
+    }
+
+    /// A signer whose key is held elsewhere: `sign(digest)` gets the 32-byte SHA-256 digest and
+    /// returns the signature as DER or 64 bytes r||s; the core checks it against `public_key_pem`.
+    #[staticmethod]
+    #[pyo3(signature = (public_key_pem, key_id, sign, *, timeout = None, clock_skew = None))]
+    fn from_external(
+        py: Python<'_>,
+        public_key_pem: &Bound<'_, PyAny>,
+        key_id: &str,
+        sign: Bound<'_, PyAny>,
+        timeout: Option<f64>,
+        clock_skew: Option<&Bound<'_, PyAny>>,
+    ) -> DevTokenResult<Self> {
+        let clock_skew = clock_skew_secs(clock_skew)?;
+        if !sign.is_callable() {
+            return Err(
+                PyTypeError::new_err("sign must be a callable taking the digest (bytes)").into(),
+            );
+        }
+        let public_key = pem_text(public_key_pem)?.public_key()?;
+        let external = callable_signer(py, public_key, sign.unbind());
+        let signer = devtoken::Signer::from_external(external, key_id)?;
+        configured(with_timeout(signer, timeout)?, clock_skew, false)
+    }
+
+    /// A signer over a key inside an HSM, from an RFC 7512 `pkcs11:` URI (PIN from
+    /// `pin-source=file:...` or `env:...` only). Without `key_id`, a key labelled
+    /// `AuthKey_<KEYID>` gives it.
+    #[staticmethod]
+    #[pyo3(signature = (uri, *, key_id = None, timeout = None, clock_skew = None))]
+    fn from_pkcs11(
+        py: Python<'_>,
+        uri: &str,
+        key_id: Option<&str>,
+        timeout: Option<f64>,
+        clock_skew: Option<&Bound<'_, PyAny>>,
+    ) -> DevTokenResult<Self> {
+        let clock_skew = clock_skew_secs(clock_skew)?;
+        let config = devtoken::Pkcs11Config::from_uri(uri)?;
+        // Loading the module and logging in may take a while: without the GIL.
+        let signer = py.detach(|| devtoken::Signer::from_pkcs11(config, key_id))?;
+        configured(with_timeout(signer, timeout)?, clock_skew, false)
     }
 
     #[getter]

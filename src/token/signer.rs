@@ -75,6 +75,48 @@ impl Signer {
         Self::with_source(KeySource::External(ExternalKey::new(external)), key_id)
     }
 
+    /// A signer over a key inside a PKCS#11 token (feature `pkcs11`): opens
+    /// [`Pkcs11Signer`](crate::Pkcs11Signer) and builds [`from_external`](Self::from_external) on
+    /// it. Without `key_id`, the id is taken from a key label of the form `AuthKey_<KEYID>`; a
+    /// `key_id` that contradicts such a label is refused.
+    ///
+    /// ```no_run
+    /// use devtoken::{Pkcs11Config, Signer};
+    /// let config = Pkcs11Config::from_uri(
+    ///     "pkcs11:token=devtoken;object=AuthKey_ABC123DEFG\
+    ///      ?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/secrets/pin",
+    /// )?;
+    /// let signer = Signer::from_pkcs11(config, None)?;
+    /// assert_eq!(signer.key_id(), "ABC123DEFG");
+    /// # Ok::<(), devtoken::Error>(())
+    /// ```
+    #[cfg(feature = "pkcs11")]
+    pub fn from_pkcs11(
+        config: crate::crypto::pkcs11::Pkcs11Config,
+        key_id: Option<&str>,
+    ) -> Result<Self> {
+        let key_id = match (key_id, config.apple_key_id()) {
+            (Some(given), Some(from_label)) if given != from_label => {
+                return Err(Error::external(
+                    "PKCS#11",
+                    crate::contract::error::SignerProblem::Config,
+                    format!("key id {given} contradicts the key's label AuthKey_{from_label}: the wrong key?"),
+                    None,
+                ))
+            }
+            (Some(key_id), _) => key_id.to_string(),
+            (None, Some(from_label)) => from_label,
+            (None, None) => return Err(Error::external(
+                "PKCS#11",
+                crate::contract::error::SignerProblem::Config,
+                "no key id: give one, or label the key AuthKey_<KEYID> as Apple names the .p8 file",
+                None,
+            )),
+        };
+        let signer = crate::crypto::pkcs11::Pkcs11Signer::open(config)?;
+        Self::from_external(Arc::new(signer), &key_id)
+    }
+
     fn with_source(key: KeySource, key_id: &str) -> Result<Self> {
         check_key_id(key_id)?;
         Ok(Signer {
