@@ -1,15 +1,18 @@
 """asyncio forms of every devtoken call that may wait: ``await provider.access_token()``.
 
-The classes here carry the names of the blocking ones (``aio.TokenProvider``,
-``aio.MapsTokenProvider``, ``aio.OAuthTokenProvider``, ``aio.probe``) with the same methods, each
-awaitable where the blocking one may wait, the way ``redis.asyncio`` mirrors ``redis``. A separate
-module rather than ``*_async`` methods: the native classes stay as they are (frozen, one method per
-core call), an ``import devtoken`` pulls in no asyncio, and code moving to asyncio changes an
-import instead of every call. Each class wraps a blocking provider, so a service that mixes
-threads and asyncio shares one cache, one signature and one exchange::
+The classes here carry the names, constructors and methods of the blocking ones
+(``aio.TokenProvider``, ``aio.MapsTokenProvider``, ``aio.OAuthTokenProvider``, ``aio.probe``), each
+method awaitable where the blocking one may wait, the way ``redis.asyncio`` mirrors ``redis``. A
+separate module rather than ``*_async`` methods: the native classes stay as they are (frozen, one
+method per core call), an ``import devtoken`` pulls in no asyncio, and code moving to asyncio
+changes an import instead of every call::
 
-    maps = devtoken.aio.MapsTokenProvider(devtoken.MapsTokenProvider(signer, claims))
+    maps = devtoken.aio.MapsTokenProvider(signer, claims)
     token = await maps.access_token()
+
+Given a blocking provider alone (``aio.MapsTokenProvider(blocking)``), one wraps it instead, so a
+service that mixes threads and asyncio shares one cache, one signature and one exchange; ``sync``
+is the blocking provider behind each.
 
 A token that is cached and fresh is returned on the event loop's thread, without a thread hop
 (the core's ``fresh_*`` reads never sign, exchange or wait). Only a real wait (the first
@@ -22,10 +25,13 @@ thread and is cached, so the provider stays usable and the next call gets its to
 from __future__ import annotations
 
 import asyncio
-from typing import Generic, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union, overload
 
 from . import _bearer, _devtoken
-from ._devtoken import ProbeVerdict
+from ._devtoken import Claims, ManualClock, ProbeVerdict, Signer
+
+if TYPE_CHECKING:
+    from ._devtoken import _Duration, _ServiceLike
 
 __all__ = ["MapsTokenProvider", "OAuthTokenProvider", "TokenProvider", "probe"]
 
@@ -43,11 +49,39 @@ async def replace_rejected(provider: _bearer.AnyProvider, rejected: str) -> str:
     return await asyncio.to_thread(_bearer.replace, provider, rejected)
 
 
+Blocking = TypeVar(
+    "Blocking", _devtoken.TokenProvider, _devtoken.MapsTokenProvider, _devtoken.OAuthTokenProvider
+)
+
+
+def adopt(cls: type[Blocking], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Blocking:
+    """The blocking provider given alone, else a new one built from the constructor's arguments."""
+    if len(args) == 1 and not kwargs and isinstance(args[0], cls):
+        return args[0]
+    return cls(*args, **kwargs)
+
+
 class TokenProvider:
     """Awaitable form of ``devtoken.TokenProvider`` (developer tokens, APNs provider tokens)."""
 
-    def __init__(self, provider: _devtoken.TokenProvider) -> None:
-        self.sync = provider
+    @overload
+    def __init__(self, provider: _devtoken.TokenProvider, /) -> None: ...
+    @overload
+    def __init__(
+        self,
+        signer: Signer,
+        service: _ServiceLike,
+        claims: Claims,
+        *,
+        margin_fraction: float | None = None,
+        min_margin: _Duration | None = None,
+        renew_after: int | None = None,
+        reuse_per_request_tokens: bool | None = None,
+        aligned: bool | None = None,
+        clock: ManualClock | None = None,
+    ) -> None: ...
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.sync = adopt(_devtoken.TokenProvider, args, kwargs)
         """The blocking provider this one wraps (same cache)."""
 
     async def token(self) -> str:
@@ -83,9 +117,8 @@ Exchanging = TypeVar("Exchanging", _devtoken.MapsTokenProvider, _devtoken.OAuthT
 class _ExchangedToken(Generic[Exchanging]):
     """What the Maps and OAuth forms share: an access token obtained by an exchange."""
 
-    def __init__(self, provider: Exchanging) -> None:
-        self.sync: Exchanging = provider
-        """The blocking provider this one wraps (same cache)."""
+    sync: Exchanging
+    """The blocking provider this one wraps (same cache)."""
 
     async def access_token(self) -> str:
         """The access token to send now; exchanges off the loop only when none is fresh."""
@@ -114,6 +147,28 @@ class _ExchangedToken(Generic[Exchanging]):
 class MapsTokenProvider(_ExchangedToken[_devtoken.MapsTokenProvider]):
     """Awaitable form of ``devtoken.MapsTokenProvider`` (the ``GET /v1/token`` exchange)."""
 
+    @overload
+    def __init__(self, provider: _devtoken.MapsTokenProvider, /) -> None: ...
+    @overload
+    def __init__(
+        self,
+        signer: Signer,
+        claims: Claims,
+        base_url: str | None = None,
+        *,
+        margin_fraction: float | None = None,
+        min_margin: _Duration | None = None,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        user_agent: str | None = None,
+        extra_ca_pem: str | None = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        clock: ManualClock | None = None,
+    ) -> None: ...
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.sync = adopt(_devtoken.MapsTokenProvider, args, kwargs)
+
     async def maps_token(self) -> str:
         """The signed Maps token that is exchanged."""
         return await asyncio.to_thread(self.sync.maps_token)
@@ -122,13 +177,37 @@ class MapsTokenProvider(_ExchangedToken[_devtoken.MapsTokenProvider]):
 class OAuthTokenProvider(_ExchangedToken[_devtoken.OAuthTokenProvider]):
     """Awaitable form of ``devtoken.OAuthTokenProvider`` (School, Business Manager, Apple Ads)."""
 
+    @overload
+    def __init__(self, provider: _devtoken.OAuthTokenProvider, /) -> None: ...
+    @overload
+    def __init__(
+        self,
+        signer: Signer,
+        service: _ServiceLike,
+        client_id: str,
+        team_id: str | None = None,
+        base_url: str | None = None,
+        *,
+        margin_fraction: float | None = None,
+        min_margin: _Duration | None = None,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        user_agent: str | None = None,
+        extra_ca_pem: str | None = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        clock: ManualClock | None = None,
+    ) -> None: ...
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.sync = adopt(_devtoken.OAuthTokenProvider, args, kwargs)
+
     async def assertion(self) -> str:
         """The signed client assertion (Apple Ads: client secret) that is exchanged."""
         return await asyncio.to_thread(self.sync.assertion)
 
 
 async def probe(
-    service: _devtoken._ServiceLike,
+    service: _ServiceLike,
     token: str,
     base_url: str | None = None,
     *,
