@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from typing import Union
 
-from ._devtoken import MapsTokenProvider, OAuthTokenProvider, TokenProvider
+from ._devtoken import MapsTokenProvider, OAuthTokenProvider, RefreshTooSoonError, TokenProvider
 
 SCHEME = "Bearer"
 """The ``Authorization`` scheme of every Apple server API devtoken serves."""
 
 AnyProvider = Union[TokenProvider, MapsTokenProvider, OAuthTokenProvider]
 """What ``DevTokenAuth`` and the ``devtoken.aio`` wrappers are built from."""
+
+
+REFUSED = 401
+"""The status after which the token is replaced and the request sent once more."""
 
 
 def authorization(token: str) -> str:
@@ -48,3 +52,13 @@ def replace(provider: AnyProvider, rejected: str) -> str:
         return provider.refresh_rejected(rejected)
     provider.invalidate(rejected)
     return provider.access_token()
+
+
+def retry_token(provider: AnyProvider, rejected: str) -> str | None:
+    """The token to send the refused request again with, or None when there is none to try: an
+    APNs token younger than the floor (``RefreshTooSoonError``) or no new token."""
+    try:
+        replacement = replace(provider, rejected)
+    except RefreshTooSoonError:
+        return None
+    return None if replacement == rejected else replacement

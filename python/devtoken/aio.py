@@ -44,9 +44,9 @@ async def token_for(provider: _bearer.AnyProvider) -> str:
     return await asyncio.to_thread(_bearer.current, provider)
 
 
-async def replace_rejected(provider: _bearer.AnyProvider, rejected: str) -> str:
-    """``devtoken._bearer.replace`` off the loop: the token to retry with after a 401."""
-    return await asyncio.to_thread(_bearer.replace, provider, rejected)
+async def retry_token(provider: _bearer.AnyProvider, rejected: str) -> str | None:
+    """``devtoken._bearer.retry_token`` off the loop: the token to retry with after a 401."""
+    return await asyncio.to_thread(_bearer.retry_token, provider, rejected)
 
 
 Blocking = TypeVar(

@@ -21,7 +21,6 @@ from collections.abc import AsyncGenerator, Generator
 import httpx
 
 from . import _bearer, aio
-from ._devtoken import RefreshTooSoonError
 
 __all__ = ["DevTokenAuth"]
 
@@ -41,13 +40,10 @@ class DevTokenAuth(httpx.Auth):
         token = _bearer.current(self.provider)
         request.headers["Authorization"] = _bearer.authorization(token)
         response = yield request
-        if response.status_code != 401:
+        if response.status_code != _bearer.REFUSED:
             return
-        try:
-            replacement = _bearer.replace(self.provider, token)
-        except RefreshTooSoonError:
-            return  # APNs: too soon for a new token; the 401 is the caller's
-        if replacement != token:
+        replacement = _bearer.retry_token(self.provider, token)
+        if replacement is not None:
             request.headers["Authorization"] = _bearer.authorization(replacement)
             yield request
 
@@ -57,12 +53,9 @@ class DevTokenAuth(httpx.Auth):
         token = await aio.token_for(self.provider)
         request.headers["Authorization"] = _bearer.authorization(token)
         response = yield request
-        if response.status_code != 401:
+        if response.status_code != _bearer.REFUSED:
             return
-        try:
-            replacement = await aio.replace_rejected(self.provider, token)
-        except RefreshTooSoonError:
-            return
-        if replacement != token:
+        replacement = await aio.retry_token(self.provider, token)
+        if replacement is not None:
             request.headers["Authorization"] = _bearer.authorization(replacement)
             yield request

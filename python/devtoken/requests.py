@@ -21,7 +21,6 @@ import requests
 from requests.auth import AuthBase
 
 from . import _bearer, aio
-from ._devtoken import RefreshTooSoonError
 
 __all__ = ["DevTokenAuth"]
 
@@ -38,15 +37,11 @@ class DevTokenAuth(AuthBase):
 
         def retry_once(response: requests.Response, **send: Any) -> requests.Response:
             # Only the answer to the request sent with `token`: the retry carries another one.
-            if response.status_code != 401 or response.request.headers.get(
-                "Authorization"
-            ) != _bearer.authorization(token):
+            sent = response.request.headers.get("Authorization")
+            if response.status_code != _bearer.REFUSED or sent != _bearer.authorization(token):
                 return response
-            try:
-                replacement = _bearer.replace(self.provider, token)
-            except RefreshTooSoonError:
-                return response  # APNs: too soon for a new token; the 401 is the caller's
-            if replacement == token:
+            replacement = _bearer.retry_token(self.provider, token)
+            if replacement is None:
                 return response
             response.content  # noqa: B018  (read, so the connection can be reused)
             response.close()

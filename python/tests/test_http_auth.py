@@ -356,3 +356,19 @@ def test_aio_classes_take_the_blocking_constructors_or_wrap(
         team_id=f"SEARCHADS.{UUID}",
     )
     assert isinstance(ads.sync, OAuthTokenProvider) and ads.fresh_access_token() is None
+
+
+def test_apns_token_too_young_to_replace_leaves_the_401_to_the_caller(
+    signer: Signer, server: AppleStandIn
+) -> None:
+    apns = TokenProvider(signer, Service.APNS, Claims("DEF123GHIJ"))
+    server.reject_all = True
+    path = "/3/device/00fc13adff785122b4ad28809a3420982341241421348097878e577c991de8f0"
+    with httpx.Client(auth=devtoken.httpx.DevTokenAuth(apns), base_url=server.base_url) as client:
+        response = client.get(path)
+    assert response.status_code == 401 and not response.history
+    with requests.Session() as session:
+        session.auth = devtoken.requests.DevTokenAuth(apns)
+        answer = session.get(server.base_url + path)
+    assert answer.status_code == 401 and not answer.history
+    assert apns.signature_count == 1 and server.paths[path] == 2
