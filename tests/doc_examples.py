@@ -19,8 +19,10 @@ the docs use (`AuthKey_ABC123DEFG.p8`, `private-key.pem`, `SubscriptionKey_ABC12
 the placeholders the docs leave to the reader (`issuer_id`, `client_id`, `request`, ...) defined by
 a prelude per language (PRELUDES below). Calls that would reach Apple go to the loopback stand-in
 (tests/independent/apple_stand_in.py): the constructors of the Maps and OAuth providers get the
-stand-in's base URL added (REDIRECTS below; each must match some example, so none goes stale), and
-Python's `requests` is a stand-in that records the request instead of sending it.
+stand-in's base URL added (REDIRECTS below; each must match some example, so none goes stale),
+Python's `requests` is a stand-in that records the request instead of sending it, unless the
+example imports the real one, and Python calls to the Apple API hosts of PYTHON_API_HOSTS reach
+the stand-in instead.
 
     python3 tests/doc_examples.py list
     python3 tests/doc_examples.py python                 # with the interpreter running this script
@@ -224,6 +226,11 @@ REDIRECTS = [
 ]
 
 
+# Apple API hosts the Python examples call through httpx or requests with devtoken's auth, sent to
+# the stand-in, which answers 200 to an access token it issued. Each must match some example.
+PYTHON_API_HOSTS = ["https://maps-api.apple.com"]
+
+
 def redirect(lang: str, code: str, used: set[int]) -> str:
     """Adds the stand-in's base URL to every call of a constructor listed in REDIRECTS."""
     for index, (redirect_lang, call, added) in enumerate(REDIRECTS):
@@ -313,6 +320,7 @@ def run_python() -> None:
     os.chdir(folder)
     os.environ["APPLE_KEY"] = demo_key_pem().replace("\n", "\\n")  # the pasted form
     used: set[int] = set()
+    used_hosts: set[str] = set()
     for example in examples_in("python"):
         requests = RecordingRequests()
         namespace: dict[str, object] = {
@@ -322,6 +330,10 @@ def run_python() -> None:
         exec(compile(PRELUDES["python"], "<prelude>", "exec"), namespace)  # noqa: S102
         namespace["requests"] = requests
         code = redirect("python", example.code, used)
+        for host in PYTHON_API_HOSTS:
+            if host in code:
+                used_hosts.add(host)
+                code = code.replace(host, stand_in.base_url)
         try:
             # Blank lines in front, so a traceback names the doc's own line.
             placed = "\n" * (example.line - 1) + code
@@ -332,6 +344,8 @@ def run_python() -> None:
             sys.exit(f"{example.where}: the example's requests.get was never called")
         print(f"ok  {example.where} (python, ran)")
     check_redirects_used("python", used)
+    if stale_hosts := set(PYTHON_API_HOSTS) - used_hosts:
+        sys.exit(f"doc_examples.py: no python example calls {sorted(stale_hosts)}")
     stand_in.shutdown()
     for example in [e for e in all_examples() if e.lang == "python-not-run"]:
         placed = "\n" * (example.line - 1) + example.code

@@ -14,6 +14,10 @@ with a constant-time P-256 implementation, deterministically (RFC 6979)::
 Errors are ``TokenError`` subclasses (``OSError`` for a file that cannot be read) whose ``kind``,
 ``field`` and ``rule`` are the core's codes. Every option left out takes the core's default;
 ``core_defaults()`` reports them.
+
+Imported only when asked for: ``devtoken.aio`` (awaitable providers and ``probe``),
+``devtoken.httpx`` and ``devtoken.requests`` (``DevTokenAuth`` for those HTTP clients, extras of
+the same names).
 """
 
 from __future__ import annotations

@@ -327,6 +327,12 @@ class TokenProvider:
         clock: ManualClock | None = None,
     ) -> None: ...
     def token(self) -> str: ...
+    def fresh_token(self) -> str | None:
+        """The cached token while it is fresh, else None: never signs, never waits."""
+    def refresh_rejected(self, rejected: str) -> str:
+        """A new token when ``rejected`` (refused by Apple) is still the current one, else the
+        current token: one refused token is replaced once however many callers report it (the
+        APNs floor still holds: ``RefreshTooSoonError``)."""
     def force_refresh(self) -> str: ...
     def expires_at(self) -> int | None: ...
     def seconds_left(self) -> int | None: ...
@@ -367,6 +373,14 @@ class MapsTokenProvider:
         clock: ManualClock | None = None,
     ) -> None: ...
     def access_token(self) -> str: ...
+    def fresh_access_token(self) -> str | None:
+        """The cached access token while it is fresh, else None: never exchanges, never waits."""
+    def invalidate(self, rejected: str | None = None) -> bool:
+        """Forget the cached access token after a Maps Server API call answered 401.
+
+        With ``rejected`` (the token the API refused) only that token is forgotten, so many
+        callers getting the same 401 cause one new exchange. Returns whether one was forgotten.
+        """
     def expires_at(self) -> int | None: ...
     def maps_token(self) -> str: ...
     @property
@@ -412,6 +426,8 @@ class OAuthTokenProvider:
     ) -> None: ...
     def access_token(self) -> str:
         """The access token to send now (``Authorization: Bearer ...``)."""
+    def fresh_access_token(self) -> str | None:
+        """The cached access token while it is fresh, else None: never exchanges, never waits."""
     def invalidate(self, rejected: str | None = None) -> bool:
         """Forget the cached access token after an API call answered 401.
 

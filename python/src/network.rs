@@ -68,6 +68,18 @@ impl PyMapsTokenProvider {
         Ok(py.detach(|| inner.access_token())?.to_string())
     }
 
+    /// The cached access token while it is fresh, else None: never exchanges, never waits.
+    fn fresh_access_token(&self) -> Option<String> {
+        self.inner.fresh_access_token()
+    }
+
+    /// Forgets the cached access token after an API call answered 401.
+    #[pyo3(signature = (rejected = None))]
+    fn invalidate(&self, py: Python<'_>, rejected: Option<String>) -> bool {
+        let inner = &self.inner;
+        py.detach(|| inner.invalidate(rejected.as_deref()))
+    }
+
     /// When the current access token expires (UNIX seconds), if one has been obtained.
     fn expires_at(&self) -> Option<i64> {
         self.inner.expires_at()
@@ -145,6 +157,11 @@ impl PyOAuthTokenProvider {
     fn access_token(&self, py: Python<'_>) -> DevTokenResult<String> {
         let inner = &self.inner;
         Ok(py.detach(|| inner.access_token())?)
+    }
+
+    /// The cached access token while it is fresh, else None: never exchanges, never waits.
+    fn fresh_access_token(&self) -> Option<String> {
+        self.inner.fresh_access_token()
     }
 
     /// Forgets the cached access token after an API call answered 401.

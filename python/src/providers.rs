@@ -100,6 +100,18 @@ impl PyTokenProvider {
         Ok(py.detach(|| provider.token())?.to_string())
     }
 
+    /// The cached token while it is fresh, else None: never signs, never waits.
+    fn fresh_token(&self) -> Option<String> {
+        self.inner.fresh_token()
+    }
+
+    /// A new token when `rejected` (refused by Apple) is still the current one, else the
+    /// current token: one refused token is replaced once however many callers report it.
+    fn refresh_rejected(&self, py: Python<'_>, rejected: String) -> DevTokenResult<String> {
+        let provider = &self.inner;
+        Ok(py.detach(|| provider.refresh_rejected(&rejected))?)
+    }
+
     /// Signs a new token now (the rule table's floor for APNs still holds).
     fn force_refresh(&self, py: Python<'_>) -> DevTokenResult<String> {
         let provider = &self.inner;

@@ -87,8 +87,13 @@ impl MapsTokenProvider {
         self.access_tokens.fresh()
     }
 
-    /// Forgets `rejected` (the access token Apple refused; without it, whatever is cached), so
-    /// the next [`access_token`](Self::access_token) exchanges again; whether one was forgotten.
+    /// Forgets the cached access token after a Maps Server API call answered 401, so the next
+    /// [`access_token`](Self::access_token) exchanges again.
+    ///
+    /// With `rejected` (the access token the API refused), only that token is forgotten: when
+    /// many callers get the same 401 and each calls `invalidate`, one new exchange happens, not
+    /// one per caller. Without it, whatever is cached is forgotten. Returns whether a token was
+    /// forgotten.
     pub fn invalidate(&self, rejected: Option<&str>) -> bool {
         self.access_tokens.invalidate(rejected)
     }

@@ -9,6 +9,13 @@ documents for the service the client id names and the assertion's signature and 
 each form in `forms`, and answers an access token for an hour or `400 {"error":
 "invalid_client"}`. Scripted answers are served first.
 
+Any other `GET` stands in for an API call made with an access token (for example Maps' `GET
+/v1/geocode`): it answers 401 to a bearer token in `rejected` (or to every token while
+`reject_all` is set) and to one it neither issued nor can verify as a developer token, 200
+otherwise. `paths` counts the
+requests per path; `exchange_delay` (seconds) slows every `/v1/token` answer down, for tests of
+callers that must not block while an exchange is under way.
+
     python3 tests/independent/apple_stand_in.py --demo --port 8089
     devtoken maps-token --demo --issuer DEF123GHIJ --base-url http://127.0.0.1:8089
 
@@ -21,6 +28,8 @@ import argparse
 import base64
 import json
 import threading
+import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -109,6 +118,9 @@ def check_oauth_form(form: dict[str, str], public_key: ec.EllipticCurvePublicKey
 class AppleStandIn(ThreadingHTTPServer):
     """The server; `script` holds (status, body, headers) answers served before the real rule."""
 
+    # Room for a hundred clients connecting at once (socketserver's default backlog is 5).
+    request_queue_size = 256
+
     def __init__(self, public_key_pem: str, port: int = 0) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         key = serialization.load_pem_public_key(public_key_pem.encode())
@@ -118,6 +130,11 @@ class AppleStandIn(ThreadingHTTPServer):
         self.forms: list[dict[str, str]] = []
         self.requests = 0
         self.lock = threading.Lock()
+        self.paths: Counter[str] = Counter()
+        self.issued: set[str] = set()
+        self.rejected: set[str] = set()
+        self.reject_all = False
+        self.exchange_delay = 0.0
 
     @property
     def base_url(self) -> str:
@@ -135,28 +152,49 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:  # noqa: N802
+        path = self.path.split("?", 1)[0]
         with self.server.lock:
             self.server.requests += 1
+            self.server.paths[path] += 1
             number = self.server.requests
             scripted = self.server.script.pop(0) if self.server.script else None
         if scripted is None:
             token = self.headers.get("Authorization", "").removeprefix("Bearer ")
-            problem = check_token(token, self.server.public_key)
-            if problem is not None:
+            if path not in ("/v1/token", "/v1/test"):
+                scripted = self.api_answer(token)
+            elif (problem := check_token(token, self.server.public_key)) is not None:
                 error = {"error": {"message": "Not Authorized", "details": [problem]}}
                 scripted = (401, json.dumps(error), {})
-            elif self.path == "/v1/token":
-                answer = {"accessToken": f"access-{number}", "expiresInSeconds": 1800}
+            elif path == "/v1/token":
+                time.sleep(self.server.exchange_delay)
+                access_token = f"access-{number}"
+                with self.server.lock:
+                    self.server.issued.add(access_token)
+                answer = {"accessToken": access_token, "expiresInSeconds": 1800}
                 scripted = (200, json.dumps(answer), {})
             else:
                 scripted = (200, '{"data": []}', {})
         self.answer(scripted)
+
+    def api_answer(self, token: str) -> tuple[int, str, dict[str, str]]:
+        """An API call: 401 for a rejected token, or one that is neither an access token this
+        stand-in issued nor a developer token it can verify; 200 otherwise."""
+        with self.server.lock:
+            refused = self.server.reject_all or token in self.server.rejected
+            known = token in self.server.issued
+        if not refused and not known:
+            refused = check_token(token, self.server.public_key) is not None
+        if refused:
+            error = {"errors": [{"status": "401", "code": "UNAUTHORIZED", "title": "Unauthorized"}]}
+            return (401, json.dumps(error), {})
+        return (200, '{"results": []}', {})
 
     def do_POST(self) -> None:  # noqa: N802
         length = int(self.headers.get("Content-Length", "0"))
         form = dict(parse_qsl(self.rfile.read(length).decode()))
         with self.server.lock:
             self.server.requests += 1
+            self.server.paths[self.path] += 1
             number = self.server.requests
             self.server.forms.append(form)
             scripted = self.server.script.pop(0) if self.server.script else None
@@ -167,6 +205,8 @@ class _Handler(BaseHTTPRequestHandler):
                 else "not found"
             )
             if problem is None:
+                with self.server.lock:
+                    self.server.issued.add(f"oauth-{number}")
                 answer = {
                     "access_token": f"oauth-{number}",
                     "token_type": "Bearer",
