@@ -26,6 +26,9 @@ pub struct ProviderOptions {
     /// App Store Server / External Purchase Server: reuse instead of a token per call.
     #[uniffi(default = None)]
     pub reuse_per_request_tokens: Option<bool>,
+    /// Fleet-aligned `iat` (`null`/`nil`: the rule table's choice; on for APNs/DeviceCheck).
+    #[uniffi(default = None)]
+    pub aligned: Option<bool>,
 }
 
 impl ProviderOptions {
@@ -36,7 +39,8 @@ impl ProviderOptions {
             self.min_margin_secs,
             self.renew_after_secs,
             self.reuse_per_request_tokens,
-        )?)
+        )?
+        .with_aligned(self.aligned))
     }
 }
 
@@ -130,6 +134,11 @@ impl TokenProvider {
     /// How many tokens this provider has signed.
     pub fn signature_count(&self) -> i64 {
         i64::try_from(self.inner.signature_count()).unwrap_or(i64::MAX)
+    }
+
+    /// The period of the shared `iat` grid in seconds, when this provider is aligned.
+    pub fn alignment_period_secs(&self) -> Option<i64> {
+        self.inner.alignment_period_secs().map(secs_i64)
     }
 
     /// The options in effect (the core's defaults where none were given).

@@ -45,6 +45,10 @@ public final class TokenProvider: Sendable {
 
     /// The options in effect: the core's defaults where none were given.
     public var options: EffectiveProviderOptions { native.options() }
+
+    /// The period of the shared `iat` grid in seconds when this provider is fleet-aligned
+    /// (`ProviderOptions.aligned`; by default APNs and DeviceCheck), else nil.
+    public var alignmentPeriodSecs: Int64? { native.alignmentPeriodSecs() }
 }
 
 /// The Maps Server API access token from `GET /v1/token`, cached and exchanged again before it

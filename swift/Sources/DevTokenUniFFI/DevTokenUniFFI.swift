@@ -1683,6 +1683,11 @@ public func FfiConverterTypeSigner_lower(_ value: Signer) -> UInt64 {
 public protocol TokenProviderProtocol: AnyObject, Sendable {
     
     /**
+     * The period of the shared `iat` grid in seconds, when this provider is aligned.
+     */
+    func alignmentPeriodSecs()  -> Int64?
+    
+    /**
      * The current token's claims as JSON, for logging.
      */
     func currentClaimsJson()  -> String?
@@ -1796,6 +1801,18 @@ public convenience init(signer: Signer, service: Service, claims: Claims, option
 
     
 
+    
+    /**
+     * The period of the shared `iat` grid in seconds, when this provider is aligned.
+     */
+open func alignmentPeriodSecs() -> Int64?  {
+    return try!  FfiConverterOptionInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_tokenprovider_alignment_period_secs(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
     
     /**
      * The current token's claims as JSON, for logging.
@@ -3300,6 +3317,10 @@ public struct ProviderOptions: Equatable, Hashable {
      * App Store Server / External Purchase Server: reuse instead of a token per call.
      */
     public var reusePerRequestTokens: Bool?
+    /**
+     * Fleet-aligned `iat` (`null`/`nil`: the rule table's choice; on for APNs/DeviceCheck).
+     */
+    public var aligned: Bool?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3315,11 +3336,15 @@ public struct ProviderOptions: Equatable, Hashable {
          */renewAfterSecs: Int64? = nil, 
         /**
          * App Store Server / External Purchase Server: reuse instead of a token per call.
-         */reusePerRequestTokens: Bool? = nil) {
+         */reusePerRequestTokens: Bool? = nil, 
+        /**
+         * Fleet-aligned `iat` (`null`/`nil`: the rule table's choice; on for APNs/DeviceCheck).
+         */aligned: Bool? = nil) {
         self.marginFraction = marginFraction
         self.minMarginSecs = minMarginSecs
         self.renewAfterSecs = renewAfterSecs
         self.reusePerRequestTokens = reusePerRequestTokens
+        self.aligned = aligned
     }
 
     
@@ -3341,7 +3366,8 @@ public struct FfiConverterTypeProviderOptions: FfiConverterRustBuffer {
                 marginFraction: FfiConverterOptionDouble.read(from: &buf), 
                 minMarginSecs: FfiConverterOptionInt64.read(from: &buf), 
                 renewAfterSecs: FfiConverterOptionInt64.read(from: &buf), 
-                reusePerRequestTokens: FfiConverterOptionBool.read(from: &buf)
+                reusePerRequestTokens: FfiConverterOptionBool.read(from: &buf), 
+                aligned: FfiConverterOptionBool.read(from: &buf)
         )
     }
 
@@ -3350,6 +3376,7 @@ public struct FfiConverterTypeProviderOptions: FfiConverterRustBuffer {
         FfiConverterOptionInt64.write(value.minMarginSecs, into: &buf)
         FfiConverterOptionInt64.write(value.renewAfterSecs, into: &buf)
         FfiConverterOptionBool.write(value.reusePerRequestTokens, into: &buf)
+        FfiConverterOptionBool.write(value.aligned, into: &buf)
     }
 }
 
@@ -5018,6 +5045,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_oauthtokenprovider_options() != 28719) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_tokenprovider_alignment_period_secs() != 17137) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_tokenprovider_current_claims_json() != 1074) {

@@ -364,6 +364,11 @@ void uniffi_devtoken_fn_free_tokenprovider(uint64_t handle, RustCallStatus *_Non
 uint64_t uniffi_devtoken_fn_constructor_tokenprovider_new(uint64_t signer, RustBuffer service, RustBuffer claims, RustBuffer options, RustBuffer clock, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_ALIGNMENT_PERIOD_SECS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_ALIGNMENT_PERIOD_SECS
+RustBuffer uniffi_devtoken_fn_method_tokenprovider_alignment_period_secs(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_CURRENT_CLAIMS_JSON
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_CURRENT_CLAIMS_JSON
 RustBuffer uniffi_devtoken_fn_method_tokenprovider_current_claims_json(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -1027,6 +1032,12 @@ uint16_t uniffi_devtoken_checksum_method_oauthtokenprovider_invalidate(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_OAUTHTOKENPROVIDER_OPTIONS
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_OAUTHTOKENPROVIDER_OPTIONS
 uint16_t uniffi_devtoken_checksum_method_oauthtokenprovider_options(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_ALIGNMENT_PERIOD_SECS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_ALIGNMENT_PERIOD_SECS
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_alignment_period_secs(void
     
 );
 #endif

@@ -373,6 +373,13 @@ class TokenProvider
         val options: EffectiveProviderOptions
             get() = native.options()
 
+        /**
+         * The period of the shared `iat` grid (seconds) when this provider is fleet-aligned
+         * ([ProviderOptions.aligned]; by default APNs and DeviceCheck), else null.
+         */
+        val alignmentPeriodSecs: Long?
+            get() = native.alignmentPeriodSecs()
+
         override fun close() = native.close()
     }
 

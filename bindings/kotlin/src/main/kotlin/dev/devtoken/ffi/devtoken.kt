@@ -751,6 +751,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_devtoken_checksum_method_oauthtokenprovider_options(
     ): Int
+    external fun uniffi_devtoken_checksum_method_tokenprovider_alignment_period_secs(
+    ): Int
     external fun uniffi_devtoken_checksum_method_tokenprovider_current_claims_json(
     ): Int
     external fun uniffi_devtoken_checksum_method_tokenprovider_expires_at(
@@ -876,6 +878,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_devtoken_fn_constructor_tokenprovider_new(`signer`: Long,`service`: RustBuffer.ByValue,`claims`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,`clock`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_devtoken_fn_method_tokenprovider_alignment_period_secs(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_tokenprovider_current_claims_json(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_tokenprovider_expires_at(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1170,6 +1174,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_oauthtokenprovider_options() and 0xFFFF) != 28719) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_alignment_period_secs() and 0xFFFF) != 17137) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_tokenprovider_current_claims_json() and 0xFFFF) != 1074) {
@@ -3465,6 +3472,11 @@ public object FfiConverterTypeSigner: FfiConverter<Signer, Long> {
 public interface TokenProviderInterface {
     
     /**
+     * The period of the shared `iat` grid in seconds, when this provider is aligned.
+     */
+    fun `alignmentPeriodSecs`(): kotlin.Long?
+    
+    /**
      * The current token's claims as JSON, for logging.
      */
     fun `currentClaimsJson`(): kotlin.String?
@@ -3628,6 +3640,22 @@ open class TokenProvider: Disposable, AutoCloseable, TokenProviderInterface
             UniffiLib.uniffi_devtoken_fn_clone_tokenprovider(handle, status)
         }
     }
+
+    
+    /**
+     * The period of the shared `iat` grid in seconds, when this provider is aligned.
+     */override fun `alignmentPeriodSecs`(): kotlin.Long? {
+            return FfiConverterOptionalLong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_tokenprovider_alignment_period_secs(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
 
     
     /**
@@ -4804,6 +4832,11 @@ data class ProviderOptions (
      * App Store Server / External Purchase Server: reuse instead of a token per call.
      */
     var `reusePerRequestTokens`: kotlin.Boolean? = null 
+    , 
+    /**
+     * Fleet-aligned `iat` (`null`/`nil`: the rule table's choice; on for APNs/DeviceCheck).
+     */
+    var `aligned`: kotlin.Boolean? = null 
     
 ){
     
@@ -4824,6 +4857,7 @@ public object FfiConverterTypeProviderOptions: FfiConverterRustBuffer<ProviderOp
             FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalBoolean.read(buf),
+            FfiConverterOptionalBoolean.read(buf),
         )
     }
 
@@ -4831,7 +4865,8 @@ public object FfiConverterTypeProviderOptions: FfiConverterRustBuffer<ProviderOp
             FfiConverterOptionalDouble.allocationSize(value.`marginFraction`) +
             FfiConverterOptionalLong.allocationSize(value.`minMarginSecs`) +
             FfiConverterOptionalLong.allocationSize(value.`renewAfterSecs`) +
-            FfiConverterOptionalBoolean.allocationSize(value.`reusePerRequestTokens`)
+            FfiConverterOptionalBoolean.allocationSize(value.`reusePerRequestTokens`) +
+            FfiConverterOptionalBoolean.allocationSize(value.`aligned`)
     )
 
     override fun write(value: ProviderOptions, buf: ByteBuffer) {
@@ -4839,6 +4874,7 @@ public object FfiConverterTypeProviderOptions: FfiConverterRustBuffer<ProviderOp
             FfiConverterOptionalLong.write(value.`minMarginSecs`, buf)
             FfiConverterOptionalLong.write(value.`renewAfterSecs`, buf)
             FfiConverterOptionalBoolean.write(value.`reusePerRequestTokens`, buf)
+            FfiConverterOptionalBoolean.write(value.`aligned`, buf)
     }
 }
 
