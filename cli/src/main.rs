@@ -85,7 +85,7 @@ enum Command {
     /// Measure this machine's clock against Apple's (from an answer's Date header, with the
     /// bound the round trip allows): a clock running ahead makes Apple refuse fresh tokens.
     Clock {
-        /// Replaces the Apple host asked (default https://appleid.apple.com/auth/keys).
+        /// Replaces the Apple host asked (default: Sign in with Apple's public keys, appleid.apple.com).
         #[arg(long)]
         base_url: Option<String>,
         /// Print as JSON.
@@ -102,7 +102,7 @@ enum Command {
         /// The .p8 key file.
         #[arg(long)]
         key: PathBuf,
-        /// The key id, unless the file is named AuthKey_<KEYID>.p8.
+        /// The key id, unless the file is named `AuthKey_KEYID.p8`.
         #[arg(long)]
         key_id: Option<String>,
         /// `iss`: Team ID, issuer ID or client id, as the service wants.
