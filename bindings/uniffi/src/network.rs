@@ -98,3 +98,107 @@ pub fn probe(
         findings: verdict.findings.into_iter().map(Finding::from).collect(),
     })
 }
+
+/// Apple's clock against the local one, from an answer's `Date` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct ClockOffset {
+    /// Apple's time minus the local time, in milliseconds (negative: the local clock is ahead).
+    pub offset_millis: i64,
+    /// How far `offset_millis` may be off, either way, in milliseconds (from the round trip).
+    pub uncertainty_millis: i64,
+    /// When it was measured (local UNIX seconds).
+    pub measured_at: i64,
+}
+
+impl From<core::clock::ClockOffset> for ClockOffset {
+    fn from(offset: core::clock::ClockOffset) -> Self {
+        ClockOffset {
+            offset_millis: offset.offset_millis,
+            uncertainty_millis: offset.uncertainty_millis,
+            measured_at: offset.measured_at,
+        }
+    }
+}
+
+impl From<ClockOffset> for core::clock::ClockOffset {
+    fn from(offset: ClockOffset) -> Self {
+        core::clock::ClockOffset {
+            offset_millis: offset.offset_millis,
+            uncertainty_millis: offset.uncertainty_millis,
+            measured_at: offset.measured_at,
+        }
+    }
+}
+
+/// Measures the local clock's offset from Apple's with one request (by default to Sign in with
+/// Apple's public keys; `network.base_url` picks another host).
+#[uniffi::export(default(network = None))]
+pub fn measure_clock_offset(network: Option<NetworkOptions>) -> Result<ClockOffset> {
+    Ok(core::measure_clock_offset(http_options(network)?)?.into())
+}
+
+/// How one of `doctor`'s checks came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum CheckStatus {
+    /// Nothing wrong.
+    Ok,
+    /// Works, but worth fixing.
+    Warning,
+    /// Apple would refuse, or the setup is unsafe.
+    Error,
+    /// Not run (offline, or nothing to check); the message says why.
+    Skipped,
+}
+
+/// One item of `doctor`'s checklist.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DoctorCheck {
+    /// `key_file`, `key_id`, `identifiers`, `clock`, `token` or `probe`.
+    pub name: String,
+    /// How it came out.
+    pub status: CheckStatus,
+    /// What was found (never key material or a token).
+    pub message: String,
+    /// For a warning or an error: what to do, in one line.
+    pub fix: Option<String>,
+}
+
+/// The core's setup checklist (key file, key id, identifiers, clock, a token signed and
+/// inspected locally, Apple's verdict where a test endpoint exists), for a service to run at
+/// startup and log. `offline`: skip the clock and probe checks. Never fails as a whole.
+#[uniffi::export(default(key_id = None, offline = false, network = None))]
+pub fn doctor(
+    key_path: String,
+    service: Service,
+    claims: devtoken_core::Claims,
+    key_id: Option<String>,
+    offline: bool,
+    network: Option<NetworkOptions>,
+) -> Result<Vec<DoctorCheck>> {
+    let network = if offline {
+        None
+    } else {
+        Some(http_options(network)?)
+    };
+    let input = core::doctor::DoctorInput {
+        key_path: key_path.into(),
+        key_id,
+        service,
+        claims,
+        network,
+    };
+    Ok(core::doctor::doctor(&input)
+        .into_iter()
+        .map(|check| DoctorCheck {
+            name: check.name.to_string(),
+            status: match check.status {
+                core::doctor::CheckStatus::Ok => CheckStatus::Ok,
+                core::doctor::CheckStatus::Warning => CheckStatus::Warning,
+                core::doctor::CheckStatus::Error => CheckStatus::Error,
+                core::doctor::CheckStatus::Skipped => CheckStatus::Skipped,
+            },
+            message: check.message,
+            fix: check.fix,
+        })
+        .collect())
+}

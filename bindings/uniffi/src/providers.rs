@@ -7,7 +7,7 @@ use devtoken_core::{Claims, Service};
 
 use crate::error::Result;
 use crate::lean;
-use crate::network::{http_options, NetworkOptions};
+use crate::network::{http_options, ClockOffset, NetworkOptions};
 use crate::signer::{clock_or_system, ManualClock, Signer};
 
 /// How a `TokenProvider` renews (see the core's `ProviderOptions`); a field left `null`/`nil`
@@ -58,7 +58,12 @@ pub struct EffectiveProviderOptions {
 }
 
 fn secs_i64(secs: u64) -> i64 {
-    i64::try_from(secs).unwrap_or(i64::MAX)
+    count_i64(secs)
+}
+
+/// A count as bindings see it, saturating.
+fn count_i64(count: u64) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
 }
 
 /// A cached, self-renewing token following the service's reuse rule.
@@ -109,6 +114,36 @@ impl TokenProvider {
         Ok(self.inner.token()?.to_string())
     }
 
+    /// The cached token while it is fresh, else `null`/`nil`: never signs, never waits (an
+    /// async caller's fast path before it calls `token()` off its thread).
+    pub fn fresh_token(&self) -> Option<String> {
+        self.inner.fresh_token()
+    }
+
+    /// After Apple refused `rejected` (401/403): a new token when `rejected` is still the
+    /// current one, else the current token, which another caller already renewed. However many
+    /// callers report one refused token at once, it is replaced once.
+    pub fn refresh_rejected(&self, rejected: String) -> Result<String> {
+        Ok(self.inner.refresh_rejected(&rejected)?)
+    }
+
+    /// Records an offset of Apple's clock measured elsewhere (for example with
+    /// `measureClockOffset`); later tokens are back-dated when the local clock is ahead of
+    /// Apple's by more than the clock skew covers. Returns whether the correction changed.
+    pub fn observe_clock_offset(&self, offset: ClockOffset) -> bool {
+        self.inner.observe_clock_offset(offset.into())
+    }
+
+    /// The last measured offset of Apple's clock, if any.
+    pub fn clock_offset(&self) -> Option<ClockOffset> {
+        self.inner.clock_offset().map(ClockOffset::from)
+    }
+
+    /// How many tokens were back-dated by a measured clock offset.
+    pub fn clock_corrections(&self) -> i64 {
+        count_i64(self.inner.clock_corrections())
+    }
+
     /// Signs a new token now (the rule table's floor for APNs still holds).
     pub fn force_refresh(&self) -> Result<String> {
         Ok(self.inner.force_refresh()?.to_string())
@@ -133,7 +168,7 @@ impl TokenProvider {
 
     /// How many tokens this provider has signed.
     pub fn signature_count(&self) -> i64 {
-        i64::try_from(self.inner.signature_count()).unwrap_or(i64::MAX)
+        count_i64(self.inner.signature_count())
     }
 
     /// The period of the shared `iat` grid in seconds, when this provider is aligned.
@@ -224,6 +259,30 @@ impl MapsTokenProvider {
         self.inner.expires_at()
     }
 
+    /// The cached access token while it is fresh, else `null`/`nil`: never exchanges, never
+    /// waits.
+    pub fn fresh_access_token(&self) -> Option<String> {
+        self.inner.fresh_access_token()
+    }
+
+    /// Forgets the cached access token after an API call answered 401: only `rejected` when
+    /// given (so many callers invalidating the same token cause one exchange), else whatever is
+    /// cached. Returns whether a token was forgotten.
+    #[uniffi::method(default(rejected = None))]
+    pub fn invalidate(&self, rejected: Option<String>) -> bool {
+        self.inner.invalidate(rejected.as_deref())
+    }
+
+    /// The offset of Apple's clock measured at the last exchange, if any.
+    pub fn clock_offset(&self) -> Option<ClockOffset> {
+        self.inner.clock_offset().map(ClockOffset::from)
+    }
+
+    /// How many Maps tokens were back-dated by a measured clock offset.
+    pub fn clock_corrections(&self) -> i64 {
+        count_i64(self.inner.clock_corrections())
+    }
+
     /// The signed Maps token that is exchanged.
     pub fn maps_token(&self) -> Result<String> {
         Ok(self.inner.maps_token()?.to_string())
@@ -231,7 +290,7 @@ impl MapsTokenProvider {
 
     /// How many exchanges succeeded.
     pub fn exchange_count(&self) -> i64 {
-        i64::try_from(self.inner.exchange_count()).unwrap_or(i64::MAX)
+        count_i64(self.inner.exchange_count())
     }
 
     /// The options in effect (the core's defaults where none were given).
@@ -310,6 +369,22 @@ impl OAuthTokenProvider {
         self.inner.expires_at()
     }
 
+    /// The cached access token while it is fresh, else `null`/`nil`: never exchanges, never
+    /// waits.
+    pub fn fresh_access_token(&self) -> Option<String> {
+        self.inner.fresh_access_token()
+    }
+
+    /// The offset of Apple's clock measured at the last exchange, if any.
+    pub fn clock_offset(&self) -> Option<ClockOffset> {
+        self.inner.clock_offset().map(ClockOffset::from)
+    }
+
+    /// How many client assertions were back-dated by a measured clock offset.
+    pub fn clock_corrections(&self) -> i64 {
+        count_i64(self.inner.clock_corrections())
+    }
+
     /// The signed client assertion (Apple Ads: client secret) that is exchanged.
     pub fn assertion(&self) -> Result<String> {
         Ok(self.inner.assertion()?)
@@ -317,7 +392,7 @@ impl OAuthTokenProvider {
 
     /// How many exchanges succeeded.
     pub fn exchange_count(&self) -> i64 {
-        i64::try_from(self.inner.exchange_count()).unwrap_or(i64::MAX)
+        count_i64(self.inner.exchange_count())
     }
 
     /// The options in effect (the core's defaults where none were given).

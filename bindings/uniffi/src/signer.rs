@@ -107,11 +107,25 @@ impl Signer {
     ) -> Result<Arc<Self>> {
         let public_key = core::PublicKey::from_pem(&public_key_pem)?;
         let foreign = ForeignSigner { signer, public_key };
-        let mut inner = core::Signer::from_external(Arc::new(foreign), &key_id)?;
-        if let Some(ms) = timeout_ms {
-            inner = inner.with_external_timeout(core::options::millis("external_timeout", ms)?)?;
-        }
-        Self::wrap(inner, clock_skew_secs, None)
+        let inner = core::Signer::from_external(Arc::new(foreign), &key_id)?;
+        Self::wrap(with_timeout(inner, timeout_ms)?, clock_skew_secs, None)
+    }
+
+    /// A signer over a key inside an HSM, from an RFC 7512 `pkcs11:` URI (`module-path=`, the
+    /// token, the key by `object=` or `id=`, the PIN only from `pin-source=file:...` or
+    /// `env:...`). Without `key_id`, a key labelled `AuthKey_<KEYID>` gives it. Failures are a
+    /// `TokenError::ExternalSigner` naming the cause (wrong PIN, missing key, wrong curve,
+    /// missing token). `timeout_ms` and `clock_skew_secs` as for `from_external`.
+    #[uniffi::constructor(default(key_id = None, timeout_ms = None, clock_skew_secs = None))]
+    pub fn from_pkcs11(
+        uri: String,
+        key_id: Option<String>,
+        timeout_ms: Option<i64>,
+        clock_skew_secs: Option<i64>,
+    ) -> Result<Arc<Self>> {
+        let config = core::Pkcs11Config::from_uri(&uri)?;
+        let inner = core::Signer::from_pkcs11(config, key_id.as_deref())?;
+        Self::wrap(with_timeout(inner, timeout_ms)?, clock_skew_secs, None)
     }
 
     /// The longest wait for one signature of an external signer, in milliseconds; None for a
@@ -155,6 +169,14 @@ impl Signer {
     pub fn sign_token_at(&self, service: Service, claims: Claims, now: i64) -> Result<String> {
         Ok(self.inner.sign_token_at(service, &claims, now)?)
     }
+}
+
+/// An external signer with its longest wait set, when given.
+fn with_timeout(signer: core::Signer, timeout_ms: Option<i64>) -> Result<core::Signer> {
+    Ok(match timeout_ms {
+        Some(ms) => signer.with_external_timeout(core::options::millis("external_timeout", ms)?)?,
+        None => signer,
+    })
 }
 
 /// A clock that moves only when told to, for tests of `TokenProvider`.

@@ -809,6 +809,16 @@ public protocol MapsTokenProviderProtocol: AnyObject, Sendable {
     func accessToken() throws  -> String
     
     /**
+     * How many Maps tokens were back-dated by a measured clock offset.
+     */
+    func clockCorrections()  -> Int64
+    
+    /**
+     * The offset of Apple's clock measured at the last exchange, if any.
+     */
+    func clockOffset()  -> ClockOffset?
+    
+    /**
      * How many exchanges succeeded.
      */
     func exchangeCount()  -> Int64
@@ -817,6 +827,19 @@ public protocol MapsTokenProviderProtocol: AnyObject, Sendable {
      * When the current access token expires (UNIX seconds), if one has been obtained.
      */
     func expiresAt()  -> Int64?
+    
+    /**
+     * The cached access token while it is fresh, else `null`/`nil`: never exchanges, never
+     * waits.
+     */
+    func freshAccessToken()  -> String?
+    
+    /**
+     * Forgets the cached access token after an API call answered 401: only `rejected` when
+     * given (so many callers invalidating the same token cause one exchange), else whatever is
+     * cached. Returns whether a token was forgotten.
+     */
+    func invalidate(rejected: String?)  -> Bool
     
     /**
      * This provider's id for `devtoken_lean_maps_access_token`, the Structure-free entry point
@@ -923,6 +946,30 @@ open func accessToken()throws  -> String  {
 }
     
     /**
+     * How many Maps tokens were back-dated by a measured clock offset.
+     */
+open func clockCorrections() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_mapstokenprovider_clock_corrections(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The offset of Apple's clock measured at the last exchange, if any.
+     */
+open func clockOffset() -> ClockOffset?  {
+    return try!  FfiConverterOptionTypeClockOffset.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_mapstokenprovider_clock_offset(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * How many exchanges succeeded.
      */
 open func exchangeCount() -> Int64  {
@@ -942,6 +989,34 @@ open func expiresAt() -> Int64?  {
         uniffiCallStatus in
     uniffi_devtoken_fn_method_mapstokenprovider_expires_at(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The cached access token while it is fresh, else `null`/`nil`: never exchanges, never
+     * waits.
+     */
+open func freshAccessToken() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_mapstokenprovider_fresh_access_token(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Forgets the cached access token after an API call answered 401: only `rejected` when
+     * given (so many callers invalidating the same token cause one exchange), else whatever is
+     * cached. Returns whether a token was forgotten.
+     */
+open func invalidate(rejected: String? = nil) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_mapstokenprovider_invalidate(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(rejected),uniffiCallStatus
     )
 })
 }
@@ -1051,6 +1126,16 @@ public protocol OAuthTokenProviderProtocol: AnyObject, Sendable {
     func assertion() throws  -> String
     
     /**
+     * How many client assertions were back-dated by a measured clock offset.
+     */
+    func clockCorrections()  -> Int64
+    
+    /**
+     * The offset of Apple's clock measured at the last exchange, if any.
+     */
+    func clockOffset()  -> ClockOffset?
+    
+    /**
      * How many exchanges succeeded.
      */
     func exchangeCount()  -> Int64
@@ -1059,6 +1144,12 @@ public protocol OAuthTokenProviderProtocol: AnyObject, Sendable {
      * When the current access token expires (UNIX seconds), if one has been obtained.
      */
     func expiresAt()  -> Int64?
+    
+    /**
+     * The cached access token while it is fresh, else `null`/`nil`: never exchanges, never
+     * waits.
+     */
+    func freshAccessToken()  -> String?
     
     /**
      * Forgets the cached access token after an API call answered 401: only `rejected` when
@@ -1176,6 +1267,30 @@ open func assertion()throws  -> String  {
 }
     
     /**
+     * How many client assertions were back-dated by a measured clock offset.
+     */
+open func clockCorrections() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_oauthtokenprovider_clock_corrections(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The offset of Apple's clock measured at the last exchange, if any.
+     */
+open func clockOffset() -> ClockOffset?  {
+    return try!  FfiConverterOptionTypeClockOffset.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_oauthtokenprovider_clock_offset(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * How many exchanges succeeded.
      */
 open func exchangeCount() -> Int64  {
@@ -1194,6 +1309,19 @@ open func expiresAt() -> Int64?  {
     return try!  FfiConverterOptionInt64.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_devtoken_fn_method_oauthtokenprovider_expires_at(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The cached access token while it is fresh, else `null`/`nil`: never exchanges, never
+     * waits.
+     */
+open func freshAccessToken() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_oauthtokenprovider_fresh_access_token(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -1451,6 +1579,25 @@ public static func fromPem(pem: String, keyId: String, clockSkewSecs: Int64? = n
 }
     
     /**
+     * A signer over a key inside an HSM, from an RFC 7512 `pkcs11:` URI (`module-path=`, the
+     * token, the key by `object=` or `id=`, the PIN only from `pin-source=file:...` or
+     * `env:...`). Without `key_id`, a key labelled `AuthKey_<KEYID>` gives it. Failures are a
+     * `TokenError::ExternalSigner` naming the cause (wrong PIN, missing key, wrong curve,
+     * missing token). `timeout_ms` and `clock_skew_secs` as for `from_external`.
+     */
+public static func fromPkcs11(uri: String, keyId: String? = nil, timeoutMs: Int64? = nil, clockSkewSecs: Int64? = nil)throws  -> Signer  {
+    return try  FfiConverterTypeSigner_lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_constructor_signer_from_pkcs11(
+        FfiConverterString.lower(uri),
+        FfiConverterOptionString.lower(keyId),
+        FfiConverterOptionInt64.lower(timeoutMs),
+        FfiConverterOptionInt64.lower(clockSkewSecs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * A signer over a fresh random key (for tests and local use).
      */
 public static func generate(keyId: String, clockSkewSecs: Int64? = nil, backend: SigningBackend? = nil)throws  -> Signer  {
@@ -1688,6 +1835,16 @@ public protocol TokenProviderProtocol: AnyObject, Sendable {
     func alignmentPeriodSecs()  -> Int64?
     
     /**
+     * How many tokens were back-dated by a measured clock offset.
+     */
+    func clockCorrections()  -> Int64
+    
+    /**
+     * The last measured offset of Apple's clock, if any.
+     */
+    func clockOffset()  -> ClockOffset?
+    
+    /**
      * The current token's claims as JSON, for logging.
      */
     func currentClaimsJson()  -> String?
@@ -1703,6 +1860,12 @@ public protocol TokenProviderProtocol: AnyObject, Sendable {
     func forceRefresh() throws  -> String
     
     /**
+     * The cached token while it is fresh, else `null`/`nil`: never signs, never waits (an
+     * async caller's fast path before it calls `token()` off its thread).
+     */
+    func freshToken()  -> String?
+    
+    /**
      * This provider's id for `devtoken_lean_provider_token`, the Structure-free entry point
      * the Kotlin layer reads tokens through. Valid until the provider is closed; 0 (declined by
      * every lean call) over an external signer. Other bindings can ignore it.
@@ -1710,9 +1873,23 @@ public protocol TokenProviderProtocol: AnyObject, Sendable {
     func leanCallId()  -> UInt64
     
     /**
+     * Records an offset of Apple's clock measured elsewhere (for example with
+     * `measureClockOffset`); later tokens are back-dated when the local clock is ahead of
+     * Apple's by more than the clock skew covers. Returns whether the correction changed.
+     */
+    func observeClockOffset(offset: ClockOffset)  -> Bool
+    
+    /**
      * The options in effect (the core's defaults where none were given).
      */
     func options()  -> EffectiveProviderOptions
+    
+    /**
+     * After Apple refused `rejected` (401/403): a new token when `rejected` is still the
+     * current one, else the current token, which another caller already renewed. However many
+     * callers report one refused token at once, it is replaced once.
+     */
+    func refreshRejected(rejected: String) throws  -> String
     
     /**
      * Seconds until the current token expires, if one has been signed.
@@ -1815,6 +1992,30 @@ open func alignmentPeriodSecs() -> Int64?  {
 }
     
     /**
+     * How many tokens were back-dated by a measured clock offset.
+     */
+open func clockCorrections() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_tokenprovider_clock_corrections(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The last measured offset of Apple's clock, if any.
+     */
+open func clockOffset() -> ClockOffset?  {
+    return try!  FfiConverterOptionTypeClockOffset.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_tokenprovider_clock_offset(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The current token's claims as JSON, for logging.
      */
 open func currentClaimsJson() -> String?  {
@@ -1851,6 +2052,19 @@ open func forceRefresh()throws  -> String  {
 }
     
     /**
+     * The cached token while it is fresh, else `null`/`nil`: never signs, never waits (an
+     * async caller's fast path before it calls `token()` off its thread).
+     */
+open func freshToken() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_tokenprovider_fresh_token(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * This provider's id for `devtoken_lean_provider_token`, the Structure-free entry point
      * the Kotlin layer reads tokens through. Valid until the provider is closed; 0 (declined by
      * every lean call) over an external signer. Other bindings can ignore it.
@@ -1865,6 +2079,21 @@ open func leanCallId() -> UInt64  {
 }
     
     /**
+     * Records an offset of Apple's clock measured elsewhere (for example with
+     * `measureClockOffset`); later tokens are back-dated when the local clock is ahead of
+     * Apple's by more than the clock skew covers. Returns whether the correction changed.
+     */
+open func observeClockOffset(offset: ClockOffset) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_tokenprovider_observe_clock_offset(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeClockOffset_lower(offset),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The options in effect (the core's defaults where none were given).
      */
 open func options() -> EffectiveProviderOptions  {
@@ -1872,6 +2101,21 @@ open func options() -> EffectiveProviderOptions  {
         uniffiCallStatus in
     uniffi_devtoken_fn_method_tokenprovider_options(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * After Apple refused `rejected` (401/403): a new token when `rejected` is still the
+     * current one, else the current token, which another caller already renewed. However many
+     * callers report one refused token at once, it is replaced once.
+     */
+open func refreshRejected(rejected: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_method_tokenprovider_refresh_rejected(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(rejected),uniffiCallStatus
     )
 })
 }
@@ -2135,6 +2379,85 @@ public func FfiConverterTypeClaims_lower(_ value: Claims) -> RustBuffer {
 
 
 /**
+ * Apple's clock against the local one, from an answer's `Date` header.
+ */
+public struct ClockOffset: Equatable, Hashable {
+    /**
+     * Apple's time minus the local time, in milliseconds (negative: the local clock is ahead).
+     */
+    public var offsetMillis: Int64
+    /**
+     * How far `offset_millis` may be off, either way, in milliseconds (from the round trip).
+     */
+    public var uncertaintyMillis: Int64
+    /**
+     * When it was measured (local UNIX seconds).
+     */
+    public var measuredAt: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Apple's time minus the local time, in milliseconds (negative: the local clock is ahead).
+         */offsetMillis: Int64, 
+        /**
+         * How far `offset_millis` may be off, either way, in milliseconds (from the round trip).
+         */uncertaintyMillis: Int64, 
+        /**
+         * When it was measured (local UNIX seconds).
+         */measuredAt: Int64) {
+        self.offsetMillis = offsetMillis
+        self.uncertaintyMillis = uncertaintyMillis
+        self.measuredAt = measuredAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ClockOffset: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeClockOffset: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ClockOffset {
+        return
+            try ClockOffset(
+                offsetMillis: FfiConverterInt64.read(from: &buf), 
+                uncertaintyMillis: FfiConverterInt64.read(from: &buf), 
+                measuredAt: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ClockOffset, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.offsetMillis, into: &buf)
+        FfiConverterInt64.write(value.uncertaintyMillis, into: &buf)
+        FfiConverterInt64.write(value.measuredAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClockOffset_lift(_ buf: RustBuffer) throws -> ClockOffset {
+    return try FfiConverterTypeClockOffset.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClockOffset_lower(_ value: ClockOffset) -> RustBuffer {
+    return FfiConverterTypeClockOffset.lower(value)
+}
+
+
+/**
  * The core's defaults (`devtoken::core_defaults()`), durations in this face's units.
  */
 public struct CoreDefaults: Equatable, Hashable {
@@ -2379,6 +2702,95 @@ public func FfiConverterTypeDecodedToken_lift(_ buf: RustBuffer) throws -> Decod
 #endif
 public func FfiConverterTypeDecodedToken_lower(_ value: DecodedToken) -> RustBuffer {
     return FfiConverterTypeDecodedToken.lower(value)
+}
+
+
+/**
+ * One item of `doctor`'s checklist.
+ */
+public struct DoctorCheck: Equatable, Hashable {
+    /**
+     * `key_file`, `key_id`, `identifiers`, `clock`, `token` or `probe`.
+     */
+    public var name: String
+    /**
+     * How it came out.
+     */
+    public var status: CheckStatus
+    /**
+     * What was found (never key material or a token).
+     */
+    public var message: String
+    /**
+     * For a warning or an error: what to do, in one line.
+     */
+    public var fix: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `key_file`, `key_id`, `identifiers`, `clock`, `token` or `probe`.
+         */name: String, 
+        /**
+         * How it came out.
+         */status: CheckStatus, 
+        /**
+         * What was found (never key material or a token).
+         */message: String, 
+        /**
+         * For a warning or an error: what to do, in one line.
+         */fix: String?) {
+        self.name = name
+        self.status = status
+        self.message = message
+        self.fix = fix
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DoctorCheck: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDoctorCheck: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DoctorCheck {
+        return
+            try DoctorCheck(
+                name: FfiConverterString.read(from: &buf), 
+                status: FfiConverterTypeCheckStatus.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf), 
+                fix: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DoctorCheck, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterTypeCheckStatus.write(value.status, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+        FfiConverterOptionString.write(value.fix, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDoctorCheck_lift(_ buf: RustBuffer) throws -> DoctorCheck {
+    return try FfiConverterTypeDoctorCheck.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDoctorCheck_lower(_ value: DoctorCheck) -> RustBuffer {
+    return FfiConverterTypeDoctorCheck.lower(value)
 }
 
 
@@ -3394,6 +3806,101 @@ public func FfiConverterTypeProviderOptions_lift(_ buf: RustBuffer) throws -> Pr
 public func FfiConverterTypeProviderOptions_lower(_ value: ProviderOptions) -> RustBuffer {
     return FfiConverterTypeProviderOptions.lower(value)
 }
+
+
+/**
+ * How one of `doctor`'s checks came out.
+ */
+
+public enum CheckStatus: Equatable, Hashable {
+    
+    /**
+     * Nothing wrong.
+     */
+    case ok
+    /**
+     * Works, but worth fixing.
+     */
+    case warning
+    /**
+     * Apple would refuse, or the setup is unsafe.
+     */
+    case error
+    /**
+     * Not run (offline, or nothing to check); the message says why.
+     */
+    case skipped
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CheckStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCheckStatus: FfiConverterRustBuffer {
+    typealias SwiftType = CheckStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CheckStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .ok
+        
+        case 2: return .warning
+        
+        case 3: return .error
+        
+        case 4: return .skipped
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CheckStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .ok:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .warning:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .error:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .skipped:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckStatus_lift(_ buf: RustBuffer) throws -> CheckStatus {
+    return try FfiConverterTypeCheckStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckStatus_lower(_ value: CheckStatus) -> RustBuffer {
+    return FfiConverterTypeCheckStatus.lower(value)
+}
+
 
 
 /**
@@ -4603,6 +5110,30 @@ fileprivate struct FfiConverterOptionTypeManualClock: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeClockOffset: FfiConverterRustBuffer {
+    typealias SwiftType = ClockOffset?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeClockOffset.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeClockOffset.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeNetworkOptions: FfiConverterRustBuffer {
     typealias SwiftType = NetworkOptions?
 
@@ -4716,6 +5247,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDoctorCheck: FfiConverterRustBuffer {
+    typealias SwiftType = [DoctorCheck]
+
+    public static func write(_ value: [DoctorCheck], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDoctorCheck.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DoctorCheck] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DoctorCheck]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDoctorCheck.read(from: &buf))
         }
         return seq
     }
@@ -4922,6 +5478,36 @@ public func wholeSeconds(input: DurationInput, seconds: Int64, nanos: Int64)thro
 })
 }
 /**
+ * The core's setup checklist (key file, key id, identifiers, clock, a token signed and
+ * inspected locally, Apple's verdict where a test endpoint exists), for a service to run at
+ * startup and log. `offline`: skip the clock and probe checks. Never fails as a whole.
+ */
+public func doctor(keyPath: String, service: Service, claims: Claims, keyId: String? = nil, offline: Bool = false, network: NetworkOptions? = nil)throws  -> [DoctorCheck]  {
+    return try  FfiConverterSequenceTypeDoctorCheck.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_func_doctor(
+        FfiConverterString.lower(keyPath),
+        FfiConverterTypeService_lower(service),
+        FfiConverterTypeClaims_lower(claims),
+        FfiConverterOptionString.lower(keyId),
+        FfiConverterBool.lower(offline),
+        FfiConverterOptionTypeNetworkOptions.lower(network),uniffiCallStatus
+    )
+})
+}
+/**
+ * Measures the local clock's offset from Apple's with one request (by default to Sign in with
+ * Apple's public keys; `network.base_url` picks another host).
+ */
+public func measureClockOffset(network: NetworkOptions? = nil)throws  -> ClockOffset  {
+    return try  FfiConverterTypeClockOffset_lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_devtoken_fn_func_measure_clock_offset(
+        FfiConverterOptionTypeNetworkOptions.lower(network),uniffiCallStatus
+    )
+})
+}
+/**
  * Calls the service's documented test endpoint with `token` and reports the verdict.
  */
 public func probe(service: Service, token: String, network: NetworkOptions? = nil)throws  -> ProbeVerdict  {
@@ -5005,6 +5591,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_func_whole_seconds() != 5836) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_devtoken_checksum_func_doctor() != 25521) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_func_measure_clock_offset() != 26704) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_devtoken_checksum_func_probe() != 40983) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -5014,10 +5606,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_method_mapstokenprovider_access_token() != 56600) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_devtoken_checksum_method_mapstokenprovider_clock_corrections() != 35467) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_mapstokenprovider_clock_offset() != 14064) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_devtoken_checksum_method_mapstokenprovider_exchange_count() != 18770) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_mapstokenprovider_expires_at() != 23839) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_mapstokenprovider_fresh_access_token() != 56155) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_mapstokenprovider_invalidate() != 25706) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_mapstokenprovider_lean_call_id() != 56935) {
@@ -5035,10 +5639,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_method_oauthtokenprovider_assertion() != 19387) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_devtoken_checksum_method_oauthtokenprovider_clock_corrections() != 61566) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_oauthtokenprovider_clock_offset() != 63004) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_devtoken_checksum_method_oauthtokenprovider_exchange_count() != 58694) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_oauthtokenprovider_expires_at() != 27174) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_oauthtokenprovider_fresh_access_token() != 47984) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_oauthtokenprovider_invalidate() != 5903) {
@@ -5050,6 +5663,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_method_tokenprovider_alignment_period_secs() != 17137) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_devtoken_checksum_method_tokenprovider_clock_corrections() != 39112) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_tokenprovider_clock_offset() != 13391) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_devtoken_checksum_method_tokenprovider_current_claims_json() != 1074) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -5059,10 +5678,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_devtoken_checksum_method_tokenprovider_force_refresh() != 62886) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_devtoken_checksum_method_tokenprovider_fresh_token() != 58319) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() != 60889) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_devtoken_checksum_method_tokenprovider_observe_clock_offset() != 43864) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_devtoken_checksum_method_tokenprovider_options() != 20295) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_method_tokenprovider_refresh_rejected() != 25882) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_method_tokenprovider_seconds_left() != 58311) {
@@ -5135,6 +5763,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_constructor_signer_from_pem() != 55219) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_devtoken_checksum_constructor_signer_from_pkcs11() != 51752) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_devtoken_checksum_constructor_signer_generate() != 40352) {

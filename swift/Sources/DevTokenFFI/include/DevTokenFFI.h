@@ -279,6 +279,16 @@ uint64_t uniffi_devtoken_fn_constructor_mapstokenprovider_new(uint64_t signer, R
 RustBuffer uniffi_devtoken_fn_method_mapstokenprovider_access_token(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_CLOCK_CORRECTIONS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_CLOCK_CORRECTIONS
+int64_t uniffi_devtoken_fn_method_mapstokenprovider_clock_corrections(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_CLOCK_OFFSET
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_CLOCK_OFFSET
+RustBuffer uniffi_devtoken_fn_method_mapstokenprovider_clock_offset(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_EXCHANGE_COUNT
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_EXCHANGE_COUNT
 int64_t uniffi_devtoken_fn_method_mapstokenprovider_exchange_count(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -287,6 +297,16 @@ int64_t uniffi_devtoken_fn_method_mapstokenprovider_exchange_count(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_EXPIRES_AT
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_EXPIRES_AT
 RustBuffer uniffi_devtoken_fn_method_mapstokenprovider_expires_at(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_FRESH_ACCESS_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_FRESH_ACCESS_TOKEN
+RustBuffer uniffi_devtoken_fn_method_mapstokenprovider_fresh_access_token(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_INVALIDATE
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_INVALIDATE
+int8_t uniffi_devtoken_fn_method_mapstokenprovider_invalidate(uint64_t ptr, RustBuffer rejected, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_MAPSTOKENPROVIDER_LEAN_CALL_ID
@@ -329,6 +349,16 @@ RustBuffer uniffi_devtoken_fn_method_oauthtokenprovider_access_token(uint64_t pt
 RustBuffer uniffi_devtoken_fn_method_oauthtokenprovider_assertion(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_OAUTHTOKENPROVIDER_CLOCK_CORRECTIONS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_OAUTHTOKENPROVIDER_CLOCK_CORRECTIONS
+int64_t uniffi_devtoken_fn_method_oauthtokenprovider_clock_corrections(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_OAUTHTOKENPROVIDER_CLOCK_OFFSET
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_OAUTHTOKENPROVIDER_CLOCK_OFFSET
+RustBuffer uniffi_devtoken_fn_method_oauthtokenprovider_clock_offset(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_OAUTHTOKENPROVIDER_EXCHANGE_COUNT
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_OAUTHTOKENPROVIDER_EXCHANGE_COUNT
 int64_t uniffi_devtoken_fn_method_oauthtokenprovider_exchange_count(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -337,6 +367,11 @@ int64_t uniffi_devtoken_fn_method_oauthtokenprovider_exchange_count(uint64_t ptr
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_OAUTHTOKENPROVIDER_EXPIRES_AT
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_OAUTHTOKENPROVIDER_EXPIRES_AT
 RustBuffer uniffi_devtoken_fn_method_oauthtokenprovider_expires_at(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_OAUTHTOKENPROVIDER_FRESH_ACCESS_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_OAUTHTOKENPROVIDER_FRESH_ACCESS_TOKEN
+RustBuffer uniffi_devtoken_fn_method_oauthtokenprovider_fresh_access_token(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_OAUTHTOKENPROVIDER_INVALIDATE
@@ -369,6 +404,16 @@ uint64_t uniffi_devtoken_fn_constructor_tokenprovider_new(uint64_t signer, RustB
 RustBuffer uniffi_devtoken_fn_method_tokenprovider_alignment_period_secs(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_CLOCK_CORRECTIONS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_CLOCK_CORRECTIONS
+int64_t uniffi_devtoken_fn_method_tokenprovider_clock_corrections(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_CLOCK_OFFSET
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_CLOCK_OFFSET
+RustBuffer uniffi_devtoken_fn_method_tokenprovider_clock_offset(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_CURRENT_CLAIMS_JSON
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_CURRENT_CLAIMS_JSON
 RustBuffer uniffi_devtoken_fn_method_tokenprovider_current_claims_json(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -384,14 +429,29 @@ RustBuffer uniffi_devtoken_fn_method_tokenprovider_expires_at(uint64_t ptr, Rust
 RustBuffer uniffi_devtoken_fn_method_tokenprovider_force_refresh(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_FRESH_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_FRESH_TOKEN
+RustBuffer uniffi_devtoken_fn_method_tokenprovider_fresh_token(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_LEAN_CALL_ID
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_LEAN_CALL_ID
 uint64_t uniffi_devtoken_fn_method_tokenprovider_lean_call_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_OBSERVE_CLOCK_OFFSET
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_OBSERVE_CLOCK_OFFSET
+int8_t uniffi_devtoken_fn_method_tokenprovider_observe_clock_offset(uint64_t ptr, RustBuffer offset, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_OPTIONS
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_OPTIONS
 RustBuffer uniffi_devtoken_fn_method_tokenprovider_options(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_REFRESH_REJECTED
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_REFRESH_REJECTED
+RustBuffer uniffi_devtoken_fn_method_tokenprovider_refresh_rejected(uint64_t ptr, RustBuffer rejected, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_METHOD_TOKENPROVIDER_SECONDS_LEFT
@@ -462,6 +522,11 @@ uint64_t uniffi_devtoken_fn_constructor_signer_from_file(RustBuffer path, RustBu
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_PEM
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_PEM
 uint64_t uniffi_devtoken_fn_constructor_signer_from_pem(RustBuffer pem, RustBuffer key_id, RustBuffer clock_skew_secs, RustBuffer backend, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_PKCS11
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_FROM_PKCS11
+uint64_t uniffi_devtoken_fn_constructor_signer_from_pkcs11(RustBuffer uri, RustBuffer key_id, RustBuffer timeout_ms, RustBuffer clock_skew_secs, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_CONSTRUCTOR_SIGNER_GENERATE
@@ -601,6 +666,16 @@ RustBuffer uniffi_devtoken_fn_func_verify_token(RustBuffer token, RustBuffer pub
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_WHOLE_SECONDS
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_WHOLE_SECONDS
 int64_t uniffi_devtoken_fn_func_whole_seconds(RustBuffer input, int64_t seconds, int64_t nanos, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_DOCTOR
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_DOCTOR
+RustBuffer uniffi_devtoken_fn_func_doctor(RustBuffer key_path, RustBuffer service, RustBuffer claims, RustBuffer key_id, int8_t offline, RustBuffer network, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_MEASURE_CLOCK_OFFSET
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_MEASURE_CLOCK_OFFSET
+RustBuffer uniffi_devtoken_fn_func_measure_clock_offset(RustBuffer network, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_FN_FUNC_PROBE
@@ -951,6 +1026,18 @@ uint16_t uniffi_devtoken_checksum_func_whole_seconds(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_DOCTOR
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_DOCTOR
+uint16_t uniffi_devtoken_checksum_func_doctor(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_MEASURE_CLOCK_OFFSET
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_MEASURE_CLOCK_OFFSET
+uint16_t uniffi_devtoken_checksum_func_measure_clock_offset(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_PROBE
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_FUNC_PROBE
 uint16_t uniffi_devtoken_checksum_func_probe(void
@@ -969,6 +1056,18 @@ uint16_t uniffi_devtoken_checksum_method_mapstokenprovider_access_token(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_CLOCK_CORRECTIONS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_CLOCK_CORRECTIONS
+uint16_t uniffi_devtoken_checksum_method_mapstokenprovider_clock_corrections(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_CLOCK_OFFSET
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_CLOCK_OFFSET
+uint16_t uniffi_devtoken_checksum_method_mapstokenprovider_clock_offset(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_EXCHANGE_COUNT
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_EXCHANGE_COUNT
 uint16_t uniffi_devtoken_checksum_method_mapstokenprovider_exchange_count(void
@@ -978,6 +1077,18 @@ uint16_t uniffi_devtoken_checksum_method_mapstokenprovider_exchange_count(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_EXPIRES_AT
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_EXPIRES_AT
 uint16_t uniffi_devtoken_checksum_method_mapstokenprovider_expires_at(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_FRESH_ACCESS_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_FRESH_ACCESS_TOKEN
+uint16_t uniffi_devtoken_checksum_method_mapstokenprovider_fresh_access_token(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_INVALIDATE
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_MAPSTOKENPROVIDER_INVALIDATE
+uint16_t uniffi_devtoken_checksum_method_mapstokenprovider_invalidate(void
     
 );
 #endif
@@ -1011,6 +1122,18 @@ uint16_t uniffi_devtoken_checksum_method_oauthtokenprovider_assertion(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_OAUTHTOKENPROVIDER_CLOCK_CORRECTIONS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_OAUTHTOKENPROVIDER_CLOCK_CORRECTIONS
+uint16_t uniffi_devtoken_checksum_method_oauthtokenprovider_clock_corrections(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_OAUTHTOKENPROVIDER_CLOCK_OFFSET
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_OAUTHTOKENPROVIDER_CLOCK_OFFSET
+uint16_t uniffi_devtoken_checksum_method_oauthtokenprovider_clock_offset(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_OAUTHTOKENPROVIDER_EXCHANGE_COUNT
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_OAUTHTOKENPROVIDER_EXCHANGE_COUNT
 uint16_t uniffi_devtoken_checksum_method_oauthtokenprovider_exchange_count(void
@@ -1020,6 +1143,12 @@ uint16_t uniffi_devtoken_checksum_method_oauthtokenprovider_exchange_count(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_OAUTHTOKENPROVIDER_EXPIRES_AT
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_OAUTHTOKENPROVIDER_EXPIRES_AT
 uint16_t uniffi_devtoken_checksum_method_oauthtokenprovider_expires_at(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_OAUTHTOKENPROVIDER_FRESH_ACCESS_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_OAUTHTOKENPROVIDER_FRESH_ACCESS_TOKEN
+uint16_t uniffi_devtoken_checksum_method_oauthtokenprovider_fresh_access_token(void
     
 );
 #endif
@@ -1041,6 +1170,18 @@ uint16_t uniffi_devtoken_checksum_method_tokenprovider_alignment_period_secs(voi
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_CLOCK_CORRECTIONS
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_CLOCK_CORRECTIONS
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_clock_corrections(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_CLOCK_OFFSET
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_CLOCK_OFFSET
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_clock_offset(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_CURRENT_CLAIMS_JSON
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_CURRENT_CLAIMS_JSON
 uint16_t uniffi_devtoken_checksum_method_tokenprovider_current_claims_json(void
@@ -1059,15 +1200,33 @@ uint16_t uniffi_devtoken_checksum_method_tokenprovider_force_refresh(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_FRESH_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_FRESH_TOKEN
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_fresh_token(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_LEAN_CALL_ID
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_LEAN_CALL_ID
 uint16_t uniffi_devtoken_checksum_method_tokenprovider_lean_call_id(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_OBSERVE_CLOCK_OFFSET
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_OBSERVE_CLOCK_OFFSET
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_observe_clock_offset(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_OPTIONS
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_OPTIONS
 uint16_t uniffi_devtoken_checksum_method_tokenprovider_options(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_REFRESH_REJECTED
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_METHOD_TOKENPROVIDER_REFRESH_REJECTED
+uint16_t uniffi_devtoken_checksum_method_tokenprovider_refresh_rejected(void
     
 );
 #endif
@@ -1212,6 +1371,12 @@ uint16_t uniffi_devtoken_checksum_constructor_signer_from_file(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_SIGNER_FROM_PEM
 #define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_SIGNER_FROM_PEM
 uint16_t uniffi_devtoken_checksum_constructor_signer_from_pem(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_SIGNER_FROM_PKCS11
+#define UNIFFI_FFIDEF_UNIFFI_DEVTOKEN_CHECKSUM_CONSTRUCTOR_SIGNER_FROM_PKCS11
+uint16_t uniffi_devtoken_checksum_constructor_signer_from_pkcs11(void
     
 );
 #endif

@@ -723,15 +723,27 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_devtoken_checksum_func_whole_seconds(
     ): Int
+    external fun uniffi_devtoken_checksum_func_doctor(
+    ): Int
+    external fun uniffi_devtoken_checksum_func_measure_clock_offset(
+    ): Int
     external fun uniffi_devtoken_checksum_func_probe(
     ): Int
     external fun uniffi_devtoken_checksum_func_verify_promotional_offer_v1(
     ): Int
     external fun uniffi_devtoken_checksum_method_mapstokenprovider_access_token(
     ): Int
+    external fun uniffi_devtoken_checksum_method_mapstokenprovider_clock_corrections(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_mapstokenprovider_clock_offset(
+    ): Int
     external fun uniffi_devtoken_checksum_method_mapstokenprovider_exchange_count(
     ): Int
     external fun uniffi_devtoken_checksum_method_mapstokenprovider_expires_at(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_mapstokenprovider_fresh_access_token(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_mapstokenprovider_invalidate(
     ): Int
     external fun uniffi_devtoken_checksum_method_mapstokenprovider_lean_call_id(
     ): Int
@@ -743,9 +755,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_devtoken_checksum_method_oauthtokenprovider_assertion(
     ): Int
+    external fun uniffi_devtoken_checksum_method_oauthtokenprovider_clock_corrections(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_oauthtokenprovider_clock_offset(
+    ): Int
     external fun uniffi_devtoken_checksum_method_oauthtokenprovider_exchange_count(
     ): Int
     external fun uniffi_devtoken_checksum_method_oauthtokenprovider_expires_at(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_oauthtokenprovider_fresh_access_token(
     ): Int
     external fun uniffi_devtoken_checksum_method_oauthtokenprovider_invalidate(
     ): Int
@@ -753,15 +771,25 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_devtoken_checksum_method_tokenprovider_alignment_period_secs(
     ): Int
+    external fun uniffi_devtoken_checksum_method_tokenprovider_clock_corrections(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_tokenprovider_clock_offset(
+    ): Int
     external fun uniffi_devtoken_checksum_method_tokenprovider_current_claims_json(
     ): Int
     external fun uniffi_devtoken_checksum_method_tokenprovider_expires_at(
     ): Int
     external fun uniffi_devtoken_checksum_method_tokenprovider_force_refresh(
     ): Int
+    external fun uniffi_devtoken_checksum_method_tokenprovider_fresh_token(
+    ): Int
     external fun uniffi_devtoken_checksum_method_tokenprovider_lean_call_id(
     ): Int
+    external fun uniffi_devtoken_checksum_method_tokenprovider_observe_clock_offset(
+    ): Int
     external fun uniffi_devtoken_checksum_method_tokenprovider_options(
+    ): Int
+    external fun uniffi_devtoken_checksum_method_tokenprovider_refresh_rejected(
     ): Int
     external fun uniffi_devtoken_checksum_method_tokenprovider_seconds_left(
     ): Int
@@ -811,6 +839,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_devtoken_checksum_constructor_signer_from_pem(
     ): Int
+    external fun uniffi_devtoken_checksum_constructor_signer_from_pkcs11(
+    ): Int
     external fun uniffi_devtoken_checksum_constructor_signer_generate(
     ): Int
     external fun uniffi_devtoken_checksum_method_externaldigestsigner_sign_digest(
@@ -844,10 +874,18 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_devtoken_fn_method_mapstokenprovider_access_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_mapstokenprovider_clock_corrections(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_method_mapstokenprovider_clock_offset(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_mapstokenprovider_exchange_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_devtoken_fn_method_mapstokenprovider_expires_at(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_mapstokenprovider_fresh_access_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_mapstokenprovider_invalidate(`ptr`: Long,`rejected`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
     external fun uniffi_devtoken_fn_method_mapstokenprovider_lean_call_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_devtoken_fn_method_mapstokenprovider_maps_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -864,9 +902,15 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_oauthtokenprovider_assertion(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_oauthtokenprovider_clock_corrections(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_method_oauthtokenprovider_clock_offset(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_oauthtokenprovider_exchange_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_devtoken_fn_method_oauthtokenprovider_expires_at(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_oauthtokenprovider_fresh_access_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_oauthtokenprovider_invalidate(`ptr`: Long,`rejected`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
@@ -880,15 +924,25 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_devtoken_fn_method_tokenprovider_alignment_period_secs(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_tokenprovider_clock_corrections(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_method_tokenprovider_clock_offset(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_tokenprovider_current_claims_json(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_tokenprovider_expires_at(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_tokenprovider_force_refresh(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_tokenprovider_fresh_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_tokenprovider_lean_call_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_devtoken_fn_method_tokenprovider_observe_clock_offset(`ptr`: Long,`offset`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
     external fun uniffi_devtoken_fn_method_tokenprovider_options(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_method_tokenprovider_refresh_rejected(`ptr`: Long,`rejected`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_method_tokenprovider_seconds_left(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -917,6 +971,8 @@ internal object UniffiLib {
     external fun uniffi_devtoken_fn_constructor_signer_from_file(`path`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`clockSkewSecs`: RustBuffer.ByValue,`backend`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_devtoken_fn_constructor_signer_from_pem(`pem`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`clockSkewSecs`: RustBuffer.ByValue,`backend`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_devtoken_fn_constructor_signer_from_pkcs11(`uri`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`timeoutMs`: RustBuffer.ByValue,`clockSkewSecs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_devtoken_fn_constructor_signer_generate(`keyId`: RustBuffer.ByValue,`clockSkewSecs`: RustBuffer.ByValue,`backend`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -972,6 +1028,10 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_whole_seconds(`input`: RustBuffer.ByValue,`seconds`: Long,`nanos`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_devtoken_fn_func_doctor(`keyPath`: RustBuffer.ByValue,`service`: RustBuffer.ByValue,`claims`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`offline`: Byte,`network`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_devtoken_fn_func_measure_clock_offset(`network`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_probe(`service`: RustBuffer.ByValue,`token`: RustBuffer.ByValue,`network`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_devtoken_fn_func_verify_promotional_offer_v1(`offer`: RustBuffer.ByValue,`keyId`: RustBuffer.ByValue,`signature`: RustBuffer.ByValue,`publicKeyPem`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1134,6 +1194,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_devtoken_checksum_func_whole_seconds() and 0xFFFF) != 5836) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_devtoken_checksum_func_doctor() and 0xFFFF) != 25521) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_func_measure_clock_offset() and 0xFFFF) != 26704) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_devtoken_checksum_func_probe() and 0xFFFF) != 40983) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1143,10 +1209,22 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_access_token() and 0xFFFF) != 56600) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_clock_corrections() and 0xFFFF) != 35467) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_clock_offset() and 0xFFFF) != 14064) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_exchange_count() and 0xFFFF) != 18770) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_expires_at() and 0xFFFF) != 23839) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_fresh_access_token() and 0xFFFF) != 56155) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_invalidate() and 0xFFFF) != 25706) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_mapstokenprovider_lean_call_id() and 0xFFFF) != 56935) {
@@ -1164,10 +1242,19 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_devtoken_checksum_method_oauthtokenprovider_assertion() and 0xFFFF) != 19387) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_devtoken_checksum_method_oauthtokenprovider_clock_corrections() and 0xFFFF) != 61566) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_oauthtokenprovider_clock_offset() and 0xFFFF) != 63004) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_devtoken_checksum_method_oauthtokenprovider_exchange_count() and 0xFFFF) != 58694) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_oauthtokenprovider_expires_at() and 0xFFFF) != 27174) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_oauthtokenprovider_fresh_access_token() and 0xFFFF) != 47984) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_oauthtokenprovider_invalidate() and 0xFFFF) != 5903) {
@@ -1179,6 +1266,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_devtoken_checksum_method_tokenprovider_alignment_period_secs() and 0xFFFF) != 17137) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_clock_corrections() and 0xFFFF) != 39112) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_clock_offset() and 0xFFFF) != 13391) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_devtoken_checksum_method_tokenprovider_current_claims_json() and 0xFFFF) != 1074) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1188,10 +1281,19 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_devtoken_checksum_method_tokenprovider_force_refresh() and 0xFFFF) != 62886) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_fresh_token() and 0xFFFF) != 58319) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_devtoken_checksum_method_tokenprovider_lean_call_id() and 0xFFFF) != 60889) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_observe_clock_offset() and 0xFFFF) != 43864) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_devtoken_checksum_method_tokenprovider_options() and 0xFFFF) != 20295) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_method_tokenprovider_refresh_rejected() and 0xFFFF) != 25882) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_method_tokenprovider_seconds_left() and 0xFFFF) != 58311) {
@@ -1264,6 +1366,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_constructor_signer_from_pem() and 0xFFFF) != 55219) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_devtoken_checksum_constructor_signer_from_pkcs11() and 0xFFFF) != 51752) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_devtoken_checksum_constructor_signer_generate() and 0xFFFF) != 40352) {
@@ -2079,6 +2184,16 @@ public interface MapsTokenProviderInterface {
     fun `accessToken`(): kotlin.String
     
     /**
+     * How many Maps tokens were back-dated by a measured clock offset.
+     */
+    fun `clockCorrections`(): kotlin.Long
+    
+    /**
+     * The offset of Apple's clock measured at the last exchange, if any.
+     */
+    fun `clockOffset`(): ClockOffset?
+    
+    /**
      * How many exchanges succeeded.
      */
     fun `exchangeCount`(): kotlin.Long
@@ -2087,6 +2202,19 @@ public interface MapsTokenProviderInterface {
      * When the current access token expires (UNIX seconds), if one has been obtained.
      */
     fun `expiresAt`(): kotlin.Long?
+    
+    /**
+     * The cached access token while it is fresh, else `null`/`nil`: never exchanges, never
+     * waits.
+     */
+    fun `freshAccessToken`(): kotlin.String?
+    
+    /**
+     * Forgets the cached access token after an API call answered 401: only `rejected` when
+     * given (so many callers invalidating the same token cause one exchange), else whatever is
+     * cached. Returns whether a token was forgotten.
+     */
+    fun `invalidate`(`rejected`: kotlin.String? = null): kotlin.Boolean
     
     /**
      * This provider's id for `devtoken_lean_maps_access_token`, the Structure-free entry point
@@ -2249,6 +2377,38 @@ open class MapsTokenProvider: Disposable, AutoCloseable, MapsTokenProviderInterf
 
     
     /**
+     * How many Maps tokens were back-dated by a measured clock offset.
+     */override fun `clockCorrections`(): kotlin.Long {
+            return FfiConverterLong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_mapstokenprovider_clock_corrections(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The offset of Apple's clock measured at the last exchange, if any.
+     */override fun `clockOffset`(): ClockOffset? {
+            return FfiConverterOptionalTypeClockOffset.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_mapstokenprovider_clock_offset(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * How many exchanges succeeded.
      */override fun `exchangeCount`(): kotlin.Long {
             return FfiConverterLong.lift(
@@ -2273,6 +2433,42 @@ open class MapsTokenProvider: Disposable, AutoCloseable, MapsTokenProviderInterf
     UniffiLib.uniffi_devtoken_fn_method_mapstokenprovider_expires_at(
         it,
         _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The cached access token while it is fresh, else `null`/`nil`: never exchanges, never
+     * waits.
+     */override fun `freshAccessToken`(): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_mapstokenprovider_fresh_access_token(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Forgets the cached access token after an API call answered 401: only `rejected` when
+     * given (so many callers invalidating the same token cause one exchange), else whatever is
+     * cached. Returns whether a token was forgotten.
+     */override fun `invalidate`(`rejected`: kotlin.String?): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_mapstokenprovider_invalidate(
+        it,
+        
+        FfiConverterOptionalString.lower(`rejected`),_status)
 }
     }
     )
@@ -2481,6 +2677,16 @@ public interface OAuthTokenProviderInterface {
     fun `assertion`(): kotlin.String
     
     /**
+     * How many client assertions were back-dated by a measured clock offset.
+     */
+    fun `clockCorrections`(): kotlin.Long
+    
+    /**
+     * The offset of Apple's clock measured at the last exchange, if any.
+     */
+    fun `clockOffset`(): ClockOffset?
+    
+    /**
      * How many exchanges succeeded.
      */
     fun `exchangeCount`(): kotlin.Long
@@ -2489,6 +2695,12 @@ public interface OAuthTokenProviderInterface {
      * When the current access token expires (UNIX seconds), if one has been obtained.
      */
     fun `expiresAt`(): kotlin.Long?
+    
+    /**
+     * The cached access token while it is fresh, else `null`/`nil`: never exchanges, never
+     * waits.
+     */
+    fun `freshAccessToken`(): kotlin.String?
     
     /**
      * Forgets the cached access token after an API call answered 401: only `rejected` when
@@ -2667,6 +2879,38 @@ open class OAuthTokenProvider: Disposable, AutoCloseable, OAuthTokenProviderInte
 
     
     /**
+     * How many client assertions were back-dated by a measured clock offset.
+     */override fun `clockCorrections`(): kotlin.Long {
+            return FfiConverterLong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_oauthtokenprovider_clock_corrections(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The offset of Apple's clock measured at the last exchange, if any.
+     */override fun `clockOffset`(): ClockOffset? {
+            return FfiConverterOptionalTypeClockOffset.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_oauthtokenprovider_clock_offset(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * How many exchanges succeeded.
      */override fun `exchangeCount`(): kotlin.Long {
             return FfiConverterLong.lift(
@@ -2689,6 +2933,23 @@ open class OAuthTokenProvider: Disposable, AutoCloseable, OAuthTokenProviderInte
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_devtoken_fn_method_oauthtokenprovider_expires_at(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The cached access token while it is fresh, else `null`/`nil`: never exchanges, never
+     * waits.
+     */override fun `freshAccessToken`(): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_oauthtokenprovider_fresh_access_token(
         it,
         _status)
 }
@@ -3325,6 +3586,29 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
 
         
     /**
+     * A signer over a key inside an HSM, from an RFC 7512 `pkcs11:` URI (`module-path=`, the
+     * token, the key by `object=` or `id=`, the PIN only from `pin-source=file:...` or
+     * `env:...`). Without `key_id`, a key labelled `AuthKey_<KEYID>` gives it. Failures are a
+     * `TokenError::ExternalSigner` naming the cause (wrong PIN, missing key, wrong curve,
+     * missing token). `timeout_ms` and `clock_skew_secs` as for `from_external`.
+     */
+    @Throws(TokenException::class) fun `fromPkcs11`(`uri`: kotlin.String, `keyId`: kotlin.String? = null, `timeoutMs`: kotlin.Long? = null, `clockSkewSecs`: kotlin.Long? = null): Signer {
+            return FfiConverterTypeSigner.lift(
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_constructor_signer_from_pkcs11(
+    
+        
+        FfiConverterString.lower(`uri`),
+        FfiConverterOptionalString.lower(`keyId`),
+        FfiConverterOptionalLong.lower(`timeoutMs`),
+        FfiConverterOptionalLong.lower(`clockSkewSecs`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
      * A signer over a fresh random key (for tests and local use).
      */
     @Throws(TokenException::class) fun `generate`(`keyId`: kotlin.String, `clockSkewSecs`: kotlin.Long? = null, `backend`: SigningBackend? = null): Signer {
@@ -3477,6 +3761,16 @@ public interface TokenProviderInterface {
     fun `alignmentPeriodSecs`(): kotlin.Long?
     
     /**
+     * How many tokens were back-dated by a measured clock offset.
+     */
+    fun `clockCorrections`(): kotlin.Long
+    
+    /**
+     * The last measured offset of Apple's clock, if any.
+     */
+    fun `clockOffset`(): ClockOffset?
+    
+    /**
      * The current token's claims as JSON, for logging.
      */
     fun `currentClaimsJson`(): kotlin.String?
@@ -3492,6 +3786,12 @@ public interface TokenProviderInterface {
     fun `forceRefresh`(): kotlin.String
     
     /**
+     * The cached token while it is fresh, else `null`/`nil`: never signs, never waits (an
+     * async caller's fast path before it calls `token()` off its thread).
+     */
+    fun `freshToken`(): kotlin.String?
+    
+    /**
      * This provider's id for `devtoken_lean_provider_token`, the Structure-free entry point
      * the Kotlin layer reads tokens through. Valid until the provider is closed; 0 (declined by
      * every lean call) over an external signer. Other bindings can ignore it.
@@ -3499,9 +3799,23 @@ public interface TokenProviderInterface {
     fun `leanCallId`(): kotlin.ULong
     
     /**
+     * Records an offset of Apple's clock measured elsewhere (for example with
+     * `measureClockOffset`); later tokens are back-dated when the local clock is ahead of
+     * Apple's by more than the clock skew covers. Returns whether the correction changed.
+     */
+    fun `observeClockOffset`(`offset`: ClockOffset): kotlin.Boolean
+    
+    /**
      * The options in effect (the core's defaults where none were given).
      */
     fun `options`(): EffectiveProviderOptions
+    
+    /**
+     * After Apple refused `rejected` (401/403): a new token when `rejected` is still the
+     * current one, else the current token, which another caller already renewed. However many
+     * callers report one refused token at once, it is replaced once.
+     */
+    fun `refreshRejected`(`rejected`: kotlin.String): kotlin.String
     
     /**
      * Seconds until the current token expires, if one has been signed.
@@ -3659,6 +3973,38 @@ open class TokenProvider: Disposable, AutoCloseable, TokenProviderInterface
 
     
     /**
+     * How many tokens were back-dated by a measured clock offset.
+     */override fun `clockCorrections`(): kotlin.Long {
+            return FfiConverterLong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_tokenprovider_clock_corrections(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The last measured offset of Apple's clock, if any.
+     */override fun `clockOffset`(): ClockOffset? {
+            return FfiConverterOptionalTypeClockOffset.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_tokenprovider_clock_offset(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The current token's claims as JSON, for logging.
      */override fun `currentClaimsJson`(): kotlin.String? {
             return FfiConverterOptionalString.lift(
@@ -3708,6 +4054,23 @@ open class TokenProvider: Disposable, AutoCloseable, TokenProviderInterface
 
     
     /**
+     * The cached token while it is fresh, else `null`/`nil`: never signs, never waits (an
+     * async caller's fast path before it calls `token()` off its thread).
+     */override fun `freshToken`(): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_tokenprovider_fresh_token(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * This provider's id for `devtoken_lean_provider_token`, the Structure-free entry point
      * the Kotlin layer reads tokens through. Valid until the provider is closed; 0 (declined by
      * every lean call) over an external signer. Other bindings can ignore it.
@@ -3726,6 +4089,25 @@ open class TokenProvider: Disposable, AutoCloseable, TokenProviderInterface
 
     
     /**
+     * Records an offset of Apple's clock measured elsewhere (for example with
+     * `measureClockOffset`); later tokens are back-dated when the local clock is ahead of
+     * Apple's by more than the clock skew covers. Returns whether the correction changed.
+     */override fun `observeClockOffset`(`offset`: ClockOffset): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_tokenprovider_observe_clock_offset(
+        it,
+        
+        FfiConverterTypeClockOffset.lower(`offset`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The options in effect (the core's defaults where none were given).
      */override fun `options`(): EffectiveProviderOptions {
             return FfiConverterTypeEffectiveProviderOptions.lift(
@@ -3734,6 +4116,26 @@ open class TokenProvider: Disposable, AutoCloseable, TokenProviderInterface
     UniffiLib.uniffi_devtoken_fn_method_tokenprovider_options(
         it,
         _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * After Apple refused `rejected` (401/403): a new token when `rejected` is still the
+     * current one, else the current token, which another caller already renewed. However many
+     * callers report one refused token at once, it is replaced once.
+     */
+    @Throws(TokenException::class)override fun `refreshRejected`(`rejected`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_method_tokenprovider_refresh_rejected(
+        it,
+        
+        FfiConverterString.lower(`rejected`),_status)
 }
     }
     )
@@ -3969,6 +4371,61 @@ public object FfiConverterTypeClaims: FfiConverterRustBuffer<Claims> {
 
 
 /**
+ * Apple's clock against the local one, from an answer's `Date` header.
+ */
+data class ClockOffset (
+    /**
+     * Apple's time minus the local time, in milliseconds (negative: the local clock is ahead).
+     */
+    var `offsetMillis`: kotlin.Long
+    , 
+    /**
+     * How far `offset_millis` may be off, either way, in milliseconds (from the round trip).
+     */
+    var `uncertaintyMillis`: kotlin.Long
+    , 
+    /**
+     * When it was measured (local UNIX seconds).
+     */
+    var `measuredAt`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeClockOffset: FfiConverterRustBuffer<ClockOffset> {
+    override fun read(buf: ByteBuffer): ClockOffset {
+        return ClockOffset(
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ClockOffset) = (
+            FfiConverterLong.allocationSize(value.`offsetMillis`) +
+            FfiConverterLong.allocationSize(value.`uncertaintyMillis`) +
+            FfiConverterLong.allocationSize(value.`measuredAt`)
+    )
+
+    override fun write(value: ClockOffset, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`offsetMillis`, buf)
+            FfiConverterLong.write(value.`uncertaintyMillis`, buf)
+            FfiConverterLong.write(value.`measuredAt`, buf)
+    }
+}
+
+
+
+/**
  * The core's defaults (`devtoken::core_defaults()`), durations in this face's units.
  */
 data class CoreDefaults (
@@ -4145,6 +4602,69 @@ public object FfiConverterTypeDecodedToken: FfiConverterRustBuffer<DecodedToken>
     override fun write(value: DecodedToken, buf: ByteBuffer) {
             FfiConverterString.write(value.`headerJson`, buf)
             FfiConverterString.write(value.`claimsJson`, buf)
+    }
+}
+
+
+
+/**
+ * One item of `doctor`'s checklist.
+ */
+data class DoctorCheck (
+    /**
+     * `key_file`, `key_id`, `identifiers`, `clock`, `token` or `probe`.
+     */
+    var `name`: kotlin.String
+    , 
+    /**
+     * How it came out.
+     */
+    var `status`: CheckStatus
+    , 
+    /**
+     * What was found (never key material or a token).
+     */
+    var `message`: kotlin.String
+    , 
+    /**
+     * For a warning or an error: what to do, in one line.
+     */
+    var `fix`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDoctorCheck: FfiConverterRustBuffer<DoctorCheck> {
+    override fun read(buf: ByteBuffer): DoctorCheck {
+        return DoctorCheck(
+            FfiConverterString.read(buf),
+            FfiConverterTypeCheckStatus.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DoctorCheck) = (
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterTypeCheckStatus.allocationSize(value.`status`) +
+            FfiConverterString.allocationSize(value.`message`) +
+            FfiConverterOptionalString.allocationSize(value.`fix`)
+    )
+
+    override fun write(value: DoctorCheck, buf: ByteBuffer) {
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterTypeCheckStatus.write(value.`status`, buf)
+            FfiConverterString.write(value.`message`, buf)
+            FfiConverterOptionalString.write(value.`fix`, buf)
     }
 }
 
@@ -4877,6 +5397,57 @@ public object FfiConverterTypeProviderOptions: FfiConverterRustBuffer<ProviderOp
             FfiConverterOptionalBoolean.write(value.`aligned`, buf)
     }
 }
+
+
+
+/**
+ * How one of `doctor`'s checks came out.
+ */
+
+enum class CheckStatus {
+    
+    /**
+     * Nothing wrong.
+     */
+    OK,
+    /**
+     * Works, but worth fixing.
+     */
+    WARNING,
+    /**
+     * Apple would refuse, or the setup is unsafe.
+     */
+    ERROR,
+    /**
+     * Not run (offline, or nothing to check); the message says why.
+     */
+    SKIPPED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCheckStatus: FfiConverterRustBuffer<CheckStatus> {
+    override fun read(buf: ByteBuffer) = try {
+        CheckStatus.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: CheckStatus) = 4UL
+
+    override fun write(value: CheckStatus, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
 
 
 
@@ -5933,6 +6504,38 @@ public object FfiConverterOptionalTypeManualClock: FfiConverterRustBuffer<Manual
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeClockOffset: FfiConverterRustBuffer<ClockOffset?> {
+    override fun read(buf: ByteBuffer): ClockOffset? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeClockOffset.read(buf)
+    }
+
+    override fun allocationSize(value: ClockOffset?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeClockOffset.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ClockOffset?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeClockOffset.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeNetworkOptions: FfiConverterRustBuffer<NetworkOptions?> {
     override fun read(buf: ByteBuffer): NetworkOptions? {
         if (buf.get().toInt() == 0) {
@@ -6079,6 +6682,34 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterString.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDoctorCheck: FfiConverterRustBuffer<List<DoctorCheck>> {
+    override fun read(buf: ByteBuffer): List<DoctorCheck> {
+        val len = buf.getInt()
+        return List<DoctorCheck>(len) {
+            FfiConverterTypeDoctorCheck.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DoctorCheck>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDoctorCheck.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DoctorCheck>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDoctorCheck.write(it, buf)
         }
     }
 }
@@ -6330,6 +6961,44 @@ public object FfiConverterSequenceTypeService: FfiConverterRustBuffer<List<Servi
         FfiConverterTypeDurationInput.lower(`input`),
         FfiConverterLong.lower(`seconds`),
         FfiConverterLong.lower(`nanos`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The core's setup checklist (key file, key id, identifiers, clock, a token signed and
+         * inspected locally, Apple's verdict where a test endpoint exists), for a service to run at
+         * startup and log. `offline`: skip the clock and probe checks. Never fails as a whole.
+         */
+    @Throws(TokenException::class) fun `doctor`(`keyPath`: kotlin.String, `service`: Service, `claims`: Claims, `keyId`: kotlin.String? = null, `offline`: kotlin.Boolean = false, `network`: NetworkOptions? = null): List<DoctorCheck> {
+            return FfiConverterSequenceTypeDoctorCheck.lift(
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_func_doctor(
+    
+        
+        FfiConverterString.lower(`keyPath`),
+        FfiConverterTypeService.lower(`service`),
+        FfiConverterTypeClaims.lower(`claims`),
+        FfiConverterOptionalString.lower(`keyId`),
+        FfiConverterBoolean.lower(`offline`),
+        FfiConverterOptionalTypeNetworkOptions.lower(`network`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Measures the local clock's offset from Apple's with one request (by default to Sign in with
+         * Apple's public keys; `network.base_url` picks another host).
+         */
+    @Throws(TokenException::class) fun `measureClockOffset`(`network`: NetworkOptions? = null): ClockOffset {
+            return FfiConverterTypeClockOffset.lift(
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_devtoken_fn_func_measure_clock_offset(
+    
+        
+        FfiConverterOptionalTypeNetworkOptions.lower(`network`),_status)
 }
     )
     }
