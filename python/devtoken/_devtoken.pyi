@@ -346,6 +346,18 @@ class TokenProvider:
     @property
     def alignment_period(self) -> int | None:
         """The period of the shared ``iat`` grid in seconds, or None when not aligned."""
+    def observe_clock_offset(self, offset: tuple[int, int]) -> bool:
+        """Record Apple's clock offset measured elsewhere (``measure_clock_offset()``'s pair).
+
+        Later tokens are back-dated when the local clock is ahead of Apple's by more than the
+        clock skew covers (bounded by the core). Returns whether the correction changed.
+        """
+    @property
+    def clock_offset(self) -> tuple[int, int] | None:
+        """The last measured ``(offset_millis, uncertainty_millis)`` of Apple's clock, or None."""
+    @property
+    def clock_corrections(self) -> int:
+        """How many tokens were back-dated by a measured clock offset."""
 
 @final
 class MapsTokenProvider:
@@ -386,6 +398,12 @@ class MapsTokenProvider:
     @property
     def options(self) -> _MapsOptions:
         """The options in effect, under the core's names (timeouts in seconds)."""
+    @property
+    def clock_offset(self) -> tuple[int, int] | None:
+        """Apple's clock offset ``(offset_millis, uncertainty_millis)`` from the last exchange."""
+    @property
+    def clock_corrections(self) -> int:
+        """How many signed tokens were back-dated by a measured clock offset."""
     @property
     def exchange_count(self) -> int: ...
 
@@ -440,6 +458,12 @@ class OAuthTokenProvider:
     @property
     def options(self) -> _MapsOptions:
         """The options in effect, under the core's names (timeouts in seconds)."""
+    @property
+    def clock_offset(self) -> tuple[int, int] | None:
+        """Apple's clock offset ``(offset_millis, uncertainty_millis)`` from the last exchange."""
+    @property
+    def clock_corrections(self) -> int:
+        """How many signed tokens were back-dated by a measured clock offset."""
     @property
     def exchange_count(self) -> int: ...
 

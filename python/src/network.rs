@@ -97,6 +97,19 @@ impl PyMapsTokenProvider {
         maps_options_dict(py, self.inner.options())
     }
 
+    /// Apple's clock offset measured at the last exchange: `(offset_millis,
+    /// uncertainty_millis)`, or None.
+    #[getter]
+    fn clock_offset(&self) -> Option<(i64, i64)> {
+        offset_pair(self.inner.clock_offset())
+    }
+
+    /// How many signed tokens were back-dated by a measured clock offset.
+    #[getter]
+    fn clock_corrections(&self) -> u64 {
+        self.inner.clock_corrections()
+    }
+
     #[getter]
     fn exchange_count(&self) -> u64 {
         self.inner.exchange_count()
@@ -188,6 +201,19 @@ impl PyOAuthTokenProvider {
         maps_options_dict(py, self.inner.options())
     }
 
+    /// Apple's clock offset measured at the last exchange: `(offset_millis,
+    /// uncertainty_millis)`, or None.
+    #[getter]
+    fn clock_offset(&self) -> Option<(i64, i64)> {
+        offset_pair(self.inner.clock_offset())
+    }
+
+    /// How many signed tokens were back-dated by a measured clock offset.
+    #[getter]
+    fn clock_corrections(&self) -> u64 {
+        self.inner.clock_corrections()
+    }
+
     #[getter]
     fn exchange_count(&self) -> u64 {
         self.inner.exchange_count()
@@ -266,4 +292,9 @@ pub(crate) fn probe(
         message: verdict.message,
         findings: verdict.findings,
     })
+}
+
+/// A measured clock offset as Python sees it: `(offset_millis, uncertainty_millis)`.
+pub(crate) fn offset_pair(offset: Option<devtoken::clock::ClockOffset>) -> Option<(i64, i64)> {
+    offset.map(|o| (o.offset_millis, o.uncertainty_millis))
 }

@@ -147,6 +147,31 @@ impl PyTokenProvider {
         self.inner.signature_count()
     }
 
+    /// Records Apple's clock offset measured elsewhere (`measure_clock_offset()`'s pair); later
+    /// tokens are back-dated when the local clock is ahead by more than the skew covers.
+    /// Returns whether the correction changed.
+    fn observe_clock_offset(&self, offset: (i64, i64)) -> bool {
+        let (offset_millis, uncertainty_millis) = offset;
+        self.inner
+            .observe_clock_offset(devtoken::clock::ClockOffset {
+                offset_millis,
+                uncertainty_millis,
+                measured_at: devtoken::clock::unix_now(),
+            })
+    }
+
+    /// The last measured clock offset `(offset_millis, uncertainty_millis)`, or None.
+    #[getter]
+    fn clock_offset(&self) -> Option<(i64, i64)> {
+        crate::network::offset_pair(self.inner.clock_offset())
+    }
+
+    /// How many tokens were back-dated by a measured clock offset.
+    #[getter]
+    fn clock_corrections(&self) -> u64 {
+        self.inner.clock_corrections()
+    }
+
     /// The period of the shared `iat` grid in seconds, or None when not aligned.
     #[getter]
     fn alignment_period(&self) -> Option<u64> {

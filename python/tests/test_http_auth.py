@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable
 from typing import Callable, TypeVar
 
 import httpx
@@ -39,18 +39,6 @@ UUID = "27478e71-3bb0-4588-998c-182e2b405577"
 # (up to 63 ms seen while other builds ran; 3 to 12 ms is typical).
 LOOP_LAG_BOUND = 0.1
 T = TypeVar("T")
-
-
-@pytest.fixture
-def signer() -> Signer:
-    return Signer.generate("ABC123DEFG")
-
-
-@pytest.fixture
-def server(signer: Signer) -> Iterator[AppleStandIn]:
-    server = AppleStandIn(signer.public_key_pem()).start()
-    yield server
-    server.shutdown()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from apple_stand_in import AppleStandIn
@@ -24,18 +23,6 @@ from devtoken import (
     Signer,
     TokenError,
 )
-
-
-@pytest.fixture
-def signer() -> Signer:
-    return Signer.generate("ABC123DEFG")
-
-
-@pytest.fixture
-def server(signer: Signer) -> Iterator[AppleStandIn]:
-    server = AppleStandIn(signer.public_key_pem()).start()
-    yield server
-    server.shutdown()
 
 
 def test_access_token_in_three_lines(signer: Signer, server: AppleStandIn) -> None:

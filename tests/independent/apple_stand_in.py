@@ -14,7 +14,8 @@ Any other `GET` stands in for an API call made with an access token (for example
 `reject_all` is set) and to one it neither issued nor can verify as a developer token, 200
 otherwise. `paths` counts the
 requests per path; `exchange_delay` (seconds) slows every `/v1/token` answer down, for tests of
-callers that must not block while an exchange is under way.
+callers that must not block while an exchange is under way; `clock_behind` (seconds) sets every
+answer's `Date` that far in the past, for tests of clock-offset measurement.
 
     python3 tests/independent/apple_stand_in.py --demo --port 8089
     devtoken maps-token --demo --issuer DEF123GHIJ --base-url http://127.0.0.1:8089
@@ -135,6 +136,7 @@ class AppleStandIn(ThreadingHTTPServer):
         self.rejected: set[str] = set()
         self.reject_all = False
         self.exchange_delay = 0.0
+        self.clock_behind = 0.0
 
     @property
     def base_url(self) -> str:
@@ -217,6 +219,11 @@ class _Handler(BaseHTTPRequestHandler):
                 error = {"error": "invalid_client", "error_description": problem}
                 scripted = (400, json.dumps(error), {})
         self.answer(scripted)
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header: this stand-in's clock, `clock_behind` seconds behind the real one."""
+        now = time.time() if timestamp is None else timestamp
+        return super().date_time_string(now - self.server.clock_behind)
 
     def answer(self, scripted: tuple[int, str, dict[str, str]]) -> None:
         status, body, headers = scripted
