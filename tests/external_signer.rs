@@ -15,25 +15,67 @@ use devtoken::{
     Claims, ErrorKind, ExternalSigner, ExternalSignerError, PromotionalOffer, PromotionalOfferV1,
     PublicKey, Service, Signer, SignerProblem, TokenProvider,
 };
-use p256::ecdsa::signature::hazmat::PrehashSigner;
+use p256::ecdsa::signature::hazmat::{PrehashSigner, RandomizedPrehashSigner};
+use p256::elliptic_curve::rand_core::{TryCryptoRng, TryRng};
+use p256::elliptic_curve::Generate;
 use p256::pkcs8::DecodePrivateKey;
 
 /// A key behind an interface, answering in DER as KMSs do; it can be switched to failing.
+/// `hedged`: a fresh random nonce for each signature, as HSMs and KMSs sign (else RFC 6979).
 struct StandInKms {
     key: p256::ecdsa::SigningKey,
+    hedged: bool,
     down: AtomicBool,
     calls: AtomicUsize,
 }
 
 impl StandInKms {
     fn new(pem: &str) -> Arc<Self> {
+        Self::build(pem, false)
+    }
+
+    fn hedged(pem: &str) -> Arc<Self> {
+        Self::build(pem, true)
+    }
+
+    fn build(pem: &str, hedged: bool) -> Arc<Self> {
         Arc::new(StandInKms {
             key: p256::ecdsa::SigningKey::from_pkcs8_pem(pem).unwrap(),
+            hedged,
             down: AtomicBool::new(false),
             calls: AtomicUsize::new(0),
         })
     }
 }
+
+/// The operating system's randomness, drawn through p256's key generation (32 bytes a key).
+struct OsRandom;
+
+impl TryRng for OsRandom {
+    type Error = std::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut bytes = [0; 4];
+        self.try_fill_bytes(&mut bytes)?;
+        Ok(u32::from_le_bytes(bytes))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut bytes = [0; 8];
+        self.try_fill_bytes(&mut bytes)?;
+        Ok(u64::from_le_bytes(bytes))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(32) {
+            let random = p256::ecdsa::SigningKey::try_generate().unwrap().to_bytes();
+            chunk.copy_from_slice(&random[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+impl TryCryptoRng for OsRandom {}
 
 impl ExternalSigner for StandInKms {
     fn public_key(&self) -> PublicKey {
@@ -49,7 +91,13 @@ impl ExternalSigner for StandInKms {
                 "the KMS is down",
             ));
         }
-        let signature: p256::ecdsa::Signature = self.key.sign_prehash(digest).unwrap();
+        let signature: p256::ecdsa::Signature = if self.hedged {
+            self.key
+                .sign_prehash_with_rng(&mut OsRandom, digest)
+                .unwrap()
+        } else {
+            self.key.sign_prehash(digest).unwrap()
+        };
         Ok(signature.to_der().as_bytes().to_vec())
     }
 
@@ -157,4 +205,34 @@ fn a_provider_serves_its_valid_token_while_the_signer_is_down() {
     let renewed = provider.token().unwrap();
     assert_ne!(renewed, first);
     assert!(ring_verifies(&renewed, &kms.public_key()));
+}
+
+/// Keys in an HSM or a KMS sign with random nonces, so a fleet over them cannot hand out the same
+/// bytes; the aligned grid still gives every process one `iat` per period (what Apple sees: one
+/// `iat`, several signatures, each valid).
+#[test]
+fn a_fleet_over_random_nonce_signers_shares_the_iat_not_the_bytes() {
+    let grid_point = 1_699_999_200; // a point of APNs' 40-minute grid
+    let tokens: Vec<(String, Arc<StandInKms>)> = [grid_point + 100, grid_point + 1700]
+        .into_iter()
+        .map(|now| {
+            let kms = StandInKms::hedged(&vector_pem());
+            let provider = TokenProvider::with_clock(
+                Signer::from_external(kms.clone(), "ABC123DEFG").unwrap(),
+                Service::Apns,
+                Claims::new("DEF123GHIJ"),
+                Default::default(),
+                Arc::new(ManualClock::new(now)),
+            )
+            .unwrap();
+            (provider.token().unwrap(), kms)
+        })
+        .collect();
+    let signed_part = |token: &str| token.rsplit_once('.').unwrap().0.to_string();
+    let (early, late) = (&tokens[0].0, &tokens[1].0);
+    assert_eq!(signed_part(early), signed_part(late), "one header, one iat");
+    assert_ne!(early, late, "random nonces: different signatures");
+    for (token, kms) in &tokens {
+        assert!(ring_verifies(token, &kms.public_key()));
+    }
 }

@@ -102,9 +102,9 @@ python3 -m venv "$fresh"
 
 step "Python tests (pytest), types (mypy --strict), lint (ruff)"
 (cd python/tests && "$OLDPWD/$fresh/bin/python" -m pytest -q .)
-(cd / && MYPYPATH="$OLDPWD/tests/independent" "$OLDPWD/$fresh/bin/python" -m mypy --strict "$OLDPWD/python/tests" "$OLDPWD/python/examples" "$OLDPWD/python/benchmarks" "$OLDPWD/python/fuzz" "$OLDPWD/tests/doc_examples.py" "$OLDPWD/release")
-"$venv/bin/ruff" check --config python/pyproject.toml python tests/independent tests/doc_examples.py release
-"$venv/bin/ruff" format --check --config python/pyproject.toml python tests/independent tests/doc_examples.py release
+(cd / && MYPYPATH="$OLDPWD/tests/independent:$OLDPWD/tests/fleet" "$OLDPWD/$fresh/bin/python" -m mypy --strict "$OLDPWD/python/tests" "$OLDPWD/tests/fleet" "$OLDPWD/python/examples" "$OLDPWD/python/benchmarks" "$OLDPWD/python/fuzz" "$OLDPWD/tests/doc_examples.py" "$OLDPWD/release")
+"$venv/bin/ruff" check --config python/pyproject.toml python tests/independent tests/fleet tests/doc_examples.py release
+"$venv/bin/ruff" format --check --config python/pyproject.toml python tests/independent tests/fleet tests/doc_examples.py release
 "$fresh/bin/python" python/examples/typed_usage.py >/dev/null
 
 step "the docs' Python examples, run with the installed wheel against the loopback stand-in (tests/doc_examples.py)"
@@ -112,6 +112,9 @@ step "the docs' Python examples, run with the installed wheel against the loopba
 
 step "uniffi bindings: generated Kotlin and Swift are current"
 bash bindings/generate.sh --check
+
+# The fleet test's Kotlin and Swift processes write here; a run never reads an earlier run's.
+rm -rf target/fleet
 
 step "Kotlin/JVM: mvn verify (cargo build, the docs' Kotlin examples compiled, Kotlin + Java tests vs Nimbus JOSE+JWT, packaged-jar run)"
 (cd bindings/kotlin && mvn -B -q "${MVN_ARGS[@]}" verify)
@@ -150,6 +153,11 @@ else
   swift build -c release --static-swift-stdlib
   "$(swift build -c release --static-swift-stdlib --show-bin-path)/DevTokenSmoke"
 fi
+
+step "fleet: 8 processes (6 Python, 1 Kotlin, 1 Swift) sign one APNs token per period (tests/fleet/check.py)"
+fleet_without=()
+if ! command -v swift >/dev/null || [[ ! -f Package.swift ]]; then fleet_without=(--without swift); fi
+"$fresh/bin/python" tests/fleet/check.py "${fleet_without[@]}"
 
 if [[ -d dist ]] && [[ -n ${release_start:-} ]]; then
   step "release artifacts as shipped: bash release/check.sh"
