@@ -13,6 +13,7 @@ import dev.devtoken.TokenProvider;
 import dev.devtoken.ffi.Claims;
 import dev.devtoken.ffi.Service;
 import dev.devtoken.ffi.SigningBackend;
+import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.interfaces.ECPrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
@@ -59,6 +60,9 @@ public class SigningBenchmark {
 
     private Signer comb;
     private Signer stock;
+    private Signer external;
+    private ECPrivateKey jdkKey;
+    private final byte[] digest = new byte[32];
     private Claims claims;
     private TokenProvider provider;
     private ECDSASigner nimbusSigner;
@@ -78,6 +82,8 @@ public class SigningBenchmark {
                 .filter(line -> !line.startsWith("-----")).collect(Collectors.joining()));
         ECPrivateKey key = (ECPrivateKey) KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
         nimbusSigner = new ECDSASigner(key);
+        jdkKey = key;
+        external = Signer.fromExternal(comb.publicKeyPem(), KEY_ID, this::jdkSignDigest);
         nimbusHeader = new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(KEY_ID).type(JOSEObjectType.JWT).build();
         nimbusClaims = new JWTClaimsSet.Builder()
                 .issuer(ISSUER)
@@ -93,6 +99,15 @@ public class SigningBenchmark {
         provider.close();
         comb.close();
         stock.close();
+        external.close();
+    }
+
+    /** The JDK's ECDSA over a digest as it is (NONEwithECDSA, DER): a KMS client's shape. */
+    private byte[] jdkSignDigest(byte[] digest) throws GeneralSecurityException {
+        java.security.Signature signature = java.security.Signature.getInstance("NONEwithECDSA");
+        signature.initSign(jdkKey);
+        signature.update(digest);
+        return signature.sign();
     }
 
     /** A fresh App Store Server API token: validation, JSON, base64url and the signature. */
@@ -113,6 +128,18 @@ public class SigningBenchmark {
         SignedJWT jwt = new SignedJWT(nimbusHeader, nimbusClaims);
         jwt.sign(nimbusSigner);
         return jwt.serialize();
+    }
+
+    /** A token through an external signer whose callback is the JDK's NONEwithECDSA. */
+    @Benchmark
+    public String devtokenSignTokenExternalJdkCallback() {
+        return external.signToken(Service.APP_STORE_SERVER, claims, NOW);
+    }
+
+    /** That callback alone, for what devtoken adds around it (crossings, DER, verification). */
+    @Benchmark
+    public byte[] jdkNoneWithEcdsaAlone() throws GeneralSecurityException {
+        return jdkSignDigest(digest);
     }
 
     /** A cached provider token: the lean JNA crossing plus a lock-free read. */
