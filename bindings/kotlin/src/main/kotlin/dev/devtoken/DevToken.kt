@@ -141,9 +141,14 @@ class MalformedResponseException internal constructor(error: TokenException.Malf
 /**
  * An external signer (PKCS#11, a KMS, a callback) failed, timed out or answered something that is
  * not a signature by its declared key; [rule] says which (`failed`, `timeout`, `wrong_key`, ...).
+ * When an [ExternalSigner] threw, [cause] is what it threw.
  */
-class ExternalSignerException internal constructor(error: TokenException.ExternalSigner) :
-    DevTokenException(error.reason, error.kind, error.field, error.rule)
+class ExternalSignerException internal constructor(error: TokenException.ExternalSigner, cause: Throwable?) :
+    DevTokenException(error.reason, error.kind, error.field, error.rule) {
+    init {
+        cause?.let(::initCause)
+    }
+}
 
 /** A forced refresh would replace a provider token sooner than Apple allows. */
 class RefreshTooSoonException internal constructor(error: TokenException.RefreshTooSoon) :
@@ -172,7 +177,7 @@ internal inline fun <T> translatingErrors(block: () -> T): T =
             is TokenException.QuotaExceeded -> QuotaExceededException(error)
             is TokenException.Network -> NetworkException(error)
             is TokenException.MalformedResponse -> MalformedResponseException(error)
-            is TokenException.ExternalSigner -> ExternalSignerException(error)
+            is TokenException.ExternalSigner -> ExternalSignerException(error, ForeignDigestSigner.thrownFor(error))
         }
     }
 
@@ -249,17 +254,45 @@ class Signer private constructor(internal val native: dev.devtoken.ffi.Signer) :
             signer: ExternalSigner,
         ): Signer =
             translatingErrors {
-                val timeoutMs = timeout?.let { runCatching { it.toMillis() }.getOrDefault(Long.MAX_VALUE) }
                 Signer(
                     dev.devtoken.ffi.Signer.fromExternal(
                         publicKeyPem,
                         keyId,
                         ForeignDigestSigner(signer),
-                        timeoutMs,
+                        timeout?.let(::wholeMillis),
                         clockSkewSecs,
                     ),
                 )
             }
+
+        /**
+         * A signer over a key inside an HSM, from an RFC 7512 `pkcs11:` [uri]: `module-path=`, the
+         * token, the key by `object=` or `id=`, the PIN only from `pin-source=file:...` or `env:...`.
+         * Without [keyId], a key labelled `AuthKey_<KEYID>` gives it. [timeout] and [clockSkewSecs]
+         * as for [fromExternal]. A wrong PIN, a missing key or token, or a key that is not P-256 is
+         * an [ExternalSignerException] whose [DevTokenException.rule] names the cause.
+         *
+         * ```kotlin
+         * val signer = Signer.fromPkcs11(
+         *     "pkcs11:token=prod;object=AuthKey_ABC123DEFG" +
+         *         "?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/secrets/hsm-pin",
+         * )
+         * ```
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun fromPkcs11(
+            uri: String,
+            keyId: String? = null,
+            timeout: Duration? = null,
+            clockSkewSecs: Long? = null,
+        ): Signer =
+            translatingErrors {
+                Signer(dev.devtoken.ffi.Signer.fromPkcs11(uri, keyId, timeout?.let(::wholeMillis), clockSkewSecs))
+            }
+
+        /** [timeout] in whole milliseconds, saturating where a [Duration] exceeds a Long of them. */
+        private fun wholeMillis(timeout: Duration): Long = runCatching { timeout.toMillis() }.getOrDefault(Long.MAX_VALUE)
     }
 
     /** The key id sent as `kid`. */
