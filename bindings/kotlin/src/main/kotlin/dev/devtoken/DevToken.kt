@@ -386,6 +386,16 @@ class TokenProvider
         /** Signs a new token now, after Apple refused one (the rule table's floor for APNs still holds). */
         fun forceRefresh(): String = translatingErrors { native.forceRefresh() }
 
+        /** The cached token while it is fresh, else null: never signs, never waits. */
+        fun freshToken(): String? = native.freshToken()
+
+        /**
+         * After Apple refused [rejected] (401/403): a new token when [rejected] is still the current
+         * one, else the current token, which another caller already renewed. However many callers
+         * report one refused token at once, it is replaced once.
+         */
+        fun refreshRejected(rejected: String): String = translatingErrors { native.refreshRejected(rejected) }
+
         /** When the current token expires (UNIX seconds), if one has been signed. */
         val expiresAt: Long?
             get() = native.expiresAt()
@@ -447,6 +457,13 @@ class MapsTokenProvider
 
         /** This provider's id for [LeanCalls]. */
         internal val leanCallId: Long = native.leanCallId().toLong()
+
+        /** The cached access token while it is fresh, else null: never exchanges, never waits. */
+        fun freshAccessToken(): String? = native.freshAccessToken()
+
+        /** Forgets the cached access token after a 401, as [OAuthTokenProvider.invalidate] does. */
+        @JvmOverloads
+        fun invalidate(rejected: String? = null): Boolean = native.invalidate(rejected)
 
         /** When the current access token expires (UNIX seconds), if one has been obtained. */
         fun expiresAt(): Long? = native.expiresAt()
@@ -510,6 +527,9 @@ class OAuthTokenProvider
 
         /** The access token to send now (`Authorization: Bearer ...`); may block on an exchange. */
         fun accessToken(): String = translatingErrors { native.accessToken() }
+
+        /** The cached access token while it is fresh, else null: never exchanges, never waits. */
+        fun freshAccessToken(): String? = native.freshAccessToken()
 
         /**
          * Forgets the cached access token after an API call answered 401: only [rejected] when

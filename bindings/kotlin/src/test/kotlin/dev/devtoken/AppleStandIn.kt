@@ -13,7 +13,10 @@ import java.security.interfaces.ECPublicKey
 import java.security.spec.X509EncodedKeySpec
 import java.util.Base64
 import java.util.UUID
+import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.ConcurrentLinkedQueue
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.Semaphore
 import java.util.concurrent.Executors
 import java.util.concurrent.atomic.AtomicInteger
 
@@ -23,8 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger
  * endpoint `POST /auth/oauth2/token` of Apple School Manager, Apple Business Manager and Apple Ads,
  * which checks the form fields and the client assertion as Apple documents them and answers
  * `{"access_token":"oauth-N","token_type":"Bearer","expires_in":3600}` (N: the request's number)
- * or 400 `invalid_request` / `invalid_client` with the reason. Scripted answers are served first;
- * requests are counted and OAuth forms recorded.
+ * or 400 `invalid_request` / `invalid_client` with the reason. Any other path answers 200 to an
+ * access token it issued or a valid signed token, 401 to a token marked [rejected]. Scripted
+ * answers are served first; requests are counted (per path too) and OAuth forms recorded.
  */
 class AppleStandIn(publicKeyPem: String) : AutoCloseable {
     data class Answer(val status: Int, val body: String, val headers: Map<String, String> = emptyMap())
@@ -52,20 +56,12 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
             val oauth = exchange.requestURI.path == OAUTH_TOKEN_PATH
             val form = if (oauth) readForm(exchange) else null
             form?.getOrNull()?.let { forms.add(it) }
+            val path = exchange.requestURI.path
+            perPath.computeIfAbsent(path) { AtomicInteger() }.incrementAndGet()
             val answer =
                 script.poll() ?: when {
                     oauth -> oauthAnswer(exchange, form!!, number)
-                    else -> {
-                        val token = exchange.requestHeaders.getFirst("Authorization")?.removePrefix("Bearer ") ?: ""
-                        val valid = runCatching { JWSObject.parse(token).verify(verifier) }.getOrDefault(false)
-                        when {
-                            !valid ->
-                                Answer(401, """{"error":{"message":"Not Authorized","details":["bad signature"]}}""")
-                            exchange.requestURI.path == "/v1/token" ->
-                                Answer(200, """{"accessToken":"access-$number","expiresInSeconds":1800}""")
-                            else -> Answer(200, """{"data":[]}""")
-                        }
-                    }
+                    else -> bearerAnswer(path, exchange.requestHeaders.getFirst("Authorization"), number)
                 }
             val bytes = answer.body.toByteArray()
             answer.headers.forEach { (name, value) -> exchange.responseHeaders.add(name, value) }
@@ -78,6 +74,46 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
     }
 
     val baseUrl: String = "http://127.0.0.1:${server.address.port}"
+
+    /** Requests per path. */
+    val perPath = ConcurrentHashMap<String, AtomicInteger>()
+
+    fun requestsTo(path: String): Int = perPath[path]?.get() ?: 0
+
+    /** Bearer tokens that API paths answer 401 to; with [rejectAll], every token. */
+    val rejected: MutableSet<String> = ConcurrentHashMap.newKeySet()
+
+    @Volatile var rejectAll = false
+
+    /** When set, each `/v1/token` exchange releases one [exchangesWaiting] permit and answers once this opens. */
+    @Volatile var exchangeGate: CountDownLatch? = null
+    val exchangesWaiting = Semaphore(0)
+
+    /** The access tokens this stand-in issued, which API paths accept. */
+    private val issued: MutableSet<String> = ConcurrentHashMap.newKeySet()
+
+    /**
+     * `/v1/token` exchanges a valid signed token; any other path answers 401 to a token in
+     * [rejected] (or any, with [rejectAll]), 200 to a token it issued or a valid signed token.
+     */
+    private fun bearerAnswer(path: String, authorization: String?, number: Int): Answer {
+        val token = authorization?.removePrefix("Bearer ") ?: ""
+        val valid = runCatching { JWSObject.parse(token).verify(verifier) }.getOrDefault(false)
+        val refused = Answer(401, """{"error":{"message":"Not Authorized","details":["bad signature"]}}""")
+        return when {
+            path == "/v1/token" && valid -> {
+                exchangeGate?.let {
+                    exchangesWaiting.release()
+                    it.await()
+                }
+                issued.add("access-$number")
+                Answer(200, """{"accessToken":"access-$number","expiresInSeconds":1800}""")
+            }
+            path == "/v1/token" || rejectAll || token in rejected -> refused
+            valid || token in issued -> Answer(200, """{"data":[]}""")
+            else -> refused
+        }
+    }
 
     override fun close() = server.stop(0)
 
@@ -131,6 +167,7 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
         }
         val problem = assertionProblem(fields.getValue(client.assertionField), clientId, client)
         if (problem != null) return error("invalid_client", problem)
+        issued.add("oauth-$number")
         return Answer(200, """{"access_token":"oauth-$number","token_type":"Bearer","expires_in":3600}""")
     }
 
