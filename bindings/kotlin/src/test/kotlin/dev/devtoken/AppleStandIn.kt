@@ -69,7 +69,8 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
             exchange.sendResponseHeaders(answer.status, bytes.size.toLong())
             exchange.responseBody.use { it.write(bytes) }
         }
-        server.executor = Executors.newFixedThreadPool(4)
+        // A thread per request: held requests ([exchangeGate], [refusalGate]) must not starve the rest.
+        server.executor = Executors.newCachedThreadPool()
         server.start()
     }
 
@@ -88,6 +89,9 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
     /** When set, each `/v1/token` exchange releases one [exchangesWaiting] permit and answers once this opens. */
     @Volatile var exchangeGate: CountDownLatch? = null
     val exchangesWaiting = Semaphore(0)
+
+    /** When set, each 401 of an API path counts it down and is answered only once it reaches zero. */
+    @Volatile var refusalGate: CountDownLatch? = null
 
     /** The access tokens this stand-in issued, which API paths accept. */
     private val issued: MutableSet<String> = ConcurrentHashMap.newKeySet()
@@ -109,7 +113,14 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
                 issued.add("access-$number")
                 Answer(200, """{"accessToken":"access-$number","expiresInSeconds":1800}""")
             }
-            path == "/v1/token" || rejectAll || token in rejected -> refused
+            path == "/v1/token" -> refused
+            rejectAll || token in rejected ->
+                refused.also {
+                    refusalGate?.let {
+                        it.countDown()
+                        it.await()
+                    }
+                }
             valid || token in issued -> Answer(200, """{"data":[]}""")
             else -> refused
         }
@@ -214,3 +225,4 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
             )
     }
 }
+
