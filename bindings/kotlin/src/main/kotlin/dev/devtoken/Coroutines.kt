@@ -47,3 +47,8 @@ suspend fun Signer.awaitSignToken(service: Service, claims: Claims, now: Long? =
 /** [probe] from a coroutine. */
 suspend fun awaitProbe(service: Service, token: String, network: NetworkOptions = NetworkOptions()): ProbeVerdict =
     offThread { probe(service, token, network) }
+
+/** [measureClockOffset] from a coroutine. */
+suspend fun awaitMeasureClockOffset(network: NetworkOptions? = null): ClockOffset =
+    offThread { measureClockOffset(network) }
+

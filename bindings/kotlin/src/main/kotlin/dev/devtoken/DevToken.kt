@@ -63,6 +63,15 @@ typealias PromotionalOfferV1 = dev.devtoken.ffi.PromotionalOfferV1
 /** A signed promotional offer V1: signature (standard base64 DER), nonce, timestamp, key id. */
 typealias PromotionalOfferV1Signature = dev.devtoken.ffi.PromotionalOfferV1Signature
 
+/** The offset of Apple's clock from the local one, as measured (offset, uncertainty, when). */
+typealias ClockOffset = dev.devtoken.ffi.ClockOffset
+
+/** One item of [doctor]'s checklist: name, status, what was found, and how to fix it. */
+typealias DoctorCheck = dev.devtoken.ffi.DoctorCheck
+
+/** How a [DoctorCheck] came out. */
+typealias CheckStatus = dev.devtoken.ffi.CheckStatus
+
 /**
  * Base class of every devtoken error. [message] is the core's full sentence; [kind], [field] and
  * [rule] are the core's stable codes (`tests/vectors/errors.json` lists them), the same in every
@@ -396,6 +405,20 @@ class TokenProvider
          */
         fun refreshRejected(rejected: String): String = translatingErrors { native.refreshRejected(rejected) }
 
+        /**
+         * Records an offset of Apple's clock measured elsewhere (e.g. by [measureClockOffset]); later
+         * tokens are back-dated when the local clock is ahead of Apple's by more than the clock skew
+         * covers. Returns whether the correction changed.
+         */
+        fun observeClockOffset(offset: ClockOffset): Boolean = native.observeClockOffset(offset)
+
+        /** The last offset of Apple's clock observed, if any. */
+        fun clockOffset(): ClockOffset? = native.clockOffset()
+
+        /** How many tokens were back-dated by an observed clock offset. */
+        val clockCorrections: Long
+            get() = native.clockCorrections()
+
         /** When the current token expires (UNIX seconds), if one has been signed. */
         val expiresAt: Long?
             get() = native.expiresAt()
@@ -471,6 +494,13 @@ class MapsTokenProvider
         /** The signed Maps token that is exchanged. */
         fun mapsToken(): String = translatingErrors { native.mapsToken() }
 
+        /** The offset of Apple's clock measured at the last exchange, if any. */
+        fun clockOffset(): ClockOffset? = native.clockOffset()
+
+        /** How many Maps tokens were back-dated by a measured clock offset. */
+        val clockCorrections: Long
+            get() = native.clockCorrections()
+
         /** How many exchanges succeeded. */
         val exchangeCount: Long
             get() = native.exchangeCount()
@@ -545,6 +575,13 @@ class OAuthTokenProvider
         /** The signed client assertion (Apple Ads: client secret) that is exchanged. */
         fun assertion(): String = translatingErrors { native.assertion() }
 
+        /** The offset of Apple's clock measured at the last exchange, if any. */
+        fun clockOffset(): ClockOffset? = native.clockOffset()
+
+        /** How many assertions were back-dated by a measured clock offset. */
+        val clockCorrections: Long
+            get() = native.clockCorrections()
+
         /** How many exchanges succeeded. */
         val exchangeCount: Long
             get() = native.exchangeCount()
@@ -563,6 +600,39 @@ class OAuthTokenProvider
 @JvmOverloads
 fun probe(service: Service, token: String, network: NetworkOptions = NetworkOptions()): ProbeVerdict =
     translatingErrors { dev.devtoken.ffi.probe(service, token, network) }
+
+/**
+ * Measures the local clock's offset from Apple's with one request (by default to Sign in with
+ * Apple's public keys; [NetworkOptions.baseUrl] picks another host).
+ *
+ * ```kotlin
+ * apns.observeClockOffset(measureClockOffset())
+ * ```
+ */
+@JvmOverloads
+fun measureClockOffset(network: NetworkOptions? = null): ClockOffset =
+    translatingErrors { dev.devtoken.ffi.measureClockOffset(network) }
+
+/**
+ * The core's setup checklist for [service] (key file, key id, identifiers, clock, a token signed
+ * and inspected locally, Apple's verdict where a test endpoint exists), to run at startup and log.
+ * [offline] skips the clock and probe checks. Never fails as a whole: each check has a status.
+ *
+ * ```kotlin
+ * doctor("AuthKey_ABC123DEFG.p8", Service.APPLE_MUSIC, Claims(issuer = "DEF123GHIJ"))
+ *     .filter { it.status != CheckStatus.OK }
+ *     .forEach { log.warn("${it.name}: ${it.message} ${it.fix ?: ""}") }
+ * ```
+ */
+@JvmOverloads
+fun doctor(
+    keyPath: String,
+    service: Service,
+    claims: Claims,
+    keyId: String? = null,
+    offline: Boolean = false,
+    network: NetworkOptions? = null,
+): List<DoctorCheck> = translatingErrors { dev.devtoken.ffi.doctor(keyPath, service, claims, keyId, offline, network) }
 
 /** Checks a token's signature, alg and structure with [publicKeyPem]; returns header and claims. */
 fun verifyToken(token: String, publicKeyPem: String): DecodedToken =

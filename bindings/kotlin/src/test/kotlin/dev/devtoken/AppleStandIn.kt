@@ -6,12 +6,19 @@ import com.nimbusds.jose.crypto.ECDSAVerifier
 import com.nimbusds.jose.util.JSONObjectUtils
 import com.sun.net.httpserver.HttpExchange
 import com.sun.net.httpserver.HttpServer
+import java.net.InetAddress
 import java.net.InetSocketAddress
+import java.net.ServerSocket
+import java.net.Socket
 import java.net.URLDecoder
 import java.security.KeyFactory
 import java.security.interfaces.ECPublicKey
 import java.security.spec.X509EncodedKeySpec
+import java.time.ZoneOffset
+import java.time.ZonedDateTime
+import java.time.format.DateTimeFormatter
 import java.util.Base64
+import java.util.Locale
 import java.util.UUID
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.ConcurrentLinkedQueue
@@ -226,3 +233,48 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
     }
 }
 
+/**
+ * A loopback server whose `Date` header is [clockBehindSecs] behind the real time, for the clock
+ * offset tests. Not part of [AppleStandIn]: com.sun.net.httpserver always replaces a handler's
+ * `Date` with the current time (`ExchangeImpl.sendResponseHeaders` sets it), so this one writes
+ * its HTTP/1.1 answers itself: `/v1/token` gives a Maps access token, any other path `{"keys":[]}`,
+ * one answer per connection.
+ */
+class SkewedClockStandIn(private val clockBehindSecs: Long) : AutoCloseable {
+    private val socket = ServerSocket(0, 50, InetAddress.getLoopbackAddress())
+    val baseUrl = "http://127.0.0.1:${socket.localPort}"
+
+    /** Requests answered. */
+    val requests = AtomicInteger()
+
+    init {
+        Thread {
+            while (!socket.isClosed) {
+                runCatching { socket.accept() }.getOrNull()?.use(::answer)
+            }
+        }.apply { isDaemon = true }.start()
+    }
+
+    private fun answer(connection: Socket) {
+        val head = connection.getInputStream().bufferedReader(Charsets.ISO_8859_1)
+        val path = head.readLine()?.split(' ')?.getOrNull(1) ?: return
+        while (!head.readLine().isNullOrEmpty()) continue
+        requests.incrementAndGet()
+        val body =
+            if (path.startsWith("/v1/token")) """{"accessToken":"access-skewed","expiresInSeconds":1800}""" else """{"keys":[]}"""
+        val date = HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC).minusSeconds(clockBehindSecs))
+        val response =
+            "HTTP/1.1 200 OK\r\nDate: $date\r\nContent-Type: application/json\r\n" +
+                "Content-Length: ${body.length}\r\nConnection: close\r\n\r\n$body"
+        connection.getOutputStream().apply {
+            write(response.toByteArray(Charsets.ISO_8859_1))
+            flush()
+        }
+    }
+
+    override fun close() = socket.close()
+
+    private companion object {
+        val HTTP_DATE: DateTimeFormatter = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US)
+    }
+}
