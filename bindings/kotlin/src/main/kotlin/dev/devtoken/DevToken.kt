@@ -63,6 +63,15 @@ typealias PromotionalOfferV1 = dev.devtoken.ffi.PromotionalOfferV1
 /** A signed promotional offer V1: signature (standard base64 DER), nonce, timestamp, key id. */
 typealias PromotionalOfferV1Signature = dev.devtoken.ffi.PromotionalOfferV1Signature
 
+/** The offset of Apple's clock from the local one, as measured (offset, uncertainty, when). */
+typealias ClockOffset = dev.devtoken.ffi.ClockOffset
+
+/** One item of [doctor]'s checklist: name, status, what was found, and how to fix it. */
+typealias DoctorCheck = dev.devtoken.ffi.DoctorCheck
+
+/** How a [DoctorCheck] came out. */
+typealias CheckStatus = dev.devtoken.ffi.CheckStatus
+
 /**
  * Base class of every devtoken error. [message] is the core's full sentence; [kind], [field] and
  * [rule] are the core's stable codes (`tests/vectors/errors.json` lists them), the same in every
@@ -141,9 +150,14 @@ class MalformedResponseException internal constructor(error: TokenException.Malf
 /**
  * An external signer (PKCS#11, a KMS, a callback) failed, timed out or answered something that is
  * not a signature by its declared key; [rule] says which (`failed`, `timeout`, `wrong_key`, ...).
+ * When an [ExternalSigner] threw, [cause] is what it threw.
  */
-class ExternalSignerException internal constructor(error: TokenException.ExternalSigner) :
-    DevTokenException(error.reason, error.kind, error.field, error.rule)
+class ExternalSignerException internal constructor(error: TokenException.ExternalSigner, cause: Throwable?) :
+    DevTokenException(error.reason, error.kind, error.field, error.rule) {
+    init {
+        cause?.let(::initCause)
+    }
+}
 
 /** A forced refresh would replace a provider token sooner than Apple allows. */
 class RefreshTooSoonException internal constructor(error: TokenException.RefreshTooSoon) :
@@ -172,7 +186,7 @@ internal inline fun <T> translatingErrors(block: () -> T): T =
             is TokenException.QuotaExceeded -> QuotaExceededException(error)
             is TokenException.Network -> NetworkException(error)
             is TokenException.MalformedResponse -> MalformedResponseException(error)
-            is TokenException.ExternalSigner -> ExternalSignerException(error)
+            is TokenException.ExternalSigner -> ExternalSignerException(error, ForeignDigestSigner.thrownFor(error))
         }
     }
 
@@ -249,17 +263,45 @@ class Signer private constructor(internal val native: dev.devtoken.ffi.Signer) :
             signer: ExternalSigner,
         ): Signer =
             translatingErrors {
-                val timeoutMs = timeout?.let { runCatching { it.toMillis() }.getOrDefault(Long.MAX_VALUE) }
                 Signer(
                     dev.devtoken.ffi.Signer.fromExternal(
                         publicKeyPem,
                         keyId,
                         ForeignDigestSigner(signer),
-                        timeoutMs,
+                        timeout?.let(::wholeMillis),
                         clockSkewSecs,
                     ),
                 )
             }
+
+        /**
+         * A signer over a key inside an HSM, from an RFC 7512 `pkcs11:` [uri]: `module-path=`, the
+         * token, the key by `object=` or `id=`, the PIN only from `pin-source=file:...` or `env:...`.
+         * Without [keyId], a key labelled `AuthKey_<KEYID>` gives it. [timeout] and [clockSkewSecs]
+         * as for [fromExternal]. A wrong PIN, a missing key or token, or a key that is not P-256 is
+         * an [ExternalSignerException] whose [DevTokenException.rule] names the cause.
+         *
+         * ```kotlin
+         * val signer = Signer.fromPkcs11(
+         *     "pkcs11:token=prod;object=AuthKey_ABC123DEFG" +
+         *         "?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/secrets/hsm-pin",
+         * )
+         * ```
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun fromPkcs11(
+            uri: String,
+            keyId: String? = null,
+            timeout: Duration? = null,
+            clockSkewSecs: Long? = null,
+        ): Signer =
+            translatingErrors {
+                Signer(dev.devtoken.ffi.Signer.fromPkcs11(uri, keyId, timeout?.let(::wholeMillis), clockSkewSecs))
+            }
+
+        /** [timeout] in whole milliseconds, saturating where a [Duration] exceeds a Long of them. */
+        private fun wholeMillis(timeout: Duration): Long = runCatching { timeout.toMillis() }.getOrDefault(Long.MAX_VALUE)
     }
 
     /** The key id sent as `kid`. */
@@ -353,6 +395,30 @@ class TokenProvider
         /** Signs a new token now, after Apple refused one (the rule table's floor for APNs still holds). */
         fun forceRefresh(): String = translatingErrors { native.forceRefresh() }
 
+        /** The cached token while it is fresh, else null: never signs, never waits. */
+        fun freshToken(): String? = native.freshToken()
+
+        /**
+         * After Apple refused [rejected] (401/403): a new token when [rejected] is still the current
+         * one, else the current token, which another caller already renewed. However many callers
+         * report one refused token at once, it is replaced once.
+         */
+        fun refreshRejected(rejected: String): String = translatingErrors { native.refreshRejected(rejected) }
+
+        /**
+         * Records an offset of Apple's clock measured elsewhere (e.g. by [measureClockOffset]); later
+         * tokens are back-dated when the local clock is ahead of Apple's by more than the clock skew
+         * covers. Returns whether the correction changed.
+         */
+        fun observeClockOffset(offset: ClockOffset): Boolean = native.observeClockOffset(offset)
+
+        /** The last offset of Apple's clock observed, if any. */
+        fun clockOffset(): ClockOffset? = native.clockOffset()
+
+        /** How many tokens were back-dated by an observed clock offset. */
+        val clockCorrections: Long
+            get() = native.clockCorrections()
+
         /** When the current token expires (UNIX seconds), if one has been signed. */
         val expiresAt: Long?
             get() = native.expiresAt()
@@ -415,11 +481,25 @@ class MapsTokenProvider
         /** This provider's id for [LeanCalls]. */
         internal val leanCallId: Long = native.leanCallId().toLong()
 
+        /** The cached access token while it is fresh, else null: never exchanges, never waits. */
+        fun freshAccessToken(): String? = native.freshAccessToken()
+
+        /** Forgets the cached access token after a 401, as [OAuthTokenProvider.invalidate] does. */
+        @JvmOverloads
+        fun invalidate(rejected: String? = null): Boolean = native.invalidate(rejected)
+
         /** When the current access token expires (UNIX seconds), if one has been obtained. */
         fun expiresAt(): Long? = native.expiresAt()
 
         /** The signed Maps token that is exchanged. */
         fun mapsToken(): String = translatingErrors { native.mapsToken() }
+
+        /** The offset of Apple's clock measured at the last exchange, if any. */
+        fun clockOffset(): ClockOffset? = native.clockOffset()
+
+        /** How many Maps tokens were back-dated by a measured clock offset. */
+        val clockCorrections: Long
+            get() = native.clockCorrections()
 
         /** How many exchanges succeeded. */
         val exchangeCount: Long
@@ -478,6 +558,9 @@ class OAuthTokenProvider
         /** The access token to send now (`Authorization: Bearer ...`); may block on an exchange. */
         fun accessToken(): String = translatingErrors { native.accessToken() }
 
+        /** The cached access token while it is fresh, else null: never exchanges, never waits. */
+        fun freshAccessToken(): String? = native.freshAccessToken()
+
         /**
          * Forgets the cached access token after an API call answered 401: only [rejected] when
          * given (so many threads invalidating the same token cause one exchange), else whatever
@@ -491,6 +574,13 @@ class OAuthTokenProvider
 
         /** The signed client assertion (Apple Ads: client secret) that is exchanged. */
         fun assertion(): String = translatingErrors { native.assertion() }
+
+        /** The offset of Apple's clock measured at the last exchange, if any. */
+        fun clockOffset(): ClockOffset? = native.clockOffset()
+
+        /** How many assertions were back-dated by a measured clock offset. */
+        val clockCorrections: Long
+            get() = native.clockCorrections()
 
         /** How many exchanges succeeded. */
         val exchangeCount: Long
@@ -510,6 +600,39 @@ class OAuthTokenProvider
 @JvmOverloads
 fun probe(service: Service, token: String, network: NetworkOptions = NetworkOptions()): ProbeVerdict =
     translatingErrors { dev.devtoken.ffi.probe(service, token, network) }
+
+/**
+ * Measures the local clock's offset from Apple's with one request (by default to Sign in with
+ * Apple's public keys; [NetworkOptions.baseUrl] picks another host).
+ *
+ * ```kotlin
+ * apns.observeClockOffset(measureClockOffset())
+ * ```
+ */
+@JvmOverloads
+fun measureClockOffset(network: NetworkOptions? = null): ClockOffset =
+    translatingErrors { dev.devtoken.ffi.measureClockOffset(network) }
+
+/**
+ * The core's setup checklist for [service] (key file, key id, identifiers, clock, a token signed
+ * and inspected locally, Apple's verdict where a test endpoint exists), to run at startup and log.
+ * [offline] skips the clock and probe checks. Never fails as a whole: each check has a status.
+ *
+ * ```kotlin
+ * doctor("AuthKey_ABC123DEFG.p8", Service.APPLE_MUSIC, Claims(issuer = "DEF123GHIJ"))
+ *     .filter { it.status != CheckStatus.OK }
+ *     .forEach { log.warn("${it.name}: ${it.message} ${it.fix ?: ""}") }
+ * ```
+ */
+@JvmOverloads
+fun doctor(
+    keyPath: String,
+    service: Service,
+    claims: Claims,
+    keyId: String? = null,
+    offline: Boolean = false,
+    network: NetworkOptions? = null,
+): List<DoctorCheck> = translatingErrors { dev.devtoken.ffi.doctor(keyPath, service, claims, keyId, offline, network) }
 
 /** Checks a token's signature, alg and structure with [publicKeyPem]; returns header and claims. */
 fun verifyToken(token: String, publicKeyPem: String): DecodedToken =

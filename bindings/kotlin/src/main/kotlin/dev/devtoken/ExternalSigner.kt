@@ -2,6 +2,8 @@ package dev.devtoken
 
 import dev.devtoken.ffi.DigestSignerException
 import dev.devtoken.ffi.ExternalDigestSigner
+import dev.devtoken.ffi.TokenException
+import java.util.concurrent.ConcurrentHashMap
 
 /**
  * A key devtoken never holds: a cloud KMS, an HSM, Vault's transit engine, any code of yours.
@@ -43,12 +45,30 @@ fun interface ExternalSigner {
  * [signer] as the uniffi callback: whatever it throws becomes the declared error with the
  * throwable's text, which the core reports as rule `failed`. Every [Throwable] is caught, not only
  * the [Exception]s uniffi's generated code catches, so none escapes into JNA's callback thread.
+ * The throwable is kept, by its text, until [thrownFor] hands it to the error that names it.
  */
 internal class ForeignDigestSigner(private val signer: ExternalSigner) : ExternalDigestSigner {
     override fun signDigest(digest: ByteArray): ByteArray =
         try {
             signer.signDigest(digest)
         } catch (thrown: Throwable) {
-            throw DigestSignerException.Failed(thrown.toString())
+            val text = thrown.toString()
+            // Bounded: a call already past its timeout never collects what it threw.
+            if (kept.size >= MAX_KEPT) kept.clear()
+            kept[text] = thrown
+            throw DigestSignerException.Failed(text)
         }
+
+    companion object {
+        private const val MAX_KEPT = 64
+        private val kept = ConcurrentHashMap<String, Throwable>()
+
+        /**
+         * The throwable whose text [error]'s sentence carries (the longest such text), removed from
+         * the kept ones; null when none does. Two signers throwing the same text at once may
+         * swap their (equal-looking) throwables.
+         */
+        fun thrownFor(error: TokenException.ExternalSigner): Throwable? =
+            kept.keys.filter { error.reason.contains(it) }.maxByOrNull { it.length }?.let(kept::remove)
+    }
 }

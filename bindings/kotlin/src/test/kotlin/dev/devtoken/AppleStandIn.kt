@@ -6,14 +6,24 @@ import com.nimbusds.jose.crypto.ECDSAVerifier
 import com.nimbusds.jose.util.JSONObjectUtils
 import com.sun.net.httpserver.HttpExchange
 import com.sun.net.httpserver.HttpServer
+import java.net.InetAddress
 import java.net.InetSocketAddress
+import java.net.ServerSocket
+import java.net.Socket
 import java.net.URLDecoder
 import java.security.KeyFactory
 import java.security.interfaces.ECPublicKey
 import java.security.spec.X509EncodedKeySpec
+import java.time.ZoneOffset
+import java.time.ZonedDateTime
+import java.time.format.DateTimeFormatter
 import java.util.Base64
+import java.util.Locale
 import java.util.UUID
+import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.ConcurrentLinkedQueue
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.Semaphore
 import java.util.concurrent.Executors
 import java.util.concurrent.atomic.AtomicInteger
 
@@ -23,8 +33,9 @@ import java.util.concurrent.atomic.AtomicInteger
  * endpoint `POST /auth/oauth2/token` of Apple School Manager, Apple Business Manager and Apple Ads,
  * which checks the form fields and the client assertion as Apple documents them and answers
  * `{"access_token":"oauth-N","token_type":"Bearer","expires_in":3600}` (N: the request's number)
- * or 400 `invalid_request` / `invalid_client` with the reason. Scripted answers are served first;
- * requests are counted and OAuth forms recorded.
+ * or 400 `invalid_request` / `invalid_client` with the reason. Any other path answers 200 to an
+ * access token it issued or a valid signed token, 401 to a token marked [rejected]. Scripted
+ * answers are served first; requests are counted (per path too) and OAuth forms recorded.
  */
 class AppleStandIn(publicKeyPem: String) : AutoCloseable {
     data class Answer(val status: Int, val body: String, val headers: Map<String, String> = emptyMap())
@@ -52,20 +63,12 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
             val oauth = exchange.requestURI.path == OAUTH_TOKEN_PATH
             val form = if (oauth) readForm(exchange) else null
             form?.getOrNull()?.let { forms.add(it) }
+            val path = exchange.requestURI.path
+            perPath.computeIfAbsent(path) { AtomicInteger() }.incrementAndGet()
             val answer =
                 script.poll() ?: when {
                     oauth -> oauthAnswer(exchange, form!!, number)
-                    else -> {
-                        val token = exchange.requestHeaders.getFirst("Authorization")?.removePrefix("Bearer ") ?: ""
-                        val valid = runCatching { JWSObject.parse(token).verify(verifier) }.getOrDefault(false)
-                        when {
-                            !valid ->
-                                Answer(401, """{"error":{"message":"Not Authorized","details":["bad signature"]}}""")
-                            exchange.requestURI.path == "/v1/token" ->
-                                Answer(200, """{"accessToken":"access-$number","expiresInSeconds":1800}""")
-                            else -> Answer(200, """{"data":[]}""")
-                        }
-                    }
+                    else -> bearerAnswer(path, exchange.requestHeaders.getFirst("Authorization"), number)
                 }
             val bytes = answer.body.toByteArray()
             answer.headers.forEach { (name, value) -> exchange.responseHeaders.add(name, value) }
@@ -73,11 +76,62 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
             exchange.sendResponseHeaders(answer.status, bytes.size.toLong())
             exchange.responseBody.use { it.write(bytes) }
         }
-        server.executor = Executors.newFixedThreadPool(4)
+        // A thread per request: held requests ([exchangeGate], [refusalGate]) must not starve the rest.
+        server.executor = Executors.newCachedThreadPool()
         server.start()
     }
 
     val baseUrl: String = "http://127.0.0.1:${server.address.port}"
+
+    /** Requests per path. */
+    val perPath = ConcurrentHashMap<String, AtomicInteger>()
+
+    fun requestsTo(path: String): Int = perPath[path]?.get() ?: 0
+
+    /** Bearer tokens that API paths answer 401 to; with [rejectAll], every token. */
+    val rejected: MutableSet<String> = ConcurrentHashMap.newKeySet()
+
+    @Volatile var rejectAll = false
+
+    /** When set, each `/v1/token` exchange releases one [exchangesWaiting] permit and answers once this opens. */
+    @Volatile var exchangeGate: CountDownLatch? = null
+    val exchangesWaiting = Semaphore(0)
+
+    /** When set, each 401 of an API path counts it down and is answered only once it reaches zero. */
+    @Volatile var refusalGate: CountDownLatch? = null
+
+    /** The access tokens this stand-in issued, which API paths accept. */
+    private val issued: MutableSet<String> = ConcurrentHashMap.newKeySet()
+
+    /**
+     * `/v1/token` exchanges a valid signed token; any other path answers 401 to a token in
+     * [rejected] (or any, with [rejectAll]), 200 to a token it issued or a valid signed token.
+     */
+    private fun bearerAnswer(path: String, authorization: String?, number: Int): Answer {
+        val token = authorization?.removePrefix("Bearer ") ?: ""
+        val valid = runCatching { JWSObject.parse(token).verify(verifier) }.getOrDefault(false)
+        val refused = Answer(401, """{"error":{"message":"Not Authorized","details":["bad signature"]}}""")
+        return when {
+            path == "/v1/token" && valid -> {
+                exchangeGate?.let {
+                    exchangesWaiting.release()
+                    it.await()
+                }
+                issued.add("access-$number")
+                Answer(200, """{"accessToken":"access-$number","expiresInSeconds":1800}""")
+            }
+            path == "/v1/token" -> refused
+            rejectAll || token in rejected ->
+                refused.also {
+                    refusalGate?.let {
+                        it.countDown()
+                        it.await()
+                    }
+                }
+            valid || token in issued -> Answer(200, """{"data":[]}""")
+            else -> refused
+        }
+    }
 
     override fun close() = server.stop(0)
 
@@ -131,6 +185,7 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
         }
         val problem = assertionProblem(fields.getValue(client.assertionField), clientId, client)
         if (problem != null) return error("invalid_client", problem)
+        issued.add("oauth-$number")
         return Answer(200, """{"access_token":"oauth-$number","token_type":"Bearer","expires_in":3600}""")
     }
 
@@ -175,5 +230,51 @@ class AppleStandIn(publicKeyPem: String) : AutoCloseable {
                 "BUSINESSAPI" to OAuthClient("business.api", "client_assertion", CLIENT_ASSERTION_AUDIENCE, true),
                 "SEARCHADS" to OAuthClient("searchadsorg", "client_secret", "https://appleid.apple.com", false),
             )
+    }
+}
+
+/**
+ * A loopback server whose `Date` header is [clockBehindSecs] behind the real time, for the clock
+ * offset tests. Not part of [AppleStandIn]: com.sun.net.httpserver always replaces a handler's
+ * `Date` with the current time (`ExchangeImpl.sendResponseHeaders` sets it), so this one writes
+ * its HTTP/1.1 answers itself: `/v1/token` gives a Maps access token, any other path `{"keys":[]}`,
+ * one answer per connection.
+ */
+class SkewedClockStandIn(private val clockBehindSecs: Long) : AutoCloseable {
+    private val socket = ServerSocket(0, 50, InetAddress.getLoopbackAddress())
+    val baseUrl = "http://127.0.0.1:${socket.localPort}"
+
+    /** Requests answered. */
+    val requests = AtomicInteger()
+
+    init {
+        Thread {
+            while (!socket.isClosed) {
+                runCatching { socket.accept() }.getOrNull()?.use(::answer)
+            }
+        }.apply { isDaemon = true }.start()
+    }
+
+    private fun answer(connection: Socket) {
+        val head = connection.getInputStream().bufferedReader(Charsets.ISO_8859_1)
+        val path = head.readLine()?.split(' ')?.getOrNull(1) ?: return
+        while (!head.readLine().isNullOrEmpty()) continue
+        requests.incrementAndGet()
+        val body =
+            if (path.startsWith("/v1/token")) """{"accessToken":"access-skewed","expiresInSeconds":1800}""" else """{"keys":[]}"""
+        val date = HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC).minusSeconds(clockBehindSecs))
+        val response =
+            "HTTP/1.1 200 OK\r\nDate: $date\r\nContent-Type: application/json\r\n" +
+                "Content-Length: ${body.length}\r\nConnection: close\r\n\r\n$body"
+        connection.getOutputStream().apply {
+            write(response.toByteArray(Charsets.ISO_8859_1))
+            flush()
+        }
+    }
+
+    override fun close() = socket.close()
+
+    private companion object {
+        val HTTP_DATE: DateTimeFormatter = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US)
     }
 }

@@ -7,6 +7,7 @@ import dev.devtoken.ffi.TokenException
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNotEquals
 import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertSame
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
@@ -109,11 +110,13 @@ class ExternalSignerTest {
     @Test
     fun aThrowingSignerIsFailedWithItsMessageAndCalledOnce() {
         val calls = AtomicInteger()
+        val thrown = IllegalStateException("KMS said no")
         val error = externalFailure({
             calls.incrementAndGet()
-            throw IllegalStateException("KMS said no")
+            throw thrown
         })
         assertEquals("failed", error.rule)
+        assertSame(thrown, error.cause)
         assertTrue(error.message!!.contains("java.lang.IllegalStateException: KMS said no"), error.message)
         // Not once more for the lean call that Kotlin makes for in-memory keys.
         assertEquals(1, calls.get())
@@ -121,6 +124,12 @@ class ExternalSignerTest {
         val fatal = externalFailure({ throw AssertionError("HSM unplugged") })
         assertEquals("failed", fatal.rule)
         assertTrue(fatal.message!!.contains("HSM unplugged"), fatal.message)
+        assertTrue(fatal.cause is AssertionError)
+        // Through a provider too; a failure that threw nothing has no cause.
+        val io = java.io.IOException("KMS unreachable")
+        val provider = TokenProvider(Signer.fromExternal(pem(jdkKeyPair()), "ABC123DEFG") { throw io }, Service.APNS, Claims(issuer = "DEF123GHIJ"))
+        assertSame(io, assertThrows<ExternalSignerException> { provider.token() }.cause)
+        assertNull(externalFailure({ ByteArray(0) }).cause)
     }
 
     @Test
