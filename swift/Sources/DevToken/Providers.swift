@@ -34,6 +34,22 @@ public final class TokenProvider: Sendable {
         try translatingErrors { try native.forceRefresh() }
     }
 
+    /// The cached token while it is fresh, else `nil`: never signs, never waits.
+    public func freshToken() -> String? { native.freshToken() }
+
+    /// After Apple refused `rejected` (401/403): a new token if `rejected` is still the current
+    /// one, else the current token, which another caller already renewed.
+    public func refreshRejected(_ rejected: String) throws(DevTokenError) -> String {
+        try translatingErrors { try native.refreshRejected(rejected: rejected) }
+    }
+
+    /// ``refreshRejected(_:)`` on devtoken's own queue.
+    public func refreshRejected(_ rejected: String) async throws(DevTokenError) -> String {
+        try await offloaded { [native] () throws(DevTokenError) in
+            try translatingErrors { try native.refreshRejected(rejected: rejected) }
+        }
+    }
+
     /// When the current token expires, if one has been signed.
     public var expiresAt: Date? { native.expiresAt().map { date(unixSeconds: $0) } }
 
@@ -84,6 +100,16 @@ public final class MapsTokenProvider: Sendable {
     /// of the cooperative pool (or an event loop).
     public func accessToken() async throws(DevTokenError) -> String {
         try await offloaded { [native] () throws(DevTokenError) in try translatingErrors { try native.accessToken() } }
+    }
+
+    /// The cached access token while it is fresh, else `nil`: never exchanges, never waits.
+    public func freshAccessToken() -> String? { native.freshAccessToken() }
+
+    /// Forgets the cached access token after an API call answered 401, as
+    /// ``OAuthTokenProvider/invalidate(rejected:)`` does.
+    @discardableResult
+    public func invalidate(rejected: String? = nil) -> Bool {
+        native.invalidate(rejected: rejected)
     }
 
     /// The signed Maps token that is exchanged.
@@ -154,6 +180,9 @@ public final class OAuthTokenProvider: Sendable {
     public func invalidate(rejected: String? = nil) -> Bool {
         native.invalidate(rejected: rejected)
     }
+
+    /// The cached access token while it is fresh, else `nil`: never exchanges, never waits.
+    public func freshAccessToken() -> String? { native.freshAccessToken() }
 
     /// The signed client assertion (Apple Ads: client secret) that is exchanged.
     public func assertion() throws(DevTokenError) -> String {
