@@ -455,7 +455,10 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "DocExamples",
-            dependencies: [.product(name: "DevToken", package: "devtoken")],
+            dependencies: [
+                .product(name: "DevToken", package: "devtoken"),
+                .product(name: "DevTokenURLSession", package: "devtoken"),
+            ],
             // The examples leave values unused (`let token = ...`); only errors matter here.
             swiftSettings: [.unsafeFlags(["-suppress-warnings"])]
         )

@@ -1,4 +1,5 @@
 import DevToken
+import DevTokenURLSession
 import Foundation
 import Testing
 
