@@ -136,6 +136,7 @@ class AppleStandIn(ThreadingHTTPServer):
         self.rejected: set[str] = set()
         self.reject_all = False
         self.exchange_delay = 0.0
+        self.clock_behind = 0.0
 
     @property
     def base_url(self) -> str:
@@ -151,6 +152,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        return super().date_time_string(
+            (time.time() if timestamp is None else timestamp) - self.server.clock_behind
+        )
 
     def do_GET(self) -> None:  # noqa: N802
         path = self.path.split("?", 1)[0]
@@ -266,12 +272,16 @@ def main() -> None:
     parser.add_argument(
         "--exchange-delay", type=float, default=0.0, help="seconds each /v1/token answer waits"
     )
+    parser.add_argument(
+        "--clock-behind", type=float, default=0.0, help="seconds the Date header is behind"
+    )
     args = parser.parse_args()
     pem = demo_public_key_pem() if args.demo else args.public_key.read_text()
     server = AppleStandIn(pem, args.port)
     server.script.extend((status, body, headers) for status, body, headers in args.script)
     server.reject_all = args.reject_all
     server.exchange_delay = args.exchange_delay
+    server.clock_behind = args.clock_behind
     # Flushed, so a test that starts this with --port 0 can read the address at once.
     print(
         f"Apple stand-in on {server.base_url} (GET /v1/token, GET /v1/test, "

@@ -10,7 +10,7 @@ import Foundation
 ///     let apns = try TokenProvider(signer: signer, service: .apns, claims: Claims(issuer: "DEF123GHIJ"))
 ///     request.setValue("bearer \(try apns.token())", forHTTPHeaderField: "authorization")
 public final class TokenProvider: Sendable {
-    private let native: DevTokenUniFFI.TokenProvider
+    let native: DevTokenUniFFI.TokenProvider
 
     /// A provider for `service` and the claims template `claims` (leave `issuedAt`/`expiresAt`
     /// unset). Options left `nil` take the core's defaults.
@@ -74,7 +74,7 @@ public final class TokenProvider: Sendable {
 ///     let maps = try MapsTokenProvider(signer: signer, claims: Claims(issuer: "DEF123GHIJ"))
 ///     let accessToken = try await maps.accessToken()
 public final class MapsTokenProvider: Sendable {
-    private let native: DevTokenUniFFI.MapsTokenProvider
+    let native: DevTokenUniFFI.MapsTokenProvider
 
     /// A provider for Maps `claims` (issuer, optional origins; scope defaults to `server_api`).
     /// Options left `nil` take the core's defaults.
@@ -137,7 +137,7 @@ public final class MapsTokenProvider: Sendable {
 ///     let ads = try OAuthTokenProvider(signer: signer, service: .appleAds, clientId: clientId, teamId: teamId)
 ///     request.setValue("Bearer \(try await ads.accessToken())", forHTTPHeaderField: "Authorization")
 public final class OAuthTokenProvider: Sendable {
-    private let native: DevTokenUniFFI.OAuthTokenProvider
+    let native: DevTokenUniFFI.OAuthTokenProvider
 
     /// The service whose token endpoint is called.
     public let service: Service
