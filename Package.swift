@@ -74,7 +74,8 @@ let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 let package = Package(
     name: "devtoken",
     products: [
-        .library(name: "DevToken", targets: ["DevToken"])
+        .library(name: "DevToken", targets: ["DevToken"]),
+        .library(name: "DevTokenURLSession", targets: ["DevTokenURLSession"]),
     ],
     targets: [
         // The public module. For now it is the generated API re-exported
@@ -83,6 +84,13 @@ let package = Package(
             name: "DevToken",
             dependencies: ["DevTokenUniFFI"],
             path: "swift/Sources/DevToken",
+            swiftSettings: strict
+        ),
+        // URLSession.data(for:authorizedBy:): apart, as it needs FoundationNetworking on Linux.
+        .target(
+            name: "DevTokenURLSession",
+            dependencies: ["DevToken"],
+            path: "swift/Sources/DevTokenURLSession",
             swiftSettings: strict
         ),
         // The Swift that uniffi generates (bindings/generate.sh), in Swift 5 language mode: it is
@@ -127,7 +135,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DevTokenTests",
-            dependencies: ["DevToken"],
+            dependencies: ["DevToken", "DevTokenURLSession"],
             path: "swift/Tests/DevTokenTests",
             swiftSettings: strict
         ),

@@ -13,9 +13,10 @@ Any other `GET` stands in for an API call made with an access token (for example
 /v1/geocode`): it answers 401 to a bearer token in `rejected` (or to every token while
 `reject_all` is set) and to one it neither issued nor can verify as a developer token, 200
 otherwise. `paths` counts the
-requests per path; `exchange_delay` (seconds) slows every `/v1/token` answer down, for tests of
-callers that must not block while an exchange is under way; `clock_behind` (seconds) sets every
-answer's `Date` that far in the past, for tests of clock-offset measurement.
+requests per path (`GET /stand-in/paths` answers them as JSON, uncounted); `exchange_delay`
+(seconds) slows every `/v1/token` answer down, for tests of callers that must not block while an
+exchange is under way; `clock_behind` (seconds) sets every answer's `Date` that far in the past,
+for tests of clock-offset measurement.
 
     python3 tests/independent/apple_stand_in.py --demo --port 8089
     devtoken maps-token --demo --issuer DEF123GHIJ --base-url http://127.0.0.1:8089
@@ -155,6 +156,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         path = self.path.split("?", 1)[0]
+        if path == "/stand-in/paths":  # for tests that run this as a process of its own
+            with self.server.lock:
+                counts = json.dumps(self.server.paths)
+            self.answer((200, counts, {}))
+            return
         with self.server.lock:
             self.server.requests += 1
             self.server.paths[path] += 1
@@ -263,10 +269,20 @@ def main() -> None:
         default=[],
         help="answers to serve first, as JSON: [[status, body, {header: value}], ...]",
     )
+    parser.add_argument("--reject-all", action="store_true", help="answer 401 to every API call")
+    parser.add_argument(
+        "--exchange-delay", type=float, default=0.0, help="seconds each /v1/token answer waits"
+    )
+    parser.add_argument(
+        "--clock-behind", type=float, default=0.0, help="seconds the Date header is behind"
+    )
     args = parser.parse_args()
     pem = demo_public_key_pem() if args.demo else args.public_key.read_text()
     server = AppleStandIn(pem, args.port)
     server.script.extend((status, body, headers) for status, body, headers in args.script)
+    server.reject_all = args.reject_all
+    server.exchange_delay = args.exchange_delay
+    server.clock_behind = args.clock_behind
     # Flushed, so a test that starts this with --port 0 can read the address at once.
     print(
         f"Apple stand-in on {server.base_url} (GET /v1/token, GET /v1/test, "

@@ -98,6 +98,23 @@ extension Signer {
             timeout: timeout, clockSkew: clockSkew)
     }
 
+    /// A signer over a key inside an HSM, from an RFC 7512 `pkcs11:` URI: `module-path=`, the
+    /// token, the key by `object=` or `id=`, the PIN only from `pin-source=file:...` or `env:...`.
+    /// Without `keyId`, a key labelled `AuthKey_<KEYID>` gives it. A wrong PIN, a missing key or
+    /// token and a key on another curve are ``DevTokenError/externalSigner(field:rule:message:)``
+    /// naming the cause. `timeout` and `clockSkew` as for
+    /// ``init(external:publicKeyPEM:keyId:timeout:clockSkew:)``.
+    public convenience init(
+        pkcs11URI uri: String, keyId: String? = nil, timeout: Duration? = nil, clockSkew: Duration? = nil
+    ) throws(DevTokenError) {
+        let skew = try wholeSeconds(clockSkew, as: .clockSkew)
+        let timeoutMs = timeout.map(wholeMilliseconds)
+        let native = try translatingErrors {
+            try DevTokenUniFFI.Signer.fromPkcs11(uri: uri, keyId: keyId, timeoutMs: timeoutMs, clockSkewSecs: skew)
+        }
+        self.init(native: native)
+    }
+
     /// The longest wait for one signature of an ``ExternalSigner``; `nil` for a signer that holds
     /// its key.
     public var externalTimeout: Duration? { native.externalTimeoutMs().map { .milliseconds($0) } }

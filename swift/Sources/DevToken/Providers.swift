@@ -10,7 +10,7 @@ import Foundation
 ///     let apns = try TokenProvider(signer: signer, service: .apns, claims: Claims(issuer: "DEF123GHIJ"))
 ///     request.setValue("bearer \(try apns.token())", forHTTPHeaderField: "authorization")
 public final class TokenProvider: Sendable {
-    private let native: DevTokenUniFFI.TokenProvider
+    let native: DevTokenUniFFI.TokenProvider
 
     /// A provider for `service` and the claims template `claims` (leave `issuedAt`/`expiresAt`
     /// unset). Options left `nil` take the core's defaults.
@@ -32,6 +32,22 @@ public final class TokenProvider: Sendable {
     /// Signs a new token now, after Apple refused one (the rule table's floor for APNs still holds).
     public func forceRefresh() throws(DevTokenError) -> String {
         try translatingErrors { try native.forceRefresh() }
+    }
+
+    /// The cached token while it is fresh, else `nil`: never signs, never waits.
+    public func freshToken() -> String? { native.freshToken() }
+
+    /// After Apple refused `rejected` (401/403): a new token if `rejected` is still the current
+    /// one, else the current token, which another caller already renewed.
+    public func refreshRejected(_ rejected: String) throws(DevTokenError) -> String {
+        try translatingErrors { try native.refreshRejected(rejected: rejected) }
+    }
+
+    /// ``refreshRejected(_:)`` on devtoken's own queue.
+    public func refreshRejected(_ rejected: String) async throws(DevTokenError) -> String {
+        try await offloaded { [native] () throws(DevTokenError) in
+            try translatingErrors { try native.refreshRejected(rejected: rejected) }
+        }
     }
 
     /// When the current token expires, if one has been signed.
@@ -58,7 +74,7 @@ public final class TokenProvider: Sendable {
 ///     let maps = try MapsTokenProvider(signer: signer, claims: Claims(issuer: "DEF123GHIJ"))
 ///     let accessToken = try await maps.accessToken()
 public final class MapsTokenProvider: Sendable {
-    private let native: DevTokenUniFFI.MapsTokenProvider
+    let native: DevTokenUniFFI.MapsTokenProvider
 
     /// A provider for Maps `claims` (issuer, optional origins; scope defaults to `server_api`).
     /// Options left `nil` take the core's defaults.
@@ -86,6 +102,16 @@ public final class MapsTokenProvider: Sendable {
         try await offloaded { [native] () throws(DevTokenError) in try translatingErrors { try native.accessToken() } }
     }
 
+    /// The cached access token while it is fresh, else `nil`: never exchanges, never waits.
+    public func freshAccessToken() -> String? { native.freshAccessToken() }
+
+    /// Forgets the cached access token after an API call answered 401, as
+    /// ``OAuthTokenProvider/invalidate(rejected:)`` does.
+    @discardableResult
+    public func invalidate(rejected: String? = nil) -> Bool {
+        native.invalidate(rejected: rejected)
+    }
+
     /// The signed Maps token that is exchanged.
     public func mapsToken() throws(DevTokenError) -> String {
         try translatingErrors { try native.mapsToken() }
@@ -111,7 +137,7 @@ public final class MapsTokenProvider: Sendable {
 ///     let ads = try OAuthTokenProvider(signer: signer, service: .appleAds, clientId: clientId, teamId: teamId)
 ///     request.setValue("Bearer \(try await ads.accessToken())", forHTTPHeaderField: "Authorization")
 public final class OAuthTokenProvider: Sendable {
-    private let native: DevTokenUniFFI.OAuthTokenProvider
+    let native: DevTokenUniFFI.OAuthTokenProvider
 
     /// The service whose token endpoint is called.
     public let service: Service
@@ -154,6 +180,9 @@ public final class OAuthTokenProvider: Sendable {
     public func invalidate(rejected: String? = nil) -> Bool {
         native.invalidate(rejected: rejected)
     }
+
+    /// The cached access token while it is fresh, else `nil`: never exchanges, never waits.
+    public func freshAccessToken() -> String? { native.freshAccessToken() }
 
     /// The signed client assertion (Apple Ads: client secret) that is exchanged.
     public func assertion() throws(DevTokenError) -> String {

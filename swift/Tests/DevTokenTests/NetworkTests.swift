@@ -2,6 +2,10 @@ import DevToken
 import Foundation
 import Testing
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 /// The Maps `/v1/token` exchange and `probe` against the repository's stand-in for Apple
 /// (`tests/independent/apple_stand_in.py`, which checks signatures with pyca/cryptography) on
 /// loopback. It needs a Python with `cryptography`: `$DEVTOKEN_TEST_PYTHON`, else the test
@@ -114,6 +118,13 @@ final class AppleStandIn: Sendable {
         }
         baseURL = String(url)
         self.process = process
+    }
+
+    /// How many requests reached each path so far.
+    func paths() async throws -> [String: Int] {
+        let url = try #require(URL(string: baseURL + "/stand-in/paths"))
+        let (data, _) = try await URLSession.shared.data(from: url)
+        return try JSONDecoder().decode([String: Int].self, from: data)
     }
 
     /// SIGKILL: a child of the test runner can inherit a signal mask that blocks SIGTERM.
