@@ -107,6 +107,22 @@ class TokenProvider:
     def signature_count(self) -> int:
         return self.sync.signature_count
 
+    @property
+    def alignment_period(self) -> int | None:
+        return self.sync.alignment_period
+
+    def observe_clock_offset(self, offset: tuple[int, int]) -> bool:
+        """Record Apple's clock offset measured elsewhere (never waits)."""
+        return self.sync.observe_clock_offset(offset)
+
+    @property
+    def clock_offset(self) -> tuple[int, int] | None:
+        return self.sync.clock_offset
+
+    @property
+    def clock_corrections(self) -> int:
+        return self.sync.clock_corrections
+
     def __repr__(self) -> str:
         return f"aio.{self.sync!r}"
 
@@ -139,6 +155,14 @@ class _ExchangedToken(Generic[Exchanging]):
     @property
     def exchange_count(self) -> int:
         return self.sync.exchange_count
+
+    @property
+    def clock_offset(self) -> tuple[int, int] | None:
+        return self.sync.clock_offset
+
+    @property
+    def clock_corrections(self) -> int:
+        return self.sync.clock_corrections
 
     def __repr__(self) -> str:
         return f"aio.{self.sync!r}"

@@ -8,7 +8,7 @@ import pytest
 from apple_stand_in import AppleStandIn
 
 import devtoken
-from devtoken import Claims, ManualClock, MapsTokenProvider, Service, Signer, TokenProvider
+from devtoken import Claims, ManualClock, MapsTokenProvider, Service, Signer, TokenProvider, aio
 
 BEHIND = 90
 
@@ -38,6 +38,8 @@ def test_maps_provider_records_the_offset_of_each_exchange(
     maps.access_token()
     assert_about_behind(maps.clock_offset)
     assert maps.clock_corrections == 0
+    wrapped = aio.MapsTokenProvider(maps)
+    assert (wrapped.clock_offset, wrapped.clock_corrections) == (maps.clock_offset, 0)
 
 
 def test_observed_offset_back_dates_the_next_token(signer: Signer) -> None:
@@ -53,3 +55,5 @@ def test_observed_offset_back_dates_the_next_token(signer: Signer) -> None:
     corrected = devtoken.decode_token(provider.force_refresh())["claims"]["iat"]
     assert now - BEHIND - signer.clock_skew <= corrected <= now - BEHIND + 1
     assert provider.clock_corrections == 1
+    wrapped = aio.TokenProvider(provider)
+    assert (wrapped.clock_offset, wrapped.clock_corrections) == ((-BEHIND * 1000, 600), 1)
