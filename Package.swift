@@ -35,7 +35,8 @@ let rustLibrary: RustLibrary = {
     default:
         guard let version = releasedBundleVersion else { return .source }
         return .released(
-            url: "https://github.com/devtoken/devtoken/releases/download/v\(version)/DevTokenFFI-\(version).artifactbundle.zip",
+            url: "https://github.com/devtoken/devtoken/releases/download/v\(version)/"
+                + "DevTokenFFI-\(version).artifactbundle.zip",
             checksum: releasedBundleChecksum
         )
     }

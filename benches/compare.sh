@@ -79,9 +79,18 @@ parts = ["sha256_180_bytes", "rfc6979_nonce", "comb_x_of_kG", "scalar_invert_mod
 print("where sign_fast's time goes (share of its median):")
 for part in parts:
     print(f"  {part:<24} {us('breakdown', part) / comb:6.1%}")
-print(f"mixed addition, p256 0.14 / 0.13        {us('breakdown', 'mixed_add_p256_0_14') / us('breakdown', 'mixed_add_p256_0_13'):5.2f}")
-print(f"to_affine (0.13 inversion) / mixed add  {us('breakdown', 'to_affine_p256_0_13') / us('breakdown', 'mixed_add_p256_0_13'):5.1f}")
-print(f"p256 Scalar::invert / modinv k⁻¹         {us('breakdown', 'scalar_invert_ct') / us('breakdown', 'scalar_invert_modinv'):5.2f}")
+print(
+    "mixed addition, p256 0.14 / 0.13        "
+    f"{us('breakdown', 'mixed_add_p256_0_14') / us('breakdown', 'mixed_add_p256_0_13'):5.2f}"
+)
+print(
+    "to_affine (0.13 inversion) / mixed add  "
+    f"{us('breakdown', 'to_affine_p256_0_13') / us('breakdown', 'mixed_add_p256_0_13'):5.1f}"
+)
+print(
+    "p256 Scalar::invert / modinv k⁻¹         "
+    f"{us('breakdown', 'scalar_invert_ct') / us('breakdown', 'scalar_invert_modinv'):5.2f}"
+)
 EOF
 
 if ! $rust_only; then

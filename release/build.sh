@@ -59,8 +59,8 @@ for triple in "${triples[@]}"; do
   step "$triple: the abi3 wheel, manylinux2014 (glibc $glibc)"
   # In a target folder of its own: maturin and cargo-zigbuild pass different flags, and in one
   # folder each would rebuild every crate after the other, on every run.
-  env "$rust" CARGO_TARGET_DIR="$top/target/wheels-build" maturin build --profile dist --zig --compatibility manylinux2014 \
-    --target "$triple" -m python/Cargo.toml -o dist
+  env "$rust" CARGO_TARGET_DIR="$top/target/wheels-build" maturin build --profile dist --zig \
+    --compatibility manylinux2014 --target "$triple" -m python/Cargo.toml -o dist
 
   step "$triple: the CLI as a .tar.gz"
   staging=target/release-staging/devtoken-cli-$version-$triple
@@ -94,7 +94,8 @@ cp swift/Sources/DevTokenFFI/include/DevTokenFFI.h swift/Sources/DevTokenFFI/inc
   "$bundle/include/"
 # One entry of info.json's variants: the library's path and its triples (a JSON list).
 variant() {
-  printf '{"path": "%s", "supportedTriples": %s, "staticLibraryMetadata": {"headerPaths": ["include"], "moduleMapPath": "include/module.modulemap"}}' "$1" "$2"
+  local metadata='{"headerPaths": ["include"], "moduleMapPath": "include/module.modulemap"}'
+  printf '{"path": "%s", "supportedTriples": %s, "staticLibraryMetadata": %s}' "$1" "$2" "$metadata"
 }
 variants=()
 for triple in "${triples[@]}"; do
@@ -115,8 +116,10 @@ for extra in target/swift-variants/*/; do
   variants+=("$(variant "$name/libdevtoken.a" "$supported")")
 done
 joined=$(IFS=,; echo "${variants[*]}")
+info_json="{\"schemaVersion\": \"1.0\", \"artifacts\": {\"DevTokenFFI\": {\"type\": \"staticLibrary\", "
+info_json+="\"version\": \"$version\", \"variants\": [$joined]}}}"
 python3 -c 'import json, sys; print(json.dumps(json.loads(sys.argv[1]), indent=2))' \
-  "{\"schemaVersion\": \"1.0\", \"artifacts\": {\"DevTokenFFI\": {\"type\": \"staticLibrary\", \"version\": \"$version\", \"variants\": [$joined]}}}" \
+  "$info_json" \
   >"$bundle/info.json"
 zip_file=dist/DevTokenFFI-$version.artifactbundle.zip
 find "$bundle" -exec touch -d "@$(git log -1 --format=%ct)" {} +

@@ -32,7 +32,8 @@ cp tests/vectors/keys/p256.pem "$key"
 echo "swift build of ServerExample with DEVTOKEN_SWIFT_FFI=$(basename "$zip") (no cargo, rustc, rustup)"
 PATH=$path DEVTOKEN_SWIFT_FFI=$(basename "$zip") swift build -q --package-path "$example"
 output=$(PATH=$path DEVTOKEN_SWIFT_FFI=$(basename "$zip") \
-  "$(PATH=$path DEVTOKEN_SWIFT_FFI=$(basename "$zip") swift build --package-path "$example" --show-bin-path)/ServerExample" "$key")
+  "$(PATH=$path DEVTOKEN_SWIFT_FFI=$(basename "$zip") swift build --package-path "$example" \
+    --show-bin-path)/ServerExample" "$key")
 printf '%s\n' "$output" | cut -c1-100
 if [[ -e $work/rust-was-called ]]; then
   echo "check-swift: the build called a Rust tool" >&2

@@ -78,7 +78,8 @@ check_native() {
     return 0
   fi
   highest=$("$objdump" -T "$file" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1)
-  if [[ -z $highest ]] || [[ $(printf '%s\n%s\n' "$highest" "$glibc_floor" | sort -V | tail -n 1) != "$glibc_floor" ]]; then
+  if [[ -z $highest ]] ||
+    [[ $(printf '%s\n%s\n' "$highest" "$glibc_floor" | sort -V | tail -n 1) != "$glibc_floor" ]]; then
     echo "$file: needs glibc ${highest:-(none found)}, more than $glibc_floor" >&2
     return 1
   fi

@@ -54,4 +54,5 @@ if [[ ! -f $arm64_root.stamp || release/setup.sh -nt $arm64_root.stamp ]]; then
   rm -rf "$downloads"
   touch "$arm64_root.stamp"
 fi
-echo "setup: Debian's Rust $(/usr/bin/rustc -V | cut -d' ' -f2), $("$venv/bin/maturin" -V), zig $("$venv/bin/python" -m ziglang version), arm64 runtimes in $arm64_root"
+echo "setup: Debian's Rust $(/usr/bin/rustc -V | cut -d' ' -f2), $("$venv/bin/maturin" -V)," \
+  "zig $("$venv/bin/python" -m ziglang version), arm64 runtimes in $arm64_root"

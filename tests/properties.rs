@@ -182,7 +182,10 @@ proptest! {
     }
 
     #[test]
-    fn random_text_as_a_token_is_an_error(text in "[A-Za-z0-9_=.+/ -]{0,200}", service in proptest::option::of(service())) {
+    fn random_text_as_a_token_is_an_error(
+        text in "[A-Za-z0-9_=.+/ -]{0,200}",
+        service in proptest::option::of(service()),
+    ) {
         let key = signer().public_key();
         prop_assert!(devtoken::verify_token(&text, &key).is_err());
         let findings = devtoken::inspect_token_at(&text, service, Some(&key), NOW);
@@ -190,7 +193,10 @@ proptest! {
     }
 
     #[test]
-    fn random_json_in_a_token_is_handled(header in any::<String>(), payload in "\\{(\"[a-z]{1,4}\":(-?[0-9]{1,20}|\"[ -~]{0,10}\"|\\[\\]|null|true|1\\.5),?){0,6}\\}") {
+    fn random_json_in_a_token_is_handled(
+        header in any::<String>(),
+        payload in "\\{(\"[a-z]{1,4}\":(-?[0-9]{1,20}|\"[ -~]{0,10}\"|\\[\\]|null|true|1\\.5),?){0,6}\\}",
+    ) {
         use base64::Engine;
         let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
         let token = format!("{}.{}.{}", b64(&header), b64(&payload), b64("sig"));

@@ -73,7 +73,8 @@ step "vectors checked by PyJWT + cryptography (independent of devtoken)"
 
 # The release artifacts, built once: the x86-64 wheel tested below is the one in dist/.
 if [[ ${DEVTOKEN_RELEASE:-1} != 1 ]]; then
-  cannot "release artifacts (release/build.sh and release/check.sh): DEVTOKEN_RELEASE=0 leaves them out; testing a development wheel instead"
+  cannot "release artifacts (release/build.sh and release/check.sh): DEVTOKEN_RELEASE=0 leaves them out;" \
+    "testing a development wheel instead"
   step "Python wheel: maturin build --release (abi3, LTO)"
   rm -rf target/wheels
   "$venv/bin/maturin" build --release -m python/Cargo.toml -o target/wheels
@@ -85,7 +86,8 @@ elif [[ $(uname -sm) == "Linux x86_64" ]] && command -v apt-get >/dev/null; then
   echo "release/build.sh took $((SECONDS - release_start)) s"
   wheel=$(ls dist/devtoken-*-manylinux*_x86_64.whl)
 else
-  cannot "release artifacts: release/build.sh needs Linux x86-64 with Debian's packages (here: $(uname -sm)); testing a development wheel instead"
+  cannot "release artifacts: release/build.sh needs Linux x86-64 with Debian's packages (here: $(uname -sm));" \
+    "testing a development wheel instead"
   step "Python wheel: maturin build --release (abi3, LTO)"
   rm -rf target/wheels
   "$venv/bin/maturin" build --release -m python/Cargo.toml -o target/wheels
@@ -97,14 +99,18 @@ fresh=target/wheel-venv
 rm -rf "$fresh"
 python3 -m venv "$fresh"
 "$fresh/bin/python" -m pip install -q "$wheel"
-(cd / && "$OLDPWD/$fresh/bin/python" -c "import devtoken; print('import devtoken', devtoken.__version__, 'OK with nothing else installed')")
+(cd / && "$OLDPWD/$fresh/bin/python" -c \
+  "import devtoken; print('import devtoken', devtoken.__version__, 'OK with nothing else installed')")
 "$fresh/bin/python" -m pip install -q -r tests/requirements.txt
 
 step "Python tests (pytest), types (mypy --strict), lint (ruff)"
 (cd python/tests && "$OLDPWD/$fresh/bin/python" -m pytest -q .)
-(cd / && MYPYPATH="$OLDPWD/tests/independent:$OLDPWD/tests/fleet" "$OLDPWD/$fresh/bin/python" -m mypy --strict "$OLDPWD/python/tests" "$OLDPWD/tests/fleet" "$OLDPWD/python/examples" "$OLDPWD/python/benchmarks" "$OLDPWD/python/fuzz" "$OLDPWD/tests/doc_examples.py" "$OLDPWD/release")
+(cd / && MYPYPATH="$OLDPWD/tests/independent:$OLDPWD/tests/fleet" "$OLDPWD/$fresh/bin/python" -m mypy --strict \
+  "$OLDPWD/python/tests" "$OLDPWD/tests/fleet" "$OLDPWD/python/examples" "$OLDPWD/python/benchmarks" \
+  "$OLDPWD/python/fuzz" "$OLDPWD/tests/doc_examples.py" "$OLDPWD/release")
 "$venv/bin/ruff" check --config python/pyproject.toml python tests/independent tests/fleet tests/doc_examples.py release
-"$venv/bin/ruff" format --check --config python/pyproject.toml python tests/independent tests/fleet tests/doc_examples.py release
+"$venv/bin/ruff" format --check --config python/pyproject.toml \
+  python tests/independent tests/fleet tests/doc_examples.py release
 "$fresh/bin/python" python/examples/typed_usage.py >/dev/null
 
 step "the docs' Python examples, run with the installed wheel against the loopback stand-in (tests/doc_examples.py)"
@@ -116,7 +122,8 @@ bash bindings/generate.sh --check
 # The fleet test's Kotlin and Swift processes write here; a run never reads an earlier run's.
 rm -rf target/fleet
 
-step "Kotlin/JVM: mvn verify (cargo build, the docs' Kotlin examples compiled, Kotlin + Java tests vs Nimbus JOSE+JWT, packaged-jar run)"
+step "Kotlin/JVM: mvn verify (cargo build, the docs' Kotlin examples compiled," \
+  "Kotlin + Java tests vs Nimbus JOSE+JWT, packaged-jar run)"
 (cd bindings/kotlin && mvn -B -q "${MVN_ARGS[@]}" verify)
 python3 tests/surefire_summary.py bindings/kotlin/target/surefire-reports
 
@@ -135,13 +142,15 @@ else
   step "the docs' Swift examples as a package of their own, built in Swift 6 mode and run (tests/doc_examples.py)"
   "$venv/bin/python" tests/doc_examples.py swift --out target/doc-examples/swift --run
 
-  step "Swift example package (swift/Examples/ServerExample, devtoken by path) as one static binary; the CLI verifies its token"
+  step "Swift example package (swift/Examples/ServerExample, devtoken by path) as one static binary;" \
+    "the CLI verifies its token"
   example=swift/Examples/ServerExample
   example_key=target/swift-example/AuthKey_ABC123DEFG.p8
   mkdir -p "$(dirname "$example_key")"
   cp tests/vectors/keys/p256.pem "$example_key"
   swift build -c release --static-swift-stdlib --package-path "$example"
-  example_output=$("$(swift build -c release --static-swift-stdlib --package-path "$example" --show-bin-path)/ServerExample" "$example_key")
+  example_output=$("$(swift build -c release --static-swift-stdlib --package-path "$example" \
+    --show-bin-path)/ServerExample" "$example_key")
   printf '%s\n' "$example_output"
   example_token=$(sed -n 's/^app-store-server: //p' <<<"$example_output")
   [[ -n $example_token ]] || { echo "ServerExample printed no 'app-store-server: <token>' line" >&2; exit 1; }

@@ -246,7 +246,10 @@ fn the_common_mistakes_are_each_caught() {
     // 8. exp beyond the service's limit, or not after iat.
     let long = raw_token(
         r#"{"alg":"ES256","kid":"ABC123DEFG","typ":"JWT"}"#,
-        r#"{"iss":"57246542-96fe-1a63-e053-0824d011072a","iat":1700000000,"exp":1700007200,"aud":"appstoreconnect-v1","bid":"com.example.app"}"#,
+        concat!(
+            r#"{"iss":"57246542-96fe-1a63-e053-0824d011072a","iat":1700000000,"#,
+            r#""exp":1700007200,"aud":"appstoreconnect-v1","bid":"com.example.app"}"#
+        ),
         &[1; 64],
     );
     assert!(error_codes(&long, Service::AppStoreServer, NOW).contains(&"lifetime_over_limit"));

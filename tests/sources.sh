@@ -32,8 +32,10 @@ devtoken_cargo_sources() {
       touch "$scratch/crates.stamp"
     fi
     mkdir -p "$scratch/cargo-home"
-    printf '[source.crates-io]\nreplace-with = "vendored"\n\n[source.vendored]\ndirectory = "%s"\n\n[net]\noffline = true\n' \
-      "$scratch/crates/vendor" >"$scratch/cargo-home/config.toml"
+    {
+      printf '[source.crates-io]\nreplace-with = "vendored"\n\n'
+      printf '[source.vendored]\ndirectory = "%s"\n\n[net]\noffline = true\n' "$scratch/crates/vendor"
+    } >"$scratch/cargo-home/config.toml"
     export CARGO_HOME=$scratch/cargo-home
     echo "sources: crate registry unreachable; crates from $vendor/crates.tar.zst" >&2
   else
@@ -46,7 +48,8 @@ devtoken_maven_sources() {
   local vendor=$_devtoken_vendor scratch=$_devtoken_scratch
   MVN_ARGS=()
   # Maven: Central answers, or the vendored local repository is used offline.
-  if curl -sf -o /dev/null --max-time 15 https://repo.maven.apache.org/maven2/org/apache/maven/plugins/maven-metadata.xml; then
+  if curl -sf -o /dev/null --max-time 15 \
+    https://repo.maven.apache.org/maven2/org/apache/maven/plugins/maven-metadata.xml; then
     echo "sources: Maven artifacts from Maven Central" >&2
   elif compgen -G "$vendor/maven-repo.tar.zst.part*" >/dev/null; then
     if [[ ! -f $scratch/m2.stamp || $vendor/maven-repo.tar.zst.part00 -nt $scratch/m2.stamp ]]; then

@@ -177,7 +177,9 @@ fn v1_signature_is_der_over_the_invisible_separator_string() {
     assert_eq!(signed.nonce, "3d5f7a9b-2c4e-4f60-9182-a3b4c5d6e7f8");
     assert_eq!(signed.timestamp_ms, 1_700_000_000_123);
     assert_eq!(signed.key_id, "ABC123DEFG");
-    let message = "com.example.app\u{2063}ABC123DEFG\u{2063}com.example.monthly\u{2063}SAVE50\u{2063}a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d\u{2063}3d5f7a9b-2c4e-4f60-9182-a3b4c5d6e7f8\u{2063}1700000000123";
+    let message = "com.example.app\u{2063}ABC123DEFG\u{2063}com.example.monthly\u{2063}\
+                   SAVE50\u{2063}a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d\u{2063}\
+                   3d5f7a9b-2c4e-4f60-9182-a3b4c5d6e7f8\u{2063}1700000000123";
     assert_eq!(offer.payload("ABC123DEFG").unwrap(), message);
     assert!(ring_verifies_der(
         message.as_bytes(),

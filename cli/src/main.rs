@@ -840,7 +840,14 @@ fn print_doctor(report: &[devtoken::doctor::Check], json: bool) -> u8 {
     if json {
         let checks: Vec<_> = report
             .iter()
-            .map(|c| serde_json::json!({"name": c.name, "status": c.status.as_str(), "message": c.message, "fix": c.fix}))
+            .map(|c| {
+                serde_json::json!({
+                    "name": c.name,
+                    "status": c.status.as_str(),
+                    "message": c.message,
+                    "fix": c.fix,
+                })
+            })
             .collect();
         print_json(&serde_json::json!({ "checks": checks }));
     } else {

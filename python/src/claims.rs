@@ -16,7 +16,10 @@ pub(crate) struct PyClaims {
 #[pymethods]
 impl PyClaims {
     #[new]
-    #[pyo3(signature = (issuer = None, *, issued_at = None, expires_at = None, ttl = None, origins = None, bundle_id = None, subject = None, scope = None, jwt_id = None))]
+    #[pyo3(signature = (
+        issuer = None, *, issued_at = None, expires_at = None, ttl = None, origins = None,
+        bundle_id = None, subject = None, scope = None, jwt_id = None
+    ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         issuer: Option<String>,

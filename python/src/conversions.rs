@@ -192,3 +192,8 @@ pub(crate) fn decoded_to_dict<'py>(
     dict.set_item("claims", map_to_dict(py, &decoded.claims)?)?;
     Ok(dict)
 }
+
+/// A measured clock offset as Python sees it: `(offset_millis, uncertainty_millis)`.
+pub(crate) fn offset_pair(offset: Option<devtoken::clock::ClockOffset>) -> Option<(i64, i64)> {
+    offset.map(|o| (o.offset_millis, o.uncertainty_millis))
+}

@@ -41,7 +41,8 @@ create_exception!(
     devtoken,
     InvalidOptionError,
     TokenError,
-    "An option (clock skew, margins, network settings) or a provider's claims template is not usable; see `.field` and `.rule`."
+    "An option (clock skew, margins, network settings) or a provider's claims template is not \
+     usable; see `.field` and `.rule`."
 );
 create_exception!(
     devtoken,
@@ -77,7 +78,8 @@ create_exception!(
     devtoken,
     ExternalSignerError,
     TokenError,
-    "An external signer (PKCS#11, KMS, callback) failed, timed out or answered a bad signature; `.rule` says which; a callback's own exception is `__cause__`."
+    "An external signer (PKCS#11, KMS, callback) failed, timed out or answered a bad signature; \
+     `.rule` says which; a callback's own exception is `__cause__`."
 );
 create_exception!(
     devtoken,

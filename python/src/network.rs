@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::claims::PyClaims;
-use crate::conversions::{optional_seconds, service_from};
+use crate::conversions::{offset_pair, optional_seconds, service_from};
 use crate::errors::DevTokenResult;
 use crate::findings::PyFinding;
 use crate::options::{http_options, maps_options_dict};
@@ -24,7 +24,11 @@ pub(crate) struct PyMapsTokenProvider {
 #[pymethods]
 impl PyMapsTokenProvider {
     #[new]
-    #[pyo3(signature = (signer, claims, base_url = None, *, margin_fraction = None, min_margin = None, connect_timeout = None, read_timeout = None, user_agent = None, extra_ca_pem = None, max_retries = None, deadline = None, clock = None))]
+    #[pyo3(signature = (
+        signer, claims, base_url = None, *, margin_fraction = None, min_margin = None,
+        connect_timeout = None, read_timeout = None, user_agent = None, extra_ca_pem = None,
+        max_retries = None, deadline = None, clock = None
+    ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         signer: &Bound<'_, PySigner>,
@@ -125,7 +129,11 @@ pub(crate) struct PyOAuthTokenProvider {
 #[pymethods]
 impl PyOAuthTokenProvider {
     #[new]
-    #[pyo3(signature = (signer, service, client_id, team_id = None, base_url = None, *, margin_fraction = None, min_margin = None, connect_timeout = None, read_timeout = None, user_agent = None, extra_ca_pem = None, max_retries = None, deadline = None, clock = None))]
+    #[pyo3(signature = (
+        signer, service, client_id, team_id = None, base_url = None, *, margin_fraction = None,
+        min_margin = None, connect_timeout = None, read_timeout = None, user_agent = None,
+        extra_ca_pem = None, max_retries = None, deadline = None, clock = None
+    ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         signer: &Bound<'_, PySigner>,
@@ -261,7 +269,10 @@ impl PyProbeVerdict {
 
 /// Calls the service's documented test endpoint with `token` and reports the verdict.
 #[pyfunction]
-#[pyo3(signature = (service, token, base_url = None, *, connect_timeout = None, read_timeout = None, extra_ca_pem = None, max_retries = None, deadline = None))]
+#[pyo3(signature = (
+    service, token, base_url = None, *, connect_timeout = None, read_timeout = None,
+    extra_ca_pem = None, max_retries = None, deadline = None
+))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn probe(
     py: Python<'_>,
@@ -292,9 +303,4 @@ pub(crate) fn probe(
         message: verdict.message,
         findings: verdict.findings,
     })
-}
-
-/// A measured clock offset as Python sees it: `(offset_millis, uncertainty_millis)`.
-pub(crate) fn offset_pair(offset: Option<devtoken::clock::ClockOffset>) -> Option<(i64, i64)> {
-    offset.map(|o| (o.offset_millis, o.uncertainty_millis))
 }

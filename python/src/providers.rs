@@ -62,7 +62,10 @@ pub(crate) struct PyTokenProvider {
 #[pymethods]
 impl PyTokenProvider {
     #[new]
-    #[pyo3(signature = (signer, service, claims, *, margin_fraction = None, min_margin = None, renew_after = None, reuse_per_request_tokens = None, aligned = None, clock = None))]
+    #[pyo3(signature = (
+        signer, service, claims, *, margin_fraction = None, min_margin = None, renew_after = None,
+        reuse_per_request_tokens = None, aligned = None, clock = None
+    ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         signer: &Bound<'_, PySigner>,
@@ -163,7 +166,7 @@ impl PyTokenProvider {
     /// The last measured clock offset `(offset_millis, uncertainty_millis)`, or None.
     #[getter]
     fn clock_offset(&self) -> Option<(i64, i64)> {
-        crate::network::offset_pair(self.inner.clock_offset())
+        crate::conversions::offset_pair(self.inner.clock_offset())
     }
 
     /// How many tokens were back-dated by a measured clock offset.

@@ -167,7 +167,10 @@ impl PySigner {
         })?)
     }
 
-    #[pyo3(signature = (issuer_id, bundle_id, product_id, offer_id, *, transaction_id = None, nonce = None, now = None))]
+    #[pyo3(signature = (
+        issuer_id, bundle_id, product_id, offer_id, *, transaction_id = None, nonce = None,
+        now = None
+    ))]
     #[allow(clippy::too_many_arguments)]
     fn promotional_offer(
         &self,
@@ -195,7 +198,10 @@ impl PySigner {
         })?)
     }
 
-    #[pyo3(signature = (issuer_id, bundle_id, product_id, allow_introductory_offer, transaction_id, *, nonce = None, now = None))]
+    #[pyo3(signature = (
+        issuer_id, bundle_id, product_id, allow_introductory_offer, transaction_id, *, nonce = None,
+        now = None
+    ))]
     #[allow(clippy::too_many_arguments)]
     fn intro_offer_eligibility(
         &self,
@@ -249,7 +255,10 @@ impl PySigner {
         })?)
     }
 
-    #[pyo3(signature = (bundle_id, product_id, offer_id, *, application_username = None, nonce = None, timestamp_ms = None))]
+    #[pyo3(signature = (
+        bundle_id, product_id, offer_id, *, application_username = None, nonce = None,
+        timestamp_ms = None
+    ))]
     #[allow(clippy::too_many_arguments)]
     fn promotional_offer_v1(
         &self,

@@ -1,7 +1,8 @@
 //! StoreKit in-app signatures: what the `Signer` methods for promotional offers (V2 JWS and V1),
 //! introductory-offer eligibility and Advanced Commerce requests (in `signer`, the class's one
-//! `#[pymethods]` block) share, the V1 result class and the V1 check. Keyword arguments in, the core's inputs through; an argument left out is `None` and
-//! takes the core's default (a fresh nonce, the system clock, an empty application username).
+//! `#[pymethods]` block) share, the V1 result class and the V1 check. Keyword arguments in, the
+//! core's inputs through; an argument left out is `None` and takes the core's default (a fresh
+//! nonce, the system clock, an empty application username).
 
 use devtoken::storekit::{PromotionalOfferV1, PromotionalOfferV1Signature};
 use pyo3::exceptions::PyTypeError;
@@ -88,7 +89,10 @@ pub(crate) fn now_from(now: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i64>> 
 /// Checks a promotional offer V1 signature with the public key: `True` when it verifies, `False`
 /// when it does not; an `InvalidClaimsError` when a field is invalid.
 #[pyfunction]
-#[pyo3(signature = (public_key_pem, signature, *, key_id, bundle_id, product_id, offer_id, nonce, timestamp_ms, application_username = None))]
+#[pyo3(signature = (
+    public_key_pem, signature, *, key_id, bundle_id, product_id, offer_id, nonce, timestamp_ms,
+    application_username = None
+))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn verify_promotional_offer_v1(
     public_key_pem: &Bound<'_, PyAny>,

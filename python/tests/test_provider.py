@@ -146,7 +146,12 @@ def test_sixteen_threads_across_a_renewal_share_one_signature() -> None:
     public_key = serialization.load_pem_public_key(signer.public_key_pem().encode())
 
     def exp(token: str) -> int:
-        claims = jwt.decode(token, public_key, algorithms=["ES256"], options={"verify_exp": False})  # type: ignore[arg-type]
+        claims = jwt.decode(
+            token,
+            public_key,  # type: ignore[arg-type]
+            algorithms=["ES256"],
+            options={"verify_exp": False},
+        )
         return int(claims["exp"])
 
     clock = ManualClock(T0)

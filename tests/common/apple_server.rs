@@ -236,7 +236,13 @@ fn serve(
         503 => "Service Unavailable",
         _ => "Status",
     };
-    let mut response = format!("HTTP/1.1 {} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nDate: {}\r\n", answer.status, answer.body.len(), http_date(server_now));
+    let mut response = format!(
+        "HTTP/1.1 {} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         Connection: close\r\nDate: {}\r\n",
+        answer.status,
+        answer.body.len(),
+        http_date(server_now)
+    );
     for (name, value) in &answer.headers {
         response.push_str(&format!("{name}: {value}\r\n"));
     }

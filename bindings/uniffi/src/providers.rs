@@ -323,7 +323,9 @@ impl OAuthTokenProvider {
     /// A provider for `service`'s client `client_id` (`SCHOOLAPI.<uuid>`, `BUSINESSAPI.<uuid>`,
     /// `SEARCHADS.<uuid>`); `team_id` is Apple Ads' `iss`. Options left `null`/`nil` take the
     /// core's defaults.
-    #[uniffi::constructor(default(team_id = None, network = None, margin_fraction = None, min_margin_secs = None, clock = None))]
+    #[uniffi::constructor(default(
+        team_id = None, network = None, margin_fraction = None, min_margin_secs = None, clock = None
+    ))]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         signer: Arc<Signer>,

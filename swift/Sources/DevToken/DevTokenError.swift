@@ -7,7 +7,10 @@ import Foundation
 /// the numbers.
 ///
 ///     do {
-///         _ = try signer.signToken(.appStoreServer, claims: Claims(issuer: issuerID, bundleId: bundle, ttl: .seconds(7200)))
+///         _ = try signer.signToken(
+///             .appStoreServer,
+///             claims: Claims(issuer: issuerID, bundleId: bundle, ttl: .seconds(7200))
+///         )
 ///     } catch .invalidClaim(let field, let rule, let message) {
 ///         print(field, rule, message)  // exp max_lifetime exp is 7200 s after iat; ...
 ///     } catch {

@@ -133,7 +133,10 @@ public final class MapsTokenProvider: Sendable {
 /// again a margin before `expires_in`, one exchange per renewal however many tasks ask. The network calls block;
 /// from async code use the `async` overload, which runs them off Swift's cooperative pool.
 ///
-///     let signer = try Signer(contentsOf: URL(filePath: "private-key.pem"), keyId: "d7f3a1c2-5b6e-4f80-9a1b-2c3d4e5f6a7b")
+///     let signer = try Signer(
+///         contentsOf: URL(filePath: "private-key.pem"),
+///         keyId: "d7f3a1c2-5b6e-4f80-9a1b-2c3d4e5f6a7b"
+///     )
 ///     let ads = try OAuthTokenProvider(signer: signer, service: .appleAds, clientId: clientId, teamId: teamId)
 ///     request.setValue("Bearer \(try await ads.accessToken())", forHTTPHeaderField: "Authorization")
 public final class OAuthTokenProvider: Sendable {

@@ -10,7 +10,8 @@ import java.util.List;
 public class PackagedJarSmoke {
     public static void main(String[] args) {
         Signer signer = Signer.generate("ABC123DEFG");
-        Claims claims = new Claims("DEF123GHIJ", null, null, 600L, List.of("https://example.com"), null, null, List.of(), null);
+        Claims claims = new Claims(
+                "DEF123GHIJ", null, null, 600L, List.of("https://example.com"), null, null, List.of(), null);
         String token = signer.signToken(Service.APPLE_MUSIC, claims);
         String claimsJson = DevToken.verifyToken(token, signer.publicKeyPem()).getClaimsJson();
         if (!claimsJson.contains("\"iss\":\"DEF123GHIJ\"")) {

@@ -301,7 +301,8 @@ class Signer private constructor(internal val native: dev.devtoken.ffi.Signer) :
             }
 
         /** [timeout] in whole milliseconds, saturating where a [Duration] exceeds a Long of them. */
-        private fun wholeMillis(timeout: Duration): Long = runCatching { timeout.toMillis() }.getOrDefault(Long.MAX_VALUE)
+        private fun wholeMillis(timeout: Duration): Long =
+            runCatching { timeout.toMillis() }.getOrDefault(Long.MAX_VALUE)
     }
 
     /** The key id sent as `kid`. */

@@ -261,7 +261,11 @@ class SkewedClockStandIn(private val clockBehindSecs: Long) : AutoCloseable {
         while (!head.readLine().isNullOrEmpty()) continue
         requests.incrementAndGet()
         val body =
-            if (path.startsWith("/v1/token")) """{"accessToken":"access-skewed","expiresInSeconds":1800}""" else """{"keys":[]}"""
+            if (path.startsWith("/v1/token")) {
+                """{"accessToken":"access-skewed","expiresInSeconds":1800}"""
+            } else {
+                """{"keys":[]}"""
+            }
         val date = HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC).minusSeconds(clockBehindSecs))
         val response =
             "HTTP/1.1 200 OK\r\nDate: $date\r\nContent-Type: application/json\r\n" +

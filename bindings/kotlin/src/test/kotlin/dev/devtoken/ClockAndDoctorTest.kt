@@ -41,7 +41,11 @@ class ClockAndDoctorTest {
     fun aMapsProviderKeepsTheOffsetOfItsLastExchange() {
         SkewedClockStandIn(clockBehindSecs = 90).use { apple ->
             val maps =
-                MapsTokenProvider(Signer.generate("ABC123DEFG"), Claims(issuer = "DEF123GHIJ"), NetworkOptions(baseUrl = apple.baseUrl))
+                MapsTokenProvider(
+                    Signer.generate("ABC123DEFG"),
+                    Claims(issuer = "DEF123GHIJ"),
+                    NetworkOptions(baseUrl = apple.baseUrl),
+                )
             assertNull(maps.clockOffset())
             assertEquals("access-skewed", maps.accessToken())
             assertAbout90sBehind(checkNotNull(maps.clockOffset()) { "no offset after an exchange" })
@@ -76,20 +80,33 @@ class ClockAndDoctorTest {
         val key = Files.writeString(dir.resolve("AuthKey_ABC123DEFG.p8"), generatePrivateKeyPem())
         Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"))
         val uuid = "57246542-96fe-1a63-e053-0824d011072a"
-        val report = doctor(key.toString(), Service.APPLE_MUSIC, Claims(issuer = uuid), offline = true).associateBy { it.name }
+        val report =
+            doctor(key.toString(), Service.APPLE_MUSIC, Claims(issuer = uuid), offline = true)
+                .associateBy { it.name }
         assertEquals(CheckStatus.ERROR, report.getValue("key_file").status)
         assertEquals("chmod 600 $key", report.getValue("key_file").fix)
         assertEquals(CheckStatus.ERROR, report.getValue("identifiers").status)
         assertTrue(report.getValue("identifiers").fix!!.contains("Team ID"), report.getValue("identifiers").fix)
-        assertEquals(CheckStatus.SKIPPED to CheckStatus.SKIPPED, report.getValue("clock").status to report.getValue("probe").status)
+        assertEquals(
+            CheckStatus.SKIPPED to CheckStatus.SKIPPED,
+            report.getValue("clock").status to report.getValue("probe").status,
+        )
         val mismatch =
-            doctor(key.toString(), Service.APPLE_MUSIC, Claims(issuer = "DEF123GHIJ"), keyId = "XYZ987WVUT", offline = true)
-                .associateBy { it.name }
+            doctor(
+                key.toString(),
+                Service.APPLE_MUSIC,
+                Claims(issuer = "DEF123GHIJ"),
+                keyId = "XYZ987WVUT",
+                offline = true,
+            ).associateBy { it.name }
         assertEquals(CheckStatus.ERROR, mismatch.getValue("key_id").status)
         assertNotNull(mismatch.getValue("key_id").fix)
         Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"))
         val fine = doctor(key.toString(), Service.APPLE_MUSIC, Claims(issuer = "DEF123GHIJ"), offline = true)
-        assertEquals(emptyList<DoctorCheck>(), fine.filter { it.status != CheckStatus.OK && it.status != CheckStatus.SKIPPED })
+        assertEquals(
+            emptyList<DoctorCheck>(),
+            fine.filter { it.status != CheckStatus.OK && it.status != CheckStatus.SKIPPED },
+        )
         // Messages name files and identifiers, never key material.
         assertFalse(fine.any { it.message.contains("PRIVATE KEY") })
     }

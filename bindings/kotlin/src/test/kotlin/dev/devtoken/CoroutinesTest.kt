@@ -41,7 +41,10 @@ class CoroutinesTest {
             assertEquals(signatures, music.signatureCount)
             assertEquals(second, music.awaitToken())
             assertTrue(awaitProbe(Service.APPLE_MUSIC, second, network).accepted)
-            verifyToken(signer.awaitSignToken(Service.APPLE_MUSIC, Claims(issuer = "DEF123GHIJ")), signer.publicKeyPem())
+            verifyToken(
+                signer.awaitSignToken(Service.APPLE_MUSIC, Claims(issuer = "DEF123GHIJ")),
+                signer.publicKeyPem(),
+            )
         }
 
     @Test

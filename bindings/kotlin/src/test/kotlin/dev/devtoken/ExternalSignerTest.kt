@@ -127,7 +127,12 @@ class ExternalSignerTest {
         assertTrue(fatal.cause is AssertionError)
         // Through a provider too; a failure that threw nothing has no cause.
         val io = java.io.IOException("KMS unreachable")
-        val provider = TokenProvider(Signer.fromExternal(pem(jdkKeyPair()), "ABC123DEFG") { throw io }, Service.APNS, Claims(issuer = "DEF123GHIJ"))
+        val provider =
+            TokenProvider(
+                Signer.fromExternal(pem(jdkKeyPair()), "ABC123DEFG") { throw io },
+                Service.APNS,
+                Claims(issuer = "DEF123GHIJ"),
+            )
         assertSame(io, assertThrows<ExternalSignerException> { provider.token() }.cause)
         assertNull(externalFailure({ ByteArray(0) }).cause)
     }

@@ -79,7 +79,10 @@ class HttpClientTest {
     @Test
     fun theRequestsOwnHeadersAreKeptAndItsAuthorizationReplaced() {
         val request =
-            HttpRequest.newBuilder(geocode.uri()).header("Authorization", "Bearer stale").header("Accept", "a/b").build()
+            HttpRequest.newBuilder(geocode.uri())
+                .header("Authorization", "Bearer stale")
+                .header("Accept", "a/b")
+                .build()
         assertEquals(200, http.send(request, body).statusCode())
         assertEquals(1, apple.requestsTo("/v1/geocode"))
     }

@@ -44,7 +44,10 @@ class Pkcs11Test {
         val p8 =
             env["DEVTOKEN_APPLE_TEST_KEY"]?.let(Path::of)
                 ?: Fixtures.workspace.resolve("../shared/fixtures/apple-testSigningKey.p8")
-        val der = Base64.getMimeDecoder().decode(Files.readAllLines(p8).filterNot { it.startsWith("-----") }.joinToString(""))
+        val der =
+            Base64.getMimeDecoder().decode(
+                Files.readAllLines(p8).filterNot { it.startsWith("-----") }.joinToString(""),
+            )
         val spkiPrefix = "3059301306072a8648ce3d020106082a8648ce3d030107034200".chunked(2).map { it.toInt(16).toByte() }
         val spki = spkiPrefix.toByteArray() + der.copyOfRange(der.size - 65, der.size)
         return KeyFactory.getInstance("EC").generatePublic(X509EncodedKeySpec(spki)) as ECPublicKey
