@@ -96,6 +96,9 @@ pub enum TokenError {
         field: String,
         /// The problem's code (`failed`, `timeout`, `busy`, `signature_shape`, `wrong_key`, ...).
         rule: String,
+        /// The handle the foreign signer gave what it threw (`DigestSignerError::Failed`), 0 when
+        /// it threw nothing.
+        cause_handle: u64,
     },
     /// A 2xx answer whose body is not what Apple documents.
     #[error("{reason}")]
@@ -121,7 +124,7 @@ impl From<devtoken_core::Error> for TokenError {
             findings,
             retry_after_secs,
             attempts,
-            cause: _,
+            cause,
         } = error.into_parts();
         let kind_code = kind.code().to_string();
         let field = field.unwrap_or_default().to_string();
@@ -190,6 +193,10 @@ impl From<devtoken_core::Error> for TokenError {
                 kind: kind_code,
                 field,
                 rule,
+                cause_handle: cause
+                    .as_ref()
+                    .and_then(|cause| cause.downcast_ref::<ForeignCause>())
+                    .map_or(0, |cause| cause.0),
             },
         }
     }
@@ -197,3 +204,7 @@ impl From<devtoken_core::Error> for TokenError {
 
 /// The result type of every fallible export.
 pub type Result<T> = std::result::Result<T, TokenError>;
+
+/// The foreign layer's handle for what its signer threw, carried through the core as the
+/// opaque [`devtoken_core::SignerCause`] of an external-signer error.
+pub(crate) struct ForeignCause(pub(crate) u64);

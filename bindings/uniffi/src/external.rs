@@ -3,7 +3,9 @@
 //! the answer and checks it against the declared key; nothing of that is repeated here.
 
 use devtoken_core as core;
-use devtoken_core::{ExternalSigner, ExternalSignerError, SignerProblem};
+use devtoken_core::{ExternalSigner, ExternalSignerError, SignerCause, SignerProblem};
+
+use crate::error::ForeignCause;
 
 /// What a foreign signer reports when it cannot sign: the core turns it into the error kind
 /// `external_signer` with rule `failed` and this sentence in its message.
@@ -14,6 +16,10 @@ pub enum DigestSignerError {
     Failed {
         /// What went wrong, as the foreign code said it.
         reason: String,
+        /// The foreign layer's handle for what its code threw (0: none). It comes back in the
+        /// resulting [`crate::error::TokenError::ExternalSigner`], so that layer chains the very
+        /// throwable as the cause.
+        cause_handle: u64,
     },
 }
 
@@ -23,6 +29,7 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for DigestSignerError {
     fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
         DigestSignerError::Failed {
             reason: error.reason,
+            cause_handle: 0,
         }
     }
 }
@@ -48,11 +55,17 @@ impl ExternalSigner for ForeignSigner {
     }
 
     fn sign_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>, ExternalSignerError> {
-        self.signer
-            .sign_digest(digest.to_vec())
-            .map_err(|DigestSignerError::Failed { reason }| {
-                ExternalSignerError::new(SignerProblem::Failed, reason)
-            })
+        self.signer.sign_digest(digest.to_vec()).map_err(|failure| {
+            let DigestSignerError::Failed {
+                reason,
+                cause_handle,
+            } = failure;
+            let error = ExternalSignerError::new(SignerProblem::Failed, reason);
+            match cause_handle {
+                0 => error,
+                handle => error.with_cause(SignerCause::new(ForeignCause(handle))),
+            }
+        })
     }
 
     fn describe(&self) -> String {

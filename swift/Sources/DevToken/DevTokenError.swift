@@ -133,7 +133,7 @@ public enum DevTokenError: Error, LocalizedError, CustomStringConvertible, Senda
             self = .network(attempts: Int(attempts), message: reason)
         case .MalformedResponse(let reason, _, let status):
             self = .malformedResponse(status: Int(status), message: reason)
-        case .ExternalSigner(let reason, _, let field, let rule):
+        case .ExternalSigner(let reason, _, let field, let rule, _):
             self = .externalSigner(field: field, rule: rule, message: reason)
         }
     }

@@ -45,7 +45,8 @@ struct ExternalSignerClosure: ExternalSigner {
 }
 
 /// `signer` as the uniffi callback: whatever it throws becomes the declared error with the
-/// error's description, which the core reports as rule `failed`.
+/// error's type and description, which the core reports as rule `failed`. ``DevTokenError`` is
+/// an `Equatable` value with no room for the thrown error itself, so no cause handle is passed.
 final class ForeignDigestSigner: DevTokenUniFFI.ExternalDigestSigner {
     let signer: any ExternalSigner
 
@@ -58,7 +59,7 @@ final class ForeignDigestSigner: DevTokenUniFFI.ExternalDigestSigner {
             return try signer.signDigest(digest)
         } catch {
             let description = (error as? LocalizedError)?.errorDescription ?? String(describing: error)
-            throw DigestSignerError.Failed(reason: "\(type(of: error)): \(description)")
+            throw DigestSignerError.Failed(reason: "\(type(of: error)): \(description)", causeHandle: 0)
         }
     }
 }

@@ -3918,7 +3918,12 @@ enum DigestSignerError: Swift.Error, Equatable, Hashable, Foundation.LocalizedEr
     case Failed(
         /**
          * What went wrong, as the foreign code said it.
-         */reason: String
+         */reason: String, 
+        /**
+         * The foreign layer's handle for what its code threw (0: none). It comes back in the
+         * resulting [`crate::error::TokenError::ExternalSigner`], so that layer chains the very
+         * throwable as the cause.
+         */causeHandle: UInt64
     )
 
     
@@ -3950,7 +3955,8 @@ public struct FfiConverterTypeDigestSignerError: FfiConverterRustBuffer {
 
         
         case 1: return .Failed(
-            reason: try FfiConverterString.read(from: &buf)
+            reason: try FfiConverterString.read(from: &buf), 
+            causeHandle: try FfiConverterUInt64.read(from: &buf)
             )
 
          default: throw UniffiInternalError.unexpectedEnumCase
@@ -3964,9 +3970,10 @@ public struct FfiConverterTypeDigestSignerError: FfiConverterRustBuffer {
 
         
         
-        case let .Failed(reason):
+        case let .Failed(reason,causeHandle):
             writeInt(&buf, Int32(1))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterUInt64.write(causeHandle, into: &buf)
             
         }
     }
@@ -4622,7 +4629,11 @@ enum TokenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */field: String, 
         /**
          * The problem's code (`failed`, `timeout`, `busy`, `signature_shape`, `wrong_key`, ...).
-         */rule: String
+         */rule: String, 
+        /**
+         * The handle the foreign signer gave what it threw (`DigestSignerError::Failed`), 0 when
+         * it threw nothing.
+         */causeHandle: UInt64
     )
     /**
      * A 2xx answer whose body is not what Apple documents.
@@ -4718,7 +4729,8 @@ public struct FfiConverterTypeTokenError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf), 
             kind: try FfiConverterString.read(from: &buf), 
             field: try FfiConverterString.read(from: &buf), 
-            rule: try FfiConverterString.read(from: &buf)
+            rule: try FfiConverterString.read(from: &buf), 
+            causeHandle: try FfiConverterUInt64.read(from: &buf)
             )
         case 12: return .MalformedResponse(
             reason: try FfiConverterString.read(from: &buf), 
@@ -4810,12 +4822,13 @@ public struct FfiConverterTypeTokenError: FfiConverterRustBuffer {
             FfiConverterInt32.write(attempts, into: &buf)
             
         
-        case let .ExternalSigner(reason,kind,field,rule):
+        case let .ExternalSigner(reason,kind,field,rule,causeHandle):
             writeInt(&buf, Int32(11))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(field, into: &buf)
             FfiConverterString.write(rule, into: &buf)
+            FfiConverterUInt64.write(causeHandle, into: &buf)
             
         
         case let .MalformedResponse(reason,kind,status):

@@ -20,7 +20,7 @@ struct UnexpectedCallbackErrorTests {
         let error = #expect(throws: TokenError.self) {
             try signer.signToken(service: .appleMusic, claims: Claims(issuer: "DEF123GHIJ"))
         }
-        guard case .ExternalSigner(let reason, _, _, let rule) = error else {
+        guard case .ExternalSigner(let reason, _, _, let rule, _) = error else {
             Issue.record("not ExternalSigner: \(String(describing: error))")
             return
         }

@@ -4,6 +4,7 @@ import dev.devtoken.ffi.DigestSignerException
 import dev.devtoken.ffi.ExternalDigestSigner
 import dev.devtoken.ffi.TokenException
 import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.atomic.AtomicLong
 
 /**
  * A key devtoken never holds: a cloud KMS, an HSM, Vault's transit engine, any code of yours.
@@ -45,30 +46,29 @@ fun interface ExternalSigner {
  * [signer] as the uniffi callback: whatever it throws becomes the declared error with the
  * throwable's text, which the core reports as rule `failed`. Every [Throwable] is caught, not only
  * the [Exception]s uniffi's generated code catches, so none escapes into JNA's callback thread.
- * The throwable is kept, by its text, until [thrownFor] hands it to the error that names it.
+ * The throwable is kept under a fresh handle that travels through the core with the error, until
+ * [thrownFor] hands it to the [ExternalSignerException] that carries that handle.
  */
 internal class ForeignDigestSigner(private val signer: ExternalSigner) : ExternalDigestSigner {
     override fun signDigest(digest: ByteArray): ByteArray =
         try {
             signer.signDigest(digest)
         } catch (thrown: Throwable) {
-            val text = thrown.toString()
-            // Bounded: a call already past its timeout never collects what it threw.
-            if (kept.size >= MAX_KEPT) kept.clear()
-            kept[text] = thrown
-            throw DigestSignerException.Failed(text)
+            val handle = nextHandle.incrementAndGet().toULong()
+            // Bounded: a call already past its timeout never collects what it threw, so only the
+            // latest MAX_KEPT throwables are kept.
+            kept.keys.removeIf { it + MAX_KEPT.toULong() <= handle }
+            kept[handle] = thrown
+            throw DigestSignerException.Failed(thrown.toString(), handle)
         }
 
     companion object {
         private const val MAX_KEPT = 64
-        private val kept = ConcurrentHashMap<String, Throwable>()
+        private val nextHandle = AtomicLong()
+        private val kept = ConcurrentHashMap<ULong, Throwable>()
 
-        /**
-         * The throwable whose text [error]'s sentence carries (the longest such text), removed from
-         * the kept ones; null when none does. Two signers throwing the same text at once may
-         * swap their (equal-looking) throwables.
-         */
+        /** The throwable whose handle [error] carries, removed from the kept ones; null if none. */
         fun thrownFor(error: TokenException.ExternalSigner): Throwable? =
-            kept.keys.filter { error.reason.contains(it) }.maxByOrNull { it.length }?.let(kept::remove)
+            if (error.causeHandle == 0UL) null else kept.remove(error.causeHandle)
     }
 }

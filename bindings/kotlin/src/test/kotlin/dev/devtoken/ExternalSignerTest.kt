@@ -19,6 +19,12 @@ import java.security.interfaces.ECPublicKey
 import java.security.spec.ECGenParameterSpec
 import java.time.Duration
 import java.util.Base64
+import java.util.Collections
+import java.util.IdentityHashMap
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.Executors
+import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
 
 /**
@@ -135,6 +141,38 @@ class ExternalSignerTest {
             )
         assertSame(io, assertThrows<ExternalSignerException> { provider.token() }.cause)
         assertNull(externalFailure({ ByteArray(0) }).cause)
+    }
+
+    @Test
+    fun concurrentFailuresWithTheSameTextEachKeepTheirOwnCause() {
+        // Every call throws its own exception with the same text, and none throws before all have
+        // started: each error must still carry the very throwable its own call threw.
+        val calls = 8
+        val started = CountDownLatch(calls)
+        val thrown = ConcurrentHashMap.newKeySet<Throwable>()
+        val signer =
+            Signer.fromExternal(pem(jdkKeyPair()), "ABC123DEFG") {
+                started.countDown()
+                started.await(5, TimeUnit.SECONDS)
+                throw IllegalStateException("KMS said no").also { thrown.add(it) }
+            }
+        val pool = Executors.newFixedThreadPool(calls)
+        try {
+            val causes =
+                (1..calls)
+                    .map {
+                        pool.submit<Throwable?> {
+                            assertThrows<ExternalSignerException> { signer.signToken(Service.APPLE_MUSIC, music) }.cause
+                        }
+                    }.map { it.get(30, TimeUnit.SECONDS) }
+            assertEquals(calls, thrown.size)
+            val distinct = Collections.newSetFromMap(IdentityHashMap<Throwable?, Boolean>())
+            distinct.addAll(causes)
+            assertEquals(calls, distinct.size, "every call's own throwable, none shared or missing")
+            assertTrue(causes.all { cause -> thrown.any { it === cause } })
+        } finally {
+            pool.shutdownNow()
+        }
     }
 
     @Test

@@ -5467,10 +5467,17 @@ sealed class DigestSignerException: kotlin.Exception() {
         /**
          * What went wrong, as the foreign code said it.
          */
-        val `reason`: kotlin.String
+        val `reason`: kotlin.String, 
+        
+        /**
+         * The foreign layer's handle for what its code threw (0: none). It comes back in the
+         * resulting [`crate::error::TokenError::ExternalSigner`], so that layer chains the very
+         * throwable as the cause.
+         */
+        val `causeHandle`: kotlin.ULong
         ) : DigestSignerException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = "reason=${ `reason` }, causeHandle=${ `causeHandle` }"
     }
     
 
@@ -5494,6 +5501,7 @@ public object FfiConverterTypeDigestSignerError : FfiConverterRustBuffer<DigestS
         return when(buf.getInt()) {
             1 -> DigestSignerException.Failed(
                 FfiConverterString.read(buf),
+                FfiConverterULong.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
         }
@@ -5505,6 +5513,7 @@ public object FfiConverterTypeDigestSignerError : FfiConverterRustBuffer<DigestS
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterULong.allocationSize(value.`causeHandle`)
             )
         }
     }
@@ -5514,6 +5523,7 @@ public object FfiConverterTypeDigestSignerError : FfiConverterRustBuffer<DigestS
             is DigestSignerException.Failed -> {
                 buf.putInt(1)
                 FfiConverterString.write(value.`reason`, buf)
+                FfiConverterULong.write(value.`causeHandle`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -5966,10 +5976,16 @@ sealed class TokenException: kotlin.Exception() {
         /**
          * The problem's code (`failed`, `timeout`, `busy`, `signature_shape`, `wrong_key`, ...).
          */
-        val `rule`: kotlin.String
+        val `rule`: kotlin.String, 
+        
+        /**
+         * The handle the foreign signer gave what it threw (`DigestSignerError::Failed`), 0 when
+         * it threw nothing.
+         */
+        val `causeHandle`: kotlin.ULong
         ) : TokenException() {
         override val message
-            get() = "reason=${ `reason` }, kind=${ `kind` }, field=${ `field` }, rule=${ `rule` }"
+            get() = "reason=${ `reason` }, kind=${ `kind` }, field=${ `field` }, rule=${ `rule` }, causeHandle=${ `causeHandle` }"
     }
     
     /**
@@ -6067,6 +6083,7 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
+                FfiConverterULong.read(buf),
                 )
             12 -> TokenException.MalformedResponse(
                 FfiConverterString.read(buf),
@@ -6159,6 +6176,7 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 + FfiConverterString.allocationSize(value.`kind`)
                 + FfiConverterString.allocationSize(value.`field`)
                 + FfiConverterString.allocationSize(value.`rule`)
+                + FfiConverterULong.allocationSize(value.`causeHandle`)
             )
             is TokenException.MalformedResponse -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -6251,6 +6269,7 @@ public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`field`, buf)
                 FfiConverterString.write(value.`rule`, buf)
+                FfiConverterULong.write(value.`causeHandle`, buf)
                 Unit
             }
             is TokenException.MalformedResponse -> {
