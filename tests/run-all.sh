@@ -106,11 +106,12 @@ python3 -m venv "$fresh"
 step "Python tests (pytest), types (mypy --strict), lint (ruff)"
 (cd python/tests && "$OLDPWD/$fresh/bin/python" -m pytest -q .)
 (cd / && MYPYPATH="$OLDPWD/tests/independent:$OLDPWD/tests/fleet" "$OLDPWD/$fresh/bin/python" -m mypy --strict \
-  "$OLDPWD/python/tests" "$OLDPWD/tests/fleet" "$OLDPWD/python/examples" "$OLDPWD/python/benchmarks" \
-  "$OLDPWD/python/fuzz" "$OLDPWD/tests/doc_examples.py" "$OLDPWD/release")
-"$venv/bin/ruff" check --config python/pyproject.toml python tests/independent tests/fleet tests/doc_examples.py release
+  "$OLDPWD/python/tests" "$OLDPWD/tests/fleet" "$OLDPWD/tests/pkcs11" "$OLDPWD/python/examples" \
+  "$OLDPWD/python/benchmarks" "$OLDPWD/python/fuzz" "$OLDPWD/tests/doc_examples.py" "$OLDPWD/release")
+"$venv/bin/ruff" check --config python/pyproject.toml python tests/independent tests/fleet tests/pkcs11 \
+  tests/doc_examples.py release
 "$venv/bin/ruff" format --check --config python/pyproject.toml \
-  python tests/independent tests/fleet tests/doc_examples.py release
+  python tests/independent tests/fleet tests/pkcs11 tests/doc_examples.py release
 "$fresh/bin/python" python/examples/typed_usage.py >/dev/null
 
 step "the docs' Python examples, run with the installed wheel against the loopback stand-in (tests/doc_examples.py)"
@@ -119,8 +120,9 @@ step "the docs' Python examples, run with the installed wheel against the loopba
 step "uniffi bindings: generated Kotlin and Swift are current"
 bash bindings/generate.sh --check
 
-# The fleet test's Kotlin and Swift processes write here; a run never reads an earlier run's.
-rm -rf target/fleet
+# The fleet test's Kotlin and Swift processes, and their PKCS#11 tests, write here; a run never
+# reads an earlier run's.
+rm -rf target/fleet target/pkcs11-tokens
 
 step "Kotlin/JVM: mvn verify (cargo build, the docs' Kotlin examples compiled," \
   "Kotlin + Java tests vs Nimbus JOSE+JWT, packaged-jar run)"
@@ -167,6 +169,14 @@ step "fleet: 8 processes (6 Python, 1 Kotlin, 1 Swift) sign one APNs token per p
 fleet_without=()
 if ! command -v swift >/dev/null || [[ ! -f Package.swift ]]; then fleet_without=(--without swift); fi
 "$fresh/bin/python" tests/fleet/check.py "${fleet_without[@]}"
+
+if [[ -n ${DEVTOKEN_PKCS11_MODULE:-} ]]; then
+  step "PKCS#11: tokens signed inside SoftHSM2 by the CLI, Kotlin and Swift verify with PyJWT" \
+    "(tests/pkcs11/verify_with_pyjwt.py)"
+  cargo build -q -p devtoken-cli
+  "$fresh/bin/python" tests/pkcs11/verify_with_pyjwt.py --cli "$(pwd)/target/debug/devtoken" \
+    "${fleet_without[@]}"
+fi
 
 if [[ -d dist ]] && [[ -n ${release_start:-} ]]; then
   step "release artifacts as shipped: bash release/check.sh"

@@ -42,7 +42,13 @@ struct Pkcs11Tests {
         }
         // By CKA_ID, with the key id given.
         let byId = try Signer(pkcs11URI: hsm.uri("token=devtoken;id=%01"), keyId: "ABC123DEFG")
-        #expect(try OpenSSL.verifies(byId.signToken(.appleMusic, claims: Self.claims), publicKeyPEM: apple))
+        let music = try byId.signToken(.appleMusic, claims: Self.claims)
+        #expect(try OpenSSL.verifies(music, publicKeyPEM: apple))
+        // For PyJWT too, after the suites (tests/pkcs11/verify_with_pyjwt.py in tests/run-all.sh).
+        let apns = try signer.signToken(.apns, claims: Claims(issuer: "DEF123GHIJ"))
+        let out = Fixtures.root.appending(path: "target/pkcs11-tokens")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try Data("apns\t\(apns)\napple-music\t\(music)\n".utf8).write(to: out.appending(path: "swift.tsv"))
     }
 
     @Test func aTokenProviderOverTheHSMKeyCachesItsTokenAcrossTasks() async throws {

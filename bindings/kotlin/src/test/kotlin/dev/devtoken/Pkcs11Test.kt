@@ -65,13 +65,19 @@ class Pkcs11Test {
         val byLabel = Signer.fromPkcs11(uri("token=devtoken;object=AuthKey_ABC123DEFG"))
         assertEquals("ABC123DEFG", byLabel.keyId)
         val byId = Signer.fromPkcs11(uri("token=devtoken;id=%01"), keyId = "ABC123DEFG")
+        val signed = StringBuilder()
         for ((signer, service) in listOf(byLabel to Service.APNS, byId to Service.APPLE_MUSIC)) {
             val token = signer.signToken(service, Claims(issuer = "DEF123GHIJ"))
             val jws = JWSObject.parse(token)
             assertTrue(jws.verify(ECDSAVerifier(apple)), "Nimbus rejects $token")
             assertEquals("ABC123DEFG", jws.header.keyID)
             assertEquals("DEF123GHIJ", jws.payload.toJSONObject()["iss"])
+            signed.append("$service\t$token\n")
         }
+        // For PyJWT too, after the suites (tests/pkcs11/verify_with_pyjwt.py in tests/run-all.sh).
+        val out = Fixtures.workspace.resolve("target/pkcs11-tokens")
+        Files.createDirectories(out)
+        Files.writeString(out.resolve("kotlin.tsv"), signed)
         // A provider over the HSM signs once and caches.
         TokenProvider(byLabel, Service.APNS, Claims(issuer = "DEF123GHIJ")).use { apns ->
             assertEquals(apns.token(), apns.token())
