@@ -19,17 +19,6 @@ const LAYERS: [&str; 7] = [
 /// (it reads all the layers) and the fuzzing entry points.
 const ABOVE_LAYERS: [&str; 3] = ["lib", "defaults", "fuzzing"];
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 /// `src/rules/service.rs` → `rules::service`; `src/provider/mod.rs` → `provider`.
 fn module_of(src: &Path, file: &Path) -> String {
     let relative = file.strip_prefix(src).unwrap().with_extension("");
@@ -114,7 +103,7 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
 /// and ends there.
 fn graph_of(src: &Path, layered: bool) -> BTreeMap<String, BTreeSet<String>> {
     let mut files = Vec::new();
-    rust_files(src, &mut files);
+    source_files(src, &["rs"], &mut files);
     let modules: BTreeSet<String> = files.iter().map(|f| module_of(src, f)).collect();
     let mut edges = BTreeMap::new();
     for file in &files {
@@ -287,18 +276,19 @@ fn is_generated_or_output(path: &Path) -> bool {
         || path.ends_with("dev/devtoken/ffi/devtoken.kt")
 }
 
-fn code_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    const CODE: [&str; 7] = ["rs", "py", "pyi", "kt", "swift", "java", "sh"];
+/// The files under `dir` whose extension is one of `extensions`, generated code and build output
+/// left out.
+fn source_files(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
     for entry in fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if is_generated_or_output(&path) {
             continue;
         }
         if path.is_dir() {
-            code_files(&path, out);
+            source_files(&path, extensions, out);
         } else if path
             .extension()
-            .is_some_and(|e| CODE.iter().any(|c| e == *c))
+            .is_some_and(|e| extensions.iter().any(|x| e == *x))
         {
             out.push(path);
         }
@@ -310,7 +300,11 @@ fn hand_written_lines_fit_in_120_characters() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = vec![root.join("Package.swift")];
     for dir in HAND_WRITTEN {
-        code_files(&root.join(dir), &mut files);
+        source_files(
+            &root.join(dir),
+            &["rs", "py", "pyi", "kt", "swift", "java", "sh"],
+            &mut files,
+        );
     }
     assert!(
         files.len() > 100,

@@ -16,7 +16,6 @@ Exits 1 on a failed check or a face that wrote no token.
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import shlex
 import subprocess
@@ -26,6 +25,7 @@ from pathlib import Path
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.utils import base64url_decode, base64url_encode
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "target" / "pkcs11-tokens"
@@ -91,9 +91,9 @@ def check(token: str, key: ec.EllipticCurvePublicKey) -> str | None:
 def tampered(token: str) -> str:
     """`token` with the first byte of its signature changed."""
     head, payload, signature = token.split(".")
-    raw = bytearray(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)))
+    raw = bytearray(base64url_decode(signature))
     raw[0] ^= 0x01
-    return ".".join([head, payload, base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()])
+    return ".".join([head, payload, base64url_encode(bytes(raw)).decode()])
 
 
 def main() -> None:
